@@ -1,0 +1,179 @@
+// PocoTransport: HTTP(S) over POCO's client sessions, with keep-alive per origin.
+#include "http/transport.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timespan.h>
+
+#include <cctype>
+#include <map>
+#include <mutex>
+
+#include "http/url.h"
+
+namespace hubsync {
+
+std::string HttpResponse::header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (k.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < k.size() && same; ++i)
+            same = std::tolower(static_cast<unsigned char>(k[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
+        if (same) return v;
+    }
+    return {};
+}
+
+bool HttpResponse::has_header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (k.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < k.size() && same; ++i)
+            same = std::tolower(static_cast<unsigned char>(k[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
+        if (same) return true;
+    }
+    return false;
+}
+
+namespace {
+
+void init_ssl_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Net::initializeSSL();
+        // An invalid certificate is always rejected; nothing ever asks a person to accept it.
+        Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
+            new Poco::Net::RejectCertificateHandler(false);
+        Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
+    });
+}
+
+Poco::Net::Context::Ptr make_client_context(const std::string& ca_file) {
+    init_ssl_once();
+    // VERIFY_STRICT: the peer must present a certificate that chains to a trusted CA; the
+    // session checks the host name. loadDefaultCAs adds the system store next to ca_file.
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file, Poco::Net::Context::VERIFY_STRICT, 9,
+        true, "HIGH:!aNULL:!MD5:!RC4");
+    ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    return ctx;
+}
+
+class PocoTransport final : public HttpTransport {
+public:
+    explicit PocoTransport(TransportOptions options) : options_(std::move(options)) {}
+
+    Result<HttpResponse> send(const HttpRequest& request) override {
+        auto url = parse_url(request.url);
+        if (!url.ok()) return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
+        // One retry on a reused connection the server may have closed meanwhile.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            const bool reused = sessions_.count(url->origin()) > 0;
+            auto result = send_once(*url, request);
+            if (result.ok() || !reused || attempt == 1 || result.error().kind != ErrorKind::kTransient)
+                return result;
+            sessions_.erase(url->origin());
+        }
+        return make_error(ErrorKind::kInternal, "unreachable");
+    }
+
+private:
+    Poco::Net::HTTPClientSession& session_for(const Url& url) {
+        auto& slot = sessions_[url.origin()];
+        if (!slot) {
+            if (url.scheme == "https") {
+                if (!context_) context_ = make_client_context(options_.ca_file);
+                slot = std::make_unique<Poco::Net::HTTPSClientSession>(
+                    url.host, static_cast<Poco::UInt16>(url.port), context_);
+            } else {
+                slot = std::make_unique<Poco::Net::HTTPClientSession>(
+                    url.host, static_cast<Poco::UInt16>(url.port));
+            }
+            slot->setKeepAlive(options_.keep_alive);
+            slot->setTimeout(Poco::Timespan(options_.connect_timeout.count() * 1000),
+                             Poco::Timespan(options_.io_timeout.count() * 1000),
+                             Poco::Timespan(options_.io_timeout.count() * 1000));
+        }
+        return *slot;
+    }
+
+    Result<HttpResponse> send_once(const Url& url, const HttpRequest& request) {
+        const std::string origin = url.origin();
+        try {
+            auto& session = session_for(url);
+            Poco::Net::HTTPRequest req(request.method, url.path_and_query(),
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+            req.setKeepAlive(options_.keep_alive);
+            req.set("User-Agent", options_.user_agent);
+            for (const auto& [k, v] : request.headers) req.set(k, v);
+            if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                request.method == "PATCH") {
+                if (!request.content_type.empty()) req.setContentType(request.content_type);
+                req.setContentLength(static_cast<std::streamsize>(request.body.size()));
+            }
+            std::ostream& out = session.sendRequest(req);
+            out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+            Poco::Net::HTTPResponse res;
+            std::istream& in = session.receiveResponse(res);
+            HttpResponse response;
+            response.status = static_cast<int>(res.getStatus());
+            for (const auto& [k, v] : res) response.headers.emplace_back(k, v);
+            Poco::StreamCopier::copyToString(in, response.body);
+            if (res.hasContentLength() &&
+                response.body.size() != static_cast<std::size_t>(res.getContentLength64())) {
+                sessions_.erase(origin);
+                return make_error(ErrorKind::kTransient,
+                                  "connection closed mid-response from " + url.host);
+            }
+            if (!res.getKeepAlive()) sessions_.erase(origin);
+            return response;
+        } catch (const Poco::Net::InvalidCertificateException& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kConfig,
+                              "TLS certificate of " + url.host + " failed verification: " + e.message(),
+                              "fix the server certificate or add its CA with ca_file");
+        } catch (const Poco::Net::CertificateValidationException& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kConfig,
+                              "TLS certificate of " + url.host + " failed verification: " + e.message(),
+                              "fix the server certificate or add its CA with ca_file");
+        } catch (const Poco::Net::SSLException& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kTransient, "TLS error talking to " + url.host + ": " + e.displayText());
+        } catch (const Poco::TimeoutException& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kTransient, "timeout talking to " + url.host);
+        } catch (const Poco::Exception& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kTransient,
+                              "network error talking to " + url.host + ": " + e.displayText());
+        } catch (const std::exception& e) {
+            sessions_.erase(origin);
+            return make_error(ErrorKind::kTransient,
+                              "network error talking to " + url.host + ": " + e.what());
+        }
+    }
+
+    TransportOptions options_;
+    Poco::Net::Context::Ptr context_;
+    std::map<std::string, std::unique_ptr<Poco::Net::HTTPClientSession>> sessions_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpTransport> make_poco_transport(const TransportOptions& options) {
+    return std::make_unique<PocoTransport>(options);
+}
+
+}  // namespace hubsync
