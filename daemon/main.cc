@@ -1,7 +1,12 @@
-// hubsync: entry point. The command line and service wiring live in daemon/.
-#include <cstdio>
+// hubsync: entry point. The command line lives in cli.cc, the commands in daemon/commands.h.
+#include <iostream>
+#include <string>
+#include <vector>
 
-int main() {
-    std::puts("hubsync");
-    return 0;
+#include "cli.h"
+#include "config/config.h"
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    return hubsync::run_cli(args, hubsync::process_environment(), std::cin, std::cout, std::cerr);
 }

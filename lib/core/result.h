@@ -85,18 +85,21 @@ private:
 
 }  // namespace hubsync
 
+#define HS_CONCAT_INNER(a, b) a##b
+#define HS_CONCAT(a, b) HS_CONCAT_INNER(a, b)
+
 // Propagate an error from an expression yielding Status or Result<T>.
-#define HS_RETURN_IF_ERROR(expr)                       \
+#define HS_RETURN_IF_ERROR(expr) HS_RETURN_IF_ERROR_IMPL(HS_CONCAT(hs_status_, __COUNTER__), expr)
+#define HS_RETURN_IF_ERROR_IMPL(tmp, expr)             \
     do {                                               \
-        auto hs_status_ = (expr);                      \
-        if (!hs_status_.ok()) return hs_status_.error(); \
+        auto tmp = (expr);                             \
+        if (!tmp.ok()) return std::move(tmp).error();  \
     } while (0)
 
 // Evaluate a Result<T>, return its error, or move its value into `lhs`.
-#define HS_CONCAT_INNER(a, b) a##b
-#define HS_CONCAT(a, b) HS_CONCAT_INNER(a, b)
-#define HS_ASSIGN_OR_RETURN(lhs, expr) HS_ASSIGN_OR_RETURN_IMPL(HS_CONCAT(hs_result_, __LINE__), lhs, expr)
-#define HS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-    auto tmp = (expr);                           \
+#define HS_ASSIGN_OR_RETURN(lhs, expr) \
+    HS_ASSIGN_OR_RETURN_IMPL(HS_CONCAT(hs_result_, __COUNTER__), lhs, expr)
+#define HS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)  \
+    auto tmp = (expr);                            \
     if (!tmp.ok()) return std::move(tmp).error(); \
     lhs = std::move(tmp).value()

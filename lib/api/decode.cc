@@ -1,0 +1,434 @@
+// Response decoders on top of JsonReader: one pass over the body, no DOM, and every failure
+// turned into an Error that says whether a retry can help.
+#include "api/decode.h"
+
+#include <fmt/core.h>
+
+#include <charconv>
+
+#include "api/json_reader.h"
+
+namespace hubsync {
+namespace {
+
+using Type = JsonReader::Type;
+
+// Shortens a value quoted in an error message.
+std::string excerpt(std::string_view text) {
+    constexpr std::size_t kMax = 40;
+    if (text.size() <= kMax) return std::string(text);
+    return std::string(text.substr(0, kMax)) + "...";
+}
+
+bool looks_like_html(std::string_view body) {
+    const auto start = body.find_first_not_of(" \t\r\n");
+    return start != std::string_view::npos && body[start] == '<';
+}
+
+// Tracks the first semantic problem while a JsonReader tracks syntax.
+class Decoder {
+public:
+    Decoder(std::string_view body, const char* what) : body_(body), r_(body), what_(what) {}
+
+    JsonReader& reader() { return r_; }
+
+    bool shape(std::string message) {
+        if (shape_.empty()) shape_ = std::move(message);
+        return false;
+    }
+
+    // The error for a decode that stopped early. A shape problem in a body that is also not
+    // well-formed JSON is reported as the syntax problem: the body was probably cut short.
+    Error error() const {
+        if (!shape_.empty() && !r_.failed() && well_formed(body_)) {
+            return make_error(ErrorKind::kBadData,
+                              fmt::format("unexpected {} from HubSpot: {}", what_, shape_),
+                              "the response does not match HubSpot's documented format; "
+                              "report it with the correlationId from the log");
+        }
+        std::string detail;
+        if (looks_like_html(body_)) {
+            detail = fmt::format("an HTML page ({} bytes) instead of JSON", body_.size());
+        } else if (body_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+            detail = "an empty body";
+        } else if (r_.failed()) {
+            detail = "malformed JSON: " + r_.error();
+        } else {
+            JsonReader check(body_);
+            check.skip_value();
+            check.expect_end();
+            detail = "malformed JSON: " + check.error();
+        }
+        return make_error(ErrorKind::kTransient,
+                          fmt::format("HubSpot {} was {}; a truncated or non-JSON body usually "
+                                      "means a broken connection or a proxy, so it is retried",
+                                      what_, detail));
+    }
+
+    static bool well_formed(std::string_view body) {
+        JsonReader check(body);
+        return check.skip_value() && check.expect_end();
+    }
+
+    // Call after the top-level value: only whitespace may follow.
+    bool finish() {
+        if (r_.failed() || !shape_.empty()) return false;
+        return r_.expect_end();
+    }
+
+    // Begins the top-level object, classifying a non-object body.
+    bool begin_document() {
+        const Type t = r_.peek();
+        if (t == Type::kObject) return r_.begin_object();
+        if (t == Type::kEnd || t == Type::kInvalid) {
+            r_.skip_value();  // latches the syntax error
+            return false;
+        }
+        // Well-formed but not an object: validate it first so a truncated array is transient.
+        if (!r_.skip_value()) return false;
+        return shape("the body is not a JSON object");
+    }
+
+    bool read_optional_string(std::string& out, std::string_view field) {
+        const Type t = r_.peek();
+        if (t == Type::kString) return r_.read_string(out);
+        if (t == Type::kNull) {
+            out.clear();
+            return r_.read_null();
+        }
+        if (!r_.skip_value()) return false;
+        return shape(fmt::format("\"{}\" is not a string", field));
+    }
+
+    bool read_optional_bool(bool& out, std::string_view field) {
+        const Type t = r_.peek();
+        if (t == Type::kBool) return r_.read_bool(out);
+        if (t == Type::kNull) return r_.read_null();
+        if (!r_.skip_value()) return false;
+        return shape(fmt::format("\"{}\" is not a boolean", field));
+    }
+
+    bool read_id(ContactId& out, std::string_view field) {
+        if (r_.peek() != Type::kString) {
+            std::string_view raw;
+            if (!r_.raw_value(raw)) return false;
+            return shape(fmt::format("\"{}\" is {}, not a string of digits", field, excerpt(raw)));
+        }
+        std::string_view text;
+        if (!r_.read_string_view(text)) return false;
+        if (!parse_contact_id(text, out))
+            return shape(fmt::format("\"{}\" \"{}\" is not a string of digits", field, excerpt(text)));
+        return true;
+    }
+
+    bool read_property_values(std::vector<PropertyValue>& out, std::size_t size_hint) {
+        const Type t = r_.peek();
+        if (t == Type::kNull) return r_.read_null();
+        if (t != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape("\"properties\" is not an object");
+        }
+        if (!r_.begin_object()) return false;
+        out.reserve(size_hint);
+        std::string_view key;
+        while (r_.next_key(key)) {
+            PropertyValue& pv = out.emplace_back();
+            pv.name.assign(key.data(), key.size());
+            switch (r_.peek()) {
+                case Type::kString:
+                    if (!r_.read_string(pv.value.emplace())) return false;
+                    break;
+                case Type::kNull:
+                    if (!r_.read_null()) return false;
+                    break;
+                default: {
+                    // Numbers, booleans and nested values are kept as their JSON text.
+                    std::string_view raw;
+                    if (!r_.raw_value(raw)) return false;
+                    pv.value.emplace(raw);
+                }
+            }
+        }
+        return !r_.failed();
+    }
+
+    bool read_contact(Contact& c, std::size_t size_hint) {
+        if (r_.peek() != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape("a result is not an object");
+        }
+        if (!r_.begin_object()) return false;
+        bool have_id = false;
+        std::string_view key;
+        while (r_.next_key(key)) {
+            bool ok = true;
+            if (key == "id") {
+                ok = read_id(c.id, "id");
+                have_id = ok;
+            } else if (key == "properties") {
+                ok = read_property_values(c.properties, size_hint);
+            } else if (key == "createdAt") {
+                ok = read_optional_string(c.created_at, "createdAt");
+            } else if (key == "updatedAt") {
+                ok = read_optional_string(c.updated_at, "updatedAt");
+            } else if (key == "archived") {
+                ok = read_optional_bool(c.archived, "archived");
+            } else if (key == "archivedAt") {
+                ok = read_optional_string(c.archived_at, "archivedAt");
+            } else {
+                ok = r_.skip_value();
+            }
+            if (!ok) return false;
+        }
+        if (r_.failed()) return false;
+        if (!have_id) return shape("a result has no \"id\"");
+        return true;
+    }
+
+    bool read_contacts(std::vector<Contact>& out) {
+        if (r_.peek() != Type::kArray) {
+            if (!r_.skip_value()) return false;
+            return shape("\"results\" is not an array");
+        }
+        if (!r_.begin_array()) return false;
+        std::size_t size_hint = 0;
+        while (r_.next_element()) {
+            Contact& c = out.emplace_back();
+            if (!read_contact(c, size_hint)) return false;
+            size_hint = c.properties.size();
+        }
+        return !r_.failed();
+    }
+
+    // "paging":{"next":{"after":"..."}}; the search API's offset may also be a number.
+    bool read_paging(std::string& next_after) {
+        if (r_.peek() == Type::kNull) return r_.read_null();
+        if (r_.peek() != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape("\"paging\" is not an object");
+        }
+        if (!r_.begin_object()) return false;
+        std::string_view key;
+        while (r_.next_key(key)) {
+            if (key != "next" || r_.peek() != Type::kObject) {
+                if (!r_.skip_value()) return false;
+                continue;
+            }
+            if (!r_.begin_object()) return false;
+            while (r_.next_key(key)) {
+                bool ok = true;
+                if (key == "after" && r_.peek() == Type::kNumber) {
+                    std::string_view n;
+                    ok = r_.read_number(n);
+                    next_after.assign(n);
+                } else if (key == "after") {
+                    ok = read_optional_string(next_after, "paging.next.after");
+                } else {
+                    ok = r_.skip_value();
+                }
+                if (!ok) return false;
+            }
+            if (r_.failed()) return false;
+        }
+        return !r_.failed();
+    }
+
+    bool read_int64(std::int64_t& out, std::string_view field) {
+        if (r_.peek() == Type::kNull) return r_.read_null();
+        std::string_view n;
+        if (r_.peek() != Type::kNumber) {
+            if (!r_.skip_value()) return false;
+            return shape(fmt::format("\"{}\" is not a number", field));
+        }
+        if (!r_.read_number(n)) return false;
+        const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), out);
+        if (ec != std::errc() || ptr != n.data() + n.size())
+            return shape(fmt::format("\"{}\" is not an integer: {}", field, excerpt(n)));
+        return true;
+    }
+
+    // errors[].context.ids of a batch response.
+    bool read_error_ids(std::vector<ContactId>& out) {
+        if (r_.peek() != Type::kArray) return r_.skip_value();
+        if (!r_.begin_array()) return false;
+        while (r_.next_element()) {
+            if (r_.peek() != Type::kObject) {
+                if (!r_.skip_value()) return false;
+                continue;
+            }
+            if (!r_.begin_object()) return false;
+            std::string_view key;
+            while (r_.next_key(key)) {
+                if (key != "context" || r_.peek() != Type::kObject) {
+                    if (!r_.skip_value()) return false;
+                    continue;
+                }
+                if (!r_.begin_object()) return false;
+                while (r_.next_key(key)) {
+                    if (key != "ids" || r_.peek() != Type::kArray) {
+                        if (!r_.skip_value()) return false;
+                        continue;
+                    }
+                    if (!r_.begin_array()) return false;
+                    while (r_.next_element()) {
+                        ContactId id = 0;
+                        if (!read_id(id, "errors[].context.ids[]")) return false;
+                        out.push_back(id);
+                    }
+                    if (r_.failed()) return false;
+                }
+                if (r_.failed()) return false;
+            }
+            if (r_.failed()) return false;
+        }
+        return !r_.failed();
+    }
+
+    bool read_property_def(PropertyDef& p) {
+        if (r_.peek() != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape("a property definition is not an object");
+        }
+        if (!r_.begin_object()) return false;
+        std::string_view key;
+        while (r_.next_key(key)) {
+            bool ok = true;
+            if (key == "name") {
+                ok = read_optional_string(p.name, "name");
+            } else if (key == "label") {
+                ok = read_optional_string(p.label, "label");
+            } else if (key == "type") {
+                ok = read_optional_string(p.type, "type");
+            } else if (key == "fieldType") {
+                ok = read_optional_string(p.field_type, "fieldType");
+            } else if (key == "groupName") {
+                ok = read_optional_string(p.group_name, "groupName");
+            } else if (key == "description") {
+                ok = read_optional_string(p.description, "description");
+            } else if (key == "calculated") {
+                ok = read_optional_bool(p.calculated, "calculated");
+            } else if (key == "hubspotDefined") {
+                ok = read_optional_bool(p.hubspot_defined, "hubspotDefined");
+            } else {
+                ok = r_.skip_value();
+            }
+            if (!ok) return false;
+        }
+        if (r_.failed()) return false;
+        if (p.name.empty()) return shape("a property definition has no \"name\"");
+        return true;
+    }
+
+private:
+    std::string_view body_;
+    JsonReader r_;
+    const char* what_;
+    std::string shape_;
+};
+
+}  // namespace
+
+bool parse_contact_id(std::string_view text, ContactId& out) {
+    if (text.empty() || text.size() > 19) return false;
+    for (const char c : text)
+        if (c < '0' || c > '9') return false;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+Result<ContactPage> decode_contact_page(std::string_view json) {
+    Decoder d(json, "contact page");
+    JsonReader& r = d.reader();
+    ContactPage page;
+    if (!d.begin_document()) return d.error();
+    std::string_view key;
+    while (r.next_key(key)) {
+        bool ok = true;
+        if (key == "results") {
+            ok = d.read_contacts(page.contacts);
+        } else if (key == "paging") {
+            ok = d.read_paging(page.next_after);
+        } else if (key == "total") {
+            ok = d.read_int64(page.total, "total");
+        } else {
+            ok = r.skip_value();
+        }
+        if (!ok) return d.error();
+    }
+    if (!d.finish()) return d.error();
+    return page;
+}
+
+Result<BatchReadResult> decode_batch_read(std::string_view json) {
+    Decoder d(json, "batch read response");
+    JsonReader& r = d.reader();
+    BatchReadResult out;
+    if (!d.begin_document()) return d.error();
+    std::string_view key;
+    while (r.next_key(key)) {
+        bool ok = true;
+        if (key == "results") {
+            ok = d.read_contacts(out.contacts);
+        } else if (key == "errors") {
+            ok = d.read_error_ids(out.missing);
+        } else {
+            ok = r.skip_value();
+        }
+        if (!ok) return d.error();
+    }
+    if (!d.finish()) return d.error();
+    return out;
+}
+
+Result<std::vector<PropertyDef>> decode_properties(std::string_view json) {
+    Decoder d(json, "property list");
+    JsonReader& r = d.reader();
+    std::vector<PropertyDef> out;
+    if (!d.begin_document()) return d.error();
+    std::string_view key;
+    bool have_results = false;
+    while (r.next_key(key)) {
+        bool ok = true;
+        if (key == "results" && r.peek() == Type::kArray) {
+            have_results = true;
+            ok = r.begin_array();
+            while (ok && r.next_element()) ok = d.read_property_def(out.emplace_back());
+            ok = ok && !r.failed();
+        } else if (key == "results") {
+            ok = r.skip_value() && d.shape("\"results\" is not an array");
+        } else {
+            ok = r.skip_value();
+        }
+        if (!ok) return d.error();
+    }
+    if (!d.finish()) return d.error();
+    if (!have_results) {
+        d.shape("the body has no \"results\" array");
+        return d.error();
+    }
+    return out;
+}
+
+ErrorBody decode_error_body(std::string_view json) {
+    ErrorBody out;
+    JsonReader r(json);
+    if (r.peek() != Type::kObject || !r.begin_object()) return out;
+    std::string_view key;
+    while (r.next_key(key)) {
+        std::string* field = nullptr;
+        if (key == "status") field = &out.status;
+        else if (key == "message") field = &out.message;
+        else if (key == "category") field = &out.category;
+        else if (key == "correlationId") field = &out.correlation_id;
+        else if (key == "policyName") field = &out.policy_name;
+        else if (key == "errorType") field = &out.error_type;
+        if (field && r.peek() == Type::kString) {
+            if (!r.read_string(*field)) break;
+        } else if (!r.skip_value()) {
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace hubsync

@@ -1,0 +1,553 @@
+// HubSpotApiClient: builds the CRM requests, paces them through the client-side limiters,
+// and turns every HTTP outcome into a value, retrying what a retry can fix.
+#include "api/hubspot_api.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <optional>
+#include <random>
+#include <variant>
+
+#include "api/decode.h"
+#include "api/json_reader.h"
+#include "api/rate_limiter.h"
+#include "core/log.h"
+#include "http/url.h"
+
+namespace hubsync {
+namespace {
+
+constexpr Millis kTenSeconds{10'000};
+constexpr Millis kOneSecond{1'000};
+constexpr Millis kLockedWait{2'000};  // HubSpot: 423 wants at least 2 s
+// When X-HubSpot-RateLimit-Remaining drops to this, wait for the window to roll over: the
+// headroom covers another process (a CLI command next to the daemon) using the same account.
+constexpr long kLowRemaining = 1;
+constexpr const char* kContactsScope = "crm.objects.contacts.read";
+
+enum class Bucket { kGeneral, kSearch };
+
+struct Call {
+    const char* what;  // "list contacts", for messages
+    std::string method;
+    std::string url;
+    std::string body;
+    Bucket bucket = Bucket::kGeneral;
+};
+
+std::optional<long> parse_long(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    long v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+// Retry-After in seconds (the HTTP-date form is not used by HubSpot and falls back to policy).
+std::optional<Millis> retry_after(const HttpResponse& response) {
+    const auto v = parse_long(response.header("Retry-After"));
+    if (!v || *v < 0) return std::nullopt;
+    return Millis(*v * 1000);
+}
+
+bool is_transient_status(int status) {
+    return status >= 500 && status <= 599;  // includes 502-504 and Cloudflare's 521-524
+}
+
+std::string path_of(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    if (slash == std::string::npos) return "/";
+    const auto query = url.find('?', slash);
+    return url.substr(slash, query == std::string::npos ? std::string::npos : query - slash);
+}
+
+std::string describe_status(int status, const ErrorBody& body) {
+    std::string out = std::to_string(status);
+    if (!body.category.empty()) out += " " + body.category;
+    if (!body.message.empty()) out += ": " + body.message;
+    return out;
+}
+
+std::string correlation_suffix(const ErrorBody& body) {
+    if (body.correlation_id.empty()) return {};
+    return ", correlationId " + body.correlation_id;
+}
+
+Error plan_error(std::string message) {
+    return make_error(ErrorKind::kInternal, "request plan error: " + std::move(message),
+                      "this is a bug in request planning; please report it");
+}
+
+void append_string_array(std::string& out, const std::vector<std::string>& values) {
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, values[i]);
+    }
+    out += ']';
+}
+
+class HubSpotApiClient final : public HubSpotApi {
+public:
+    HubSpotApiClient(HttpTransport& transport, AccessTokenSource& tokens, Clock& clock,
+                     const ApiOptions& options)
+        : transport_(transport),
+          tokens_(tokens),
+          clock_(clock),
+          options_(options),
+          base_url_(options.base_url),
+          general_(options.requests_per_10s, kTenSeconds),
+          search_(options.searches_per_second, kOneSecond),
+          rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
+        while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+        options_.max_attempts = std::max(options_.max_attempts, 1);
+        options_.max_bad_body_attempts = std::max(options_.max_bad_body_attempts, 1);
+    }
+
+    Result<std::vector<PropertyDef>> list_properties() override {
+        Call call{"list contact properties", "GET", base_url_ + "/crm/v3/properties/contacts", {}};
+        std::vector<PropertyDef> out;
+        HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
+            HS_ASSIGN_OR_RETURN(out, decode_properties(r.body));
+            return Status::Ok();
+        }));
+        return out;
+    }
+
+    Result<ContactPage> list_contacts(const ListRequest& request) override {
+        Call call{"list contacts", "GET", list_url(request), {}};
+        if (call.url.size() > static_cast<std::size_t>(options_.max_url_length)) {
+            return plan_error(fmt::format(
+                "the list URL would be {} characters with {} properties, over the {} limit "
+                "(HubSpot answers 414); split the properties over several requests or use "
+                "batch read",
+                call.url.size(), request.properties.size(), options_.max_url_length));
+        }
+        ContactPage page;
+        HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
+            HS_ASSIGN_OR_RETURN(page, decode_contact_page(r.body));
+            return Status::Ok();
+        }));
+        return page;
+    }
+
+    Result<BatchReadResult> batch_read(const std::vector<ContactId>& ids,
+                                       const std::vector<std::string>& properties) override {
+        if (ids.empty()) return BatchReadResult{};
+        if (ids.size() > kMaxBatchReadInputs) {
+            return plan_error(fmt::format("batch read of {} ids; HubSpot accepts at most {}",
+                                          ids.size(), kMaxBatchReadInputs));
+        }
+        Call call{"batch read contacts", "POST",
+                  base_url_ + "/crm/v3/objects/contacts/batch/read", batch_body(ids, properties)};
+        BatchReadResult out;
+        HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
+            HS_ASSIGN_OR_RETURN(out, decode_batch_read(r.body));
+            return Status::Ok();
+        }));
+        return out;
+    }
+
+    Result<ContactPage> search(const SearchRequest& request) override {
+        Call call{"search contacts", "POST", base_url_ + "/crm/v3/objects/contacts/search",
+                  search_body(request), Bucket::kSearch};
+        if (call.body.size() > kMaxSearchBodyLength) {
+            return plan_error(fmt::format(
+                "the search body would be {} characters, over HubSpot's {} limit; search with "
+                "fewer properties and fetch the rest with batch read",
+                call.body.size(), kMaxSearchBodyLength));
+        }
+        ContactPage page;
+        HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
+            HS_ASSIGN_OR_RETURN(page, decode_contact_page(r.body));
+            return Status::Ok();
+        }));
+        return page;
+    }
+
+    std::size_t list_url_length(const ListRequest& request) const override {
+        return list_url(request).size();
+    }
+
+    std::size_t search_body_length(const SearchRequest& request) const override {
+        return search_body(request).size();
+    }
+
+    const ApiStats& stats() const override { return stats_; }
+
+private:
+    using Decode = std::function<Status(const HttpResponse&)>;
+
+    std::string list_url(const ListRequest& request) const {
+        std::string url = base_url_;
+        url += "/crm/v3/objects/contacts?limit=";
+        url += std::to_string(request.limit);
+        if (!request.after.empty()) {
+            url += "&after=";
+            url += url_encode(request.after);
+        }
+        if (!request.properties.empty()) {
+            // Comma-separated is the shortest spelling HubSpot accepts.
+            url += "&properties=";
+            for (std::size_t i = 0; i < request.properties.size(); ++i) {
+                if (i) url += ',';
+                url += url_encode(request.properties[i]);
+            }
+        }
+        if (request.archived) url += "&archived=true";
+        return url;
+    }
+
+    static std::string batch_body(const std::vector<ContactId>& ids,
+                                  const std::vector<std::string>& properties) {
+        std::string body = R"({"inputs":[)";
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (i) body += ',';
+            body += R"({"id":")";
+            body += std::to_string(ids[i]);
+            body += "\"}";
+        }
+        body += R"(],"properties":)";
+        append_string_array(body, properties);
+        body += '}';
+        return body;
+    }
+
+    static std::string search_body(const SearchRequest& request) {
+        std::string body = R"({"filterGroups":[)";
+        for (std::size_t g = 0; g < request.filter_groups.size(); ++g) {
+            if (g) body += ',';
+            body += R"({"filters":[)";
+            const auto& filters = request.filter_groups[g];
+            for (std::size_t f = 0; f < filters.size(); ++f) {
+                const SearchFilter& filter = filters[f];
+                if (f) body += ',';
+                body += R"({"propertyName":)";
+                append_json_string(body, filter.property);
+                body += R"(,"operator":)";
+                append_json_string(body, filter.op);
+                if (!filter.value.empty()) {
+                    body += R"(,"value":)";
+                    append_json_string(body, filter.value);
+                }
+                if (!filter.high_value.empty()) {
+                    body += R"(,"highValue":)";
+                    append_json_string(body, filter.high_value);
+                }
+                if (!filter.values.empty()) {
+                    body += R"(,"values":)";
+                    append_string_array(body, filter.values);
+                }
+                body += '}';
+            }
+            body += "]}";
+        }
+        body += ']';
+        if (!request.sort_property.empty()) {
+            body += R"(,"sorts":[{"propertyName":)";
+            append_json_string(body, request.sort_property);
+            body += request.ascending ? R"(,"direction":"ASCENDING"}])"
+                                      : R"(,"direction":"DESCENDING"}])";
+        }
+        body += R"(,"properties":)";
+        append_string_array(body, request.properties);
+        body += R"(,"limit":)";
+        body += std::to_string(request.limit);
+        if (!request.after.empty()) {
+            body += R"(,"after":)";
+            append_json_string(body, request.after);
+        }
+        body += '}';
+        return body;
+    }
+
+    // Waits until `until` unless a stop is requested first.
+    Status wait_until(Instant until, const char* what, const char* why) {
+        const Instant now = clock_.now();
+        if (until <= now) return Status::Ok();
+        stats_.wait_ms += std::chrono::duration_cast<Millis>(until - now).count();
+        if (!clock_.sleep_until(until, options_.stop)) {
+            return make_error(ErrorKind::kCancelled,
+                              fmt::format("{}: stopped while waiting ({})", what, why));
+        }
+        return Status::Ok();
+    }
+
+    // Blocks until the call's bucket has room, then counts the request in it.
+    Status acquire(const Call& call) {
+        RollingWindowLimiter& limiter = call.bucket == Bucket::kSearch ? search_ : general_;
+        for (;;) {
+            const Instant now = clock_.now();
+            Instant slot = limiter.next_slot(now);
+            const char* why = call.bucket == Bucket::kSearch ? "search rate limit"
+                                                              : "10-second rate limit";
+            if (call.bucket == Bucket::kGeneral && header_wait_until_ > slot) {
+                slot = header_wait_until_;
+                why = "HubSpot reported its rate-limit window nearly used up";
+            }
+            if (slot <= now) {
+                limiter.record(now);
+                return Status::Ok();
+            }
+            HS_RETURN_IF_ERROR(wait_until(slot, call.what, why));
+        }
+    }
+
+    // Follows X-HubSpot-RateLimit-Remaining: when the account's window is almost used up
+    // (by this process or any other), the next request waits for the window to roll over.
+    void observe_rate_headers(const HttpResponse& response) {
+        const auto remaining = parse_long(response.header("X-HubSpot-RateLimit-Remaining"));
+        if (!remaining || *remaining > kLowRemaining) return;
+        const auto interval = parse_long(response.header("X-HubSpot-RateLimit-Interval-Milliseconds"));
+        const Millis window = interval && *interval > 0 ? Millis(*interval) : kTenSeconds;
+        header_wait_until_ = std::max(header_wait_until_, clock_.now() + window);
+    }
+
+    Millis backoff(int failures) {
+        // Exponential with full jitter, floored at half the base so a retry never fires at once.
+        const std::int64_t base = std::max<std::int64_t>(options_.backoff_base.count(), 1);
+        const std::int64_t max = std::max<std::int64_t>(options_.backoff_max.count(), base);
+        std::int64_t cap = base;
+        for (int i = 1; i < failures && cap < max; ++i) cap *= 2;
+        cap = std::min(cap, max);
+        std::uniform_int_distribution<std::int64_t> dist(base / 2, cap);
+        return Millis(dist(rng_));
+    }
+
+    // What one attempt asks for next: a retry after `delay`, unless the budget is spent.
+    struct Retry {
+        Error failure;  // returned when no attempt is left
+        Millis delay{0};
+        std::string reason;  // for the log line
+        ErrorBody body;      // for the correlationId
+        bool bad_body = false;
+    };
+    using Step = std::variant<Status, Retry>;  // Status: the call's final outcome
+
+    // Sends `call` until it succeeds or fails for good; `decode` sees every 2xx response.
+    Status execute(const Call& call, const Decode& decode) {
+        int failures = 0;    // retryable failures so far, bounded by max_attempts
+        int bad_bodies = 0;  // of which unusable 2xx bodies
+        bool refreshed = false;
+        std::optional<std::string> refreshed_token;
+
+        for (;;) {
+            HS_RETURN_IF_ERROR(acquire(call));
+            std::string token;
+            if (refreshed_token) {
+                token = std::move(*refreshed_token);
+                refreshed_token.reset();
+            } else {
+                HS_ASSIGN_OR_RETURN(token, tokens_.access_token());
+            }
+            auto sent = send(call, token);
+
+            if (sent.ok() && sent->status == 401) {
+                ++stats_.unauthorized;
+                if (refreshed) return unauthorized(call);
+                refreshed = true;
+                HS_ASSIGN_OR_RETURN(std::string fresh, tokens_.refresh_after_unauthorized(token));
+                refreshed_token = std::move(fresh);
+                ++stats_.retries;
+                HS_LOG_INFO("{}: HubSpot answered 401 on {} {}{}; retrying once with a refreshed "
+                            "token",
+                            call.what, call.method, path_of(call.url),
+                            correlation_suffix(decode_error_body(sent->body)));
+                continue;
+            }
+
+            // If this attempt fails, it is failure number failures + 1.
+            Step step = sent.ok() ? on_response(call, sent.value(), decode, failures + 1)
+                                  : on_transport_error(call, std::move(sent).error(), failures + 1);
+            if (auto* done = std::get_if<Status>(&step)) return std::move(*done);
+            Retry& retry = std::get<Retry>(step);
+            ++failures;
+            if (retry.bad_body) ++bad_bodies;
+            if (retry.delay > options_.max_wait) {
+                retry.failure.message +=
+                    fmt::format(" (HubSpot asks to wait {} s, longer than max_wait {} s)",
+                                retry.delay.count() / 1000, options_.max_wait.count() / 1000);
+                return retry.failure;
+            }
+            if (failures >= options_.max_attempts ||
+                (retry.bad_body && bad_bodies >= options_.max_bad_body_attempts)) {
+                retry.failure.message += fmt::format(" (gave up after {} attempts)", failures);
+                return retry.failure;
+            }
+            HS_LOG_WARN("{}: {} on {} {}{}; retry {} in {} ms", call.what, retry.reason,
+                        call.method, path_of(call.url), correlation_suffix(retry.body), failures,
+                        retry.delay.count());
+            ++stats_.retries;
+            HS_RETURN_IF_ERROR(wait_until(clock_.now() + retry.delay, call.what, "retry backoff"));
+        }
+    }
+
+    Result<HttpResponse> send(const Call& call, const std::string& token) {
+        HttpRequest request;
+        request.method = call.method;
+        request.url = call.url;
+        request.headers.emplace_back("Authorization", "Bearer " + token);
+        request.headers.emplace_back("Accept", "application/json");
+        if (!call.body.empty()) {
+            request.body = call.body;
+            request.content_type = "application/json";
+        }
+        ++stats_.requests;
+        if (call.bucket == Bucket::kSearch) ++stats_.searches;
+        return transport_.send(request);
+    }
+
+    Step on_transport_error(const Call& call, Error error, int nth) {
+        if (error.kind != ErrorKind::kTransient) return Status(std::move(error));
+        ++stats_.transport_errors;
+        Retry retry;
+        retry.reason = error.message;
+        retry.failure = make_error(
+            ErrorKind::kTransient,
+            fmt::format("{}: could not reach HubSpot: {}", call.what, error.message),
+            "check the network connection; hubsync retries on its own");
+        retry.delay = backoff(nth);
+        return retry;
+    }
+
+    Step on_response(const Call& call, const HttpResponse& response, const Decode& decode,
+                     int nth) {
+        const int status = response.status;
+        if (call.bucket == Bucket::kGeneral) observe_rate_headers(response);
+        if (status >= 200 && status <= 299) {
+            Status decoded = decode(response);
+            if (decoded.ok() || decoded.error().kind != ErrorKind::kTransient) return decoded;
+            ++stats_.bad_bodies;
+            Retry retry;
+            retry.failure = std::move(decoded).error();
+            retry.reason = fmt::format("HTTP {} but {}", status, retry.failure.message);
+            retry.failure.message = fmt::format("{}: {}", call.what, retry.failure.message);
+            retry.delay = backoff(nth);
+            retry.bad_body = true;
+            return retry;
+        }
+        if (status == 403) return Status(forbidden(call, response));
+        if (status == 429) return on_rate_limited(call, response);
+        if (status == 423 || status == 477 || is_transient_status(status)) {
+            if (is_transient_status(status)) ++stats_.server_errors;
+            Retry retry;
+            retry.body = decode_error_body(response.body);
+            retry.delay = backoff(nth);
+            // 503 and 477 may name their own wait; 423 wants at least two seconds.
+            if (const auto after = retry_after(response)) retry.delay = std::max(retry.delay, *after);
+            if (status == 423) retry.delay = std::max(retry.delay, kLockedWait);
+            retry.reason = "HTTP " + describe_status(status, retry.body);
+            retry.failure = make_error(
+                ErrorKind::kTransient,
+                fmt::format("{}: HubSpot is unavailable ({}{})", call.what,
+                            describe_status(status, retry.body), correlation_suffix(retry.body)),
+                "usually temporary; hubsync retries on its own");
+            return retry;
+        }
+        return Status(permanent_error(call, response));
+    }
+
+    Step on_rate_limited(const Call& call, const HttpResponse& response) {
+        ++stats_.rate_limited;
+        Retry retry;
+        retry.body = decode_error_body(response.body);
+        const std::string& policy = retry.body.policy_name;
+        if (policy == "DAILY") {
+            return Status(make_error(
+                ErrorKind::kRateLimited,
+                fmt::format("{}: HubSpot's daily API limit for this account is used up (429 "
+                            "DAILY{}); stopping instead of retrying",
+                            call.what, correlation_suffix(retry.body)),
+                "syncing can resume after the daily limit resets at midnight in the account's "
+                "time zone; lower the sync frequency or raise the account's limit"));
+        }
+        if (const auto after = retry_after(response)) {
+            retry.delay = *after;
+        } else if (policy == "SECONDLY" || call.bucket == Bucket::kSearch) {
+            retry.delay = kOneSecond;
+        } else {
+            retry.delay = kTenSeconds;  // TEN_SECONDLY_ROLLING, or no policy named
+        }
+        // A 429 means something else shares the budget: keep the whole bucket quiet meanwhile.
+        if (call.bucket == Bucket::kGeneral)
+            header_wait_until_ = std::max(header_wait_until_, clock_.now() + retry.delay);
+        retry.reason = "HTTP 429 " + (policy.empty() ? std::string("(no policy named)") : policy);
+        retry.failure = make_error(
+            ErrorKind::kRateLimited,
+            fmt::format("{}: HubSpot rate limit hit (429 {}{})", call.what,
+                        policy.empty() ? "without a policy name" : policy,
+                        correlation_suffix(retry.body)),
+            "another application may be using the same account's API budget; lower "
+            "requests_per_10s / searches_per_second");
+        return retry;
+    }
+
+    Error unauthorized(const Call& call) const {
+        return make_error(ErrorKind::kUnauthorized,
+                          fmt::format("{}: HubSpot rejected the access token (401) even after a "
+                                      "refresh",
+                                      call.what),
+                          "run `hubsync authorize` again, or check that the app is still "
+                          "installed in the HubSpot account");
+    }
+
+    Error forbidden(const Call& call, const HttpResponse& response) const {
+        const ErrorBody body = decode_error_body(response.body);
+        return make_error(
+            ErrorKind::kForbidden,
+            fmt::format("{}: HubSpot refused access ({}{}); the token lacks the {} scope",
+                        call.what, describe_status(response.status, body),
+                        correlation_suffix(body), kContactsScope),
+            fmt::format("grant the {} scope to the app (or private app) and run `hubsync "
+                        "authorize` again",
+                        kContactsScope));
+    }
+
+    Error permanent_error(const Call& call, const HttpResponse& response) {
+        const ErrorBody body = decode_error_body(response.body);
+        const int status = response.status;
+        const std::string detail = describe_status(status, body) + correlation_suffix(body);
+        if (status == 414) {
+            return plan_error(
+                fmt::format("{}: HubSpot answered 414 URI Too Long for a {} character URL",
+                            call.what, call.url.size()));
+        }
+        if (status == 404) {
+            return make_error(ErrorKind::kNotFound,
+                              fmt::format("{}: HubSpot answered {} for {}", call.what, detail,
+                                          path_of(call.url)),
+                              "check base_url in the configuration");
+        }
+        if (status >= 400 && status <= 499) {
+            return plan_error(fmt::format("{}: HubSpot rejected the request ({})", call.what, detail));
+        }
+        return make_error(ErrorKind::kBadData,
+                          fmt::format("{}: unexpected HTTP status from HubSpot ({})", call.what, detail),
+                          "check base_url and any proxy between hubsync and HubSpot");
+    }
+
+    HttpTransport& transport_;
+    AccessTokenSource& tokens_;
+    Clock& clock_;
+    ApiOptions options_;
+    std::string base_url_;
+    RollingWindowLimiter general_;
+    RollingWindowLimiter search_;
+    Instant header_wait_until_{};
+    std::mt19937_64 rng_;
+    ApiStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<HubSpotApi> make_hubspot_api(HttpTransport& transport, AccessTokenSource& tokens,
+                                             Clock& clock, const ApiOptions& options) {
+    return std::make_unique<HubSpotApiClient>(transport, tokens, clock, options);
+}
+
+}  // namespace hubsync

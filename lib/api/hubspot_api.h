@@ -1,0 +1,119 @@
+// The HubSpot CRM contacts API as the sync engine uses it: typed calls over an HttpTransport,
+// with the client-side rate limiter, retries with backoff, 429 handling and one
+// refresh-and-retry on 401. Not thread-safe: one HubSpotApi per sync thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/auth.h"
+#include "api/model.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "http/transport.h"
+
+namespace hubsync {
+
+// HubSpot's hard limits that request planning must respect.
+inline constexpr std::size_t kMaxSearchBodyLength = 3000;  // longer bodies get 400
+inline constexpr std::size_t kMaxBatchReadInputs = 100;
+inline constexpr int kMaxListLimit = 100;
+inline constexpr int kMaxSearchLimit = 200;
+inline constexpr int kMaxSearchResults = 10'000;  // paging past this offset gets 400
+
+struct ApiOptions {
+    std::string base_url = "https://api.hubapi.com";
+    int requests_per_10s = 100;   // client-side budget for the 10-second rolling bucket
+    int searches_per_second = 4;  // client-side budget for the search bucket
+    int max_url_length = 8000;    // longer GET URLs are refused before sending (414 avoidance)
+    int max_attempts = 8;         // per request, for transient errors, 429 and 5xx
+    std::chrono::milliseconds backoff_base{500};
+    std::chrono::milliseconds backoff_max{60'000};
+    StopSource* stop = nullptr;   // waits end early when a stop is requested
+    // A 2xx body that is not well-formed JSON (truncated, a proxy's HTML page) is retried
+    // this many times in all, within max_attempts.
+    int max_bad_body_attempts = 3;
+    // A single wait asked for by Retry-After (429, 477, 503) longer than this is not waited
+    // out inside the request: the call fails (kRateLimited / kTransient) naming the wait.
+    std::chrono::milliseconds max_wait{15 * 60'000};
+    // Seed for the backoff jitter; 0 seeds from std::random_device.
+    std::uint64_t jitter_seed = 0;
+};
+
+struct ListRequest {
+    int limit = 100;
+    std::string after;                    // opaque cursor from the previous page
+    std::vector<std::string> properties;  // sent as properties=a,b,c
+    bool archived = false;
+};
+
+struct ContactPage {
+    std::vector<Contact> contacts;
+    std::string next_after;  // empty on the last page
+    std::int64_t total = -1;  // search only
+};
+
+struct SearchFilter {
+    std::string property;
+    std::string op;          // EQ, GT, GTE, LT, LTE, BETWEEN, IN, ...
+    std::string value;
+    std::string high_value;  // BETWEEN
+    std::vector<std::string> values;  // IN, NOT_IN
+};
+
+struct SearchRequest {
+    std::vector<std::vector<SearchFilter>> filter_groups;  // OR of ANDs
+    std::string sort_property;                             // empty = no sort
+    bool ascending = true;
+    std::vector<std::string> properties;
+    int limit = 200;
+    std::string after;  // integer offset as a string
+};
+
+struct BatchReadResult {
+    std::vector<Contact> contacts;
+    std::vector<ContactId> missing;  // ids HubSpot reported as not found (HTTP 207)
+};
+
+struct ApiStats {
+    std::int64_t requests = 0;       // every HTTP request sent, retries included
+    std::int64_t searches = 0;       // search requests sent, retries included
+    std::int64_t retries = 0;
+    std::int64_t rate_limited = 0;   // 429 responses received
+    std::int64_t unauthorized = 0;   // 401 responses received
+    std::int64_t server_errors = 0;  // 5xx responses received
+    std::int64_t transport_errors = 0;  // connection failures and timeouts
+    std::int64_t bad_bodies = 0;        // 2xx responses whose body was not well-formed JSON
+    std::int64_t wait_ms = 0;           // time spent waiting: limiter, Retry-After, backoff
+};
+
+class HubSpotApi {
+public:
+    virtual ~HubSpotApi() = default;
+
+    virtual Result<std::vector<PropertyDef>> list_properties() = 0;
+    // GET /crm/v3/objects/contacts. Fails with kInternal ("request plan error") without sending
+    // if the URL would exceed max_url_length; callers plan property sets so that never happens.
+    virtual Result<ContactPage> list_contacts(const ListRequest& request) = 0;
+    // POST /crm/v3/objects/contacts/batch/read, at most 100 ids (more is a kInternal plan
+    // error; none returns an empty result without a request).
+    virtual Result<BatchReadResult> batch_read(const std::vector<ContactId>& ids,
+                                               const std::vector<std::string>& properties) = 0;
+    // POST /crm/v3/objects/contacts/search. The body is checked against HubSpot's 3,000
+    // character limit before sending (kInternal "request plan error" naming the size).
+    virtual Result<ContactPage> search(const SearchRequest& request) = 0;
+
+    // Length of the list URL for these properties (for request planning).
+    virtual std::size_t list_url_length(const ListRequest& request) const = 0;
+    // Length of the JSON body for this search (for request planning).
+    virtual std::size_t search_body_length(const SearchRequest& request) const = 0;
+
+    virtual const ApiStats& stats() const = 0;
+};
+
+std::unique_ptr<HubSpotApi> make_hubspot_api(HttpTransport& transport, AccessTokenSource& tokens,
+                                             Clock& clock, const ApiOptions& options);
+
+}  // namespace hubsync

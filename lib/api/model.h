@@ -1,0 +1,47 @@
+// HubSpot's contact and property records as the engine holds them after decoding.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hubsync {
+
+using ContactId = std::int64_t;
+
+// One property value: HubSpot sends strings or null; values are kept exactly as sent.
+struct PropertyValue {
+    std::string name;
+    std::optional<std::string> value;  // nullopt = JSON null
+};
+
+struct Contact {
+    ContactId id = 0;
+    std::string created_at;   // ISO-8601 UTC as HubSpot sent it
+    std::string updated_at;   // ISO-8601 UTC as HubSpot sent it
+    bool archived = false;
+    std::string archived_at;  // empty unless archived
+    std::vector<PropertyValue> properties;
+
+    const std::optional<std::string>* find(std::string_view name) const {
+        for (const auto& p : properties)
+            if (p.name == name) return &p.value;
+        return nullptr;
+    }
+};
+
+// A contact property definition from GET /crm/v3/properties/contacts.
+struct PropertyDef {
+    std::string name;
+    std::string label;
+    std::string type;        // string, number, bool, date, datetime, enumeration, phone_number, ...
+    std::string field_type;  // text, select, checkbox, ...
+    std::string group_name;
+    std::string description;
+    bool calculated = false;
+    bool hubspot_defined = false;
+};
+
+}  // namespace hubsync

@@ -1,0 +1,34 @@
+// The client-side rate limiter: a rolling window that admits at most `budget` requests in
+// any `window`, so hubsync stays below HubSpot's own limits instead of collecting 429s.
+#pragma once
+
+#include <deque>
+
+#include "core/clock.h"
+
+namespace hubsync {
+
+// Not thread-safe; owned by one HubSpotApi.
+class RollingWindowLimiter final {
+public:
+    RollingWindowLimiter(int budget, Millis window);
+
+    // The earliest instant at or after `now` at which one more request fits the window.
+    Instant next_slot(Instant now);
+    // Counts a request sent at `at` (call with non-decreasing times).
+    void record(Instant at);
+    // Requests counted in the window ending at `now`.
+    int in_window(Instant now);
+
+    int budget() const { return budget_; }
+    Millis window() const { return window_; }
+
+private:
+    void expire(Instant now);
+
+    int budget_;
+    Millis window_;
+    std::deque<Instant> sent_;
+};
+
+}  // namespace hubsync

@@ -1,0 +1,95 @@
+// The loaded, validated configuration. Keys, defaults and descriptions are defined once in
+// config/keys.h/.cc; this struct is what the rest of the engine sees.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "core/result.h"
+
+namespace hubsync {
+
+struct HubSpotConfig {
+    std::string client_id;
+    std::string client_secret;  // loaded from client_secret_file / $CREDENTIALS_DIRECTORY / inline
+    std::string client_secret_source;  // where it came from, for messages (never the value)
+    std::string scopes = "oauth crm.objects.contacts.read";  // space separated
+    std::string redirect_uri = "http://localhost:8976/callback";
+    std::string
+        private_app_token;  // loaded from private_app_token_file; non-empty = private-app mode
+    std::string authorize_url = "https://app.hubspot.com/oauth/authorize";
+    std::string api_base_url = "https://api.hubapi.com";
+    std::string token_url;  // default: api_base_url + "/oauth/2026-03/token"
+    std::string ca_file;
+
+    bool private_app() const { return !private_app_token.empty(); }
+};
+
+struct SyncConfig {
+    std::string database = "/var/lib/hubsync/hubspot.db";
+    std::string state_dir = "/var/lib/hubsync";
+    std::chrono::milliseconds interval{5 * 60'000};
+    std::vector<std::string> properties;  // empty = every property ("*")
+    std::chrono::milliseconds lookback{10 * 60'000};
+    std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
+    int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
+    int searches_per_second = 4;  // client-side limit, below HubSpot's 5
+    std::chrono::milliseconds http_timeout{30'000};
+    int max_url_length = 8000;  // request plan keeps every URL below this
+
+    bool all_properties() const { return properties.empty(); }
+};
+
+struct TokenConfig {
+    std::chrono::milliseconds refresh_margin{5 * 60'000};
+};
+
+struct LogConfig {
+    LogLevel level = LogLevel::kInfo;
+};
+
+struct Config {
+    std::string path;  // the file it was loaded from
+    HubSpotConfig hubspot;
+    SyncConfig sync;
+    TokenConfig token;
+    LogConfig log;
+};
+
+using Environment = std::map<std::string, std::string>;
+
+inline constexpr const char* kDefaultConfigPath = "/etc/hubsync/hubsync.conf";
+
+// One key's effective value and where it came from, for `hubsync check-config`.
+struct ConfigEntry {
+    std::string label;   // "[sync] interval"
+    std::string value;   // as used; secrets are shown as "(set)", never their value
+    std::string origin;  // "FILE:LINE", "HUBSYNC_SYNC_INTERVAL" or "default"
+};
+
+// The outcome of reading a configuration without stopping at the first problem.
+struct ConfigCheck {
+    Config config;                      // complete only when `problems` is empty
+    std::vector<Error> problems;        // kConfig errors, file problems first, then others
+    std::vector<std::string> warnings;  // accepted but probably not what was meant
+    std::vector<ConfigEntry> entries;   // one per key, in key-table order
+};
+
+// The process environment as a map (for load_config and tests that pass their own).
+Environment process_environment();
+
+// Which file to read: `cli_path` when given, else $HUBSYNC_CONFIG, else
+// /etc/hubsync/hubsync.conf.
+std::string resolve_config_path(const std::string& cli_path, const Environment& env);
+
+// Reads, parses and validates the file, applies HUBSYNC_<SECTION>_<KEY> overrides from
+// `env`, and loads secret files. Errors are kConfig with "file:line: problem" and a hint.
+Result<Config> load_config(const std::string& path, const Environment& env);
+
+// Like load_config, but collects every problem (and warnings) for `hubsync check-config`.
+ConfigCheck check_config(const std::string& path, const Environment& env);
+
+}  // namespace hubsync

@@ -1,0 +1,255 @@
+// The key table and the example configuration file generated from it.
+#include "config/keys.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace hubsync {
+namespace {
+
+constexpr long long kSecond = 1000;
+constexpr long long kMinute = 60 * kSecond;
+constexpr long long kHour = 60 * kMinute;
+constexpr long long kDay = 24 * kHour;
+
+// clang-format off
+constexpr KeyDef kKeys[] = {
+    // [hubspot]
+    {ConfigKey::kClientId, "hubspot", "client_id", KeyKind::kString, "",
+     "The OAuth app's client ID (HubSpot developer portal: your app, then Auth). Required "
+     "unless private_app_token_file is set.",
+     "00000000-0000-0000-0000-000000000000", true},
+    {ConfigKey::kClientSecretFile, "hubspot", "client_secret_file", KeyKind::kSecretFile, "",
+     "File holding the app's client secret on one line, readable only by the service user. "
+     "When unset, the secret is read from $CREDENTIALS_DIRECTORY/client_secret (systemd "
+     "LoadCredential=client_secret:FILE), else from client_secret below.",
+     "/etc/hubsync/client_secret", true},
+    {ConfigKey::kClientSecret, "hubspot", "client_secret", KeyKind::kSecret, "",
+     "The client secret written inline. Refused unless this file is private to its owner "
+     "(chmod 600); prefer client_secret_file."},
+    {ConfigKey::kScopes, "hubspot", "scopes", KeyKind::kWords, "oauth crm.objects.contacts.read",
+     "OAuth scopes requested by `hubsync authorize`, separated by spaces. Mirroring contacts "
+     "needs crm.objects.contacts.read.",
+     "", true},
+    {ConfigKey::kRedirectUri, "hubspot", "redirect_uri", KeyKind::kUrl,
+     "http://localhost:8976/callback",
+     "Where HubSpot sends the browser after consent; must equal a redirect URL registered for "
+     "the app. `hubsync authorize` listens on it when it is a loopback address; on a server "
+     "without a browser use `hubsync authorize --paste`.",
+     "", true},
+    {ConfigKey::kPrivateAppTokenFile, "hubspot", "private_app_token_file", KeyKind::kSecretFile, "",
+     "Alternative to OAuth: file holding a private app's static access token. When set, "
+     "client_id and the client secret are not needed and `hubsync authorize` is not used.",
+     "/etc/hubsync/private_app_token"},
+    {ConfigKey::kAuthorizeUrl, "hubspot", "authorize_url", KeyKind::kUrl,
+     "https://app.hubspot.com/oauth/authorize",
+     "HubSpot's consent page. https://app.hubspot.com/oauth/ACCOUNT_ID/authorize pins one "
+     "account."},
+    {ConfigKey::kApiBaseUrl, "hubspot", "api_base_url", KeyKind::kUrl, "https://api.hubapi.com",
+     "Base URL of the HubSpot API. To try hubsync without a HubSpot account, point it (and "
+     "authorize_url) at hubspot-sim: http://127.0.0.1:PORT."},
+    {ConfigKey::kTokenUrl, "hubspot", "token_url", KeyKind::kUrl, "",
+     "Token endpoint for the code exchange and refreshes. Default: api_base_url followed by "
+     "/oauth/2026-03/token.",
+     "https://api.hubapi.com/oauth/2026-03/token"},
+    {ConfigKey::kCaFile, "hubspot", "ca_file", KeyKind::kPath, "",
+     "Extra CA certificates (PEM) trusted in addition to the system ones, e.g. for a "
+     "TLS-inspecting proxy. TLS is always verified.",
+     "/etc/ssl/certs/proxy-ca.pem"},
+    // [sync]
+    {ConfigKey::kDatabase, "sync", "database", KeyKind::kPath, "/var/lib/hubsync/hubspot.db",
+     "The SQLite mirror. Reporting tools may open it read-only while the service runs.",
+     "", true},
+    {ConfigKey::kStateDir, "sync", "state_dir", KeyKind::kPath, "/var/lib/hubsync",
+     "Directory for the OAuth tokens and the sync state. Tokens live here, never in the "
+     "database.",
+     "", true},
+    {ConfigKey::kInterval, "sync", "interval", KeyKind::kDuration, "5m",
+     "Time between incremental syncs.", "", true, kSecond, 7 * kDay},
+    {ConfigKey::kProperties, "sync", "properties", KeyKind::kList, "*",
+     "Contact properties to mirror: * for every property, or internal property names "
+     "separated by commas (email, firstname, lifecyclestage, ...).",
+     "", true},
+    {ConfigKey::kLookback, "sync", "lookback", KeyKind::kDuration, "10m",
+     "How far each incremental sync reaches back before the previous one, so that changes "
+     "HubSpot's search indexes late are not missed.",
+     "", true, 0, 7 * kDay},
+    {ConfigKey::kReconcileInterval, "sync", "reconcile_interval", KeyKind::kDuration, "24h",
+     "Time between full id sweeps, which find contacts deleted for good (GDPR) or merged.",
+     "", true, kMinute, 90 * kDay},
+    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
+     "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
+     "110; staying below leaves room for retries.",
+     "", false, 1, 190},
+    {ConfigKey::kSearchesPerSecond, "sync", "searches_per_second", KeyKind::kInt, "4",
+     "Client-side limit on search requests per second (HubSpot allows 5).",
+     "", false, 1, 5},
+    {ConfigKey::kHttpTimeout, "sync", "http_timeout", KeyKind::kDuration, "30s",
+     "How long to wait for HubSpot to accept a connection or send a response.",
+     "", false, kSecond, 10 * kMinute},
+    {ConfigKey::kMaxUrlLength, "sync", "max_url_length", KeyKind::kInt, "8000",
+     "Longest request URL sent. Long property lists are split over several requests to stay "
+     "below it (HubSpot answers 414 URI Too Long).",
+     "", false, 1024, 65536},
+    // [token]
+    {ConfigKey::kRefreshMargin, "token", "refresh_margin", KeyKind::kDuration, "5m",
+     "Refresh the access token this long before it expires (HubSpot's tokens live 30 "
+     "minutes).",
+     "", true, 0, 25 * kMinute},
+    // [log]
+    {ConfigKey::kLogLevel, "log", "level", KeyKind::kLevel, "info",
+     "The least severe messages written: debug, info, notice, warning or error.",
+     "", true},
+};
+// clang-format on
+
+constexpr std::string_view kExampleHeader =
+    "# hubsync configuration (INI).\n"
+    "#\n"
+    "# Every key is listed with its description. Lines starting with ';' show optional keys\n"
+    "# with their default or an example value; remove the ';' to set one. Comments start with\n"
+    "# ';' or '#', also after a value (\"interval = 5m ; five minutes\").\n"
+    "#\n"
+    "# Durations: 90s, 5m, 24h, 1h30m. Relative paths are relative to this file's directory.\n"
+    "# Any key can be overridden by the environment as HUBSYNC_<SECTION>_<KEY>, for example\n"
+    "# HUBSYNC_SYNC_INTERVAL=1m. Validate the result with `hubsync check-config`.\n"
+    "#\n"
+    "# This file is the output of `hubsync check-config --example`.\n";
+
+constexpr std::size_t kWrapColumn = 92;
+
+void append_wrapped_comment(std::string& out, std::string_view text) {
+    std::string line = "#";
+    while (!text.empty()) {
+        const auto space = text.find(' ');
+        const std::string_view word = text.substr(0, space);
+        text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+        if (line.size() > 1 && line.size() + 1 + word.size() > kWrapColumn) {
+            out += line + "\n";
+            line = "#";
+        }
+        line += " ";
+        line += word;
+    }
+    out += line + "\n";
+}
+
+}  // namespace
+
+std::span<const KeyDef> config_keys() {
+    return kKeys;
+}
+
+const KeyDef* find_config_key(std::string_view section, std::string_view name) {
+    for (const auto& key : kKeys) {
+        if (key.section == section && key.name == name) return &key;
+    }
+    return nullptr;
+}
+
+const KeyDef& config_key(ConfigKey id) {
+    for (const auto& key : kKeys) {
+        if (key.id == id) return key;
+    }
+    return kKeys[0];  // unreachable: every ConfigKey has a row (tested)
+}
+
+bool is_config_section(std::string_view section) {
+    return std::any_of(std::begin(kKeys), std::end(kKeys),
+                       [&](const KeyDef& key) { return key.section == section; });
+}
+
+std::string env_var_name(const KeyDef& key) {
+    std::string out = "HUBSYNC_";
+    for (const char c : key.section)
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back('_');
+    for (const char c : key.name)
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    return out;
+}
+
+std::string key_label(const KeyDef& key) {
+    return "[" + std::string(key.section) + "] " + std::string(key.name);
+}
+
+const char* to_string(KeyKind kind) {
+    switch (kind) {
+        case KeyKind::kString:
+            return "string";
+        case KeyKind::kPath:
+            return "path";
+        case KeyKind::kUrl:
+            return "url";
+        case KeyKind::kDuration:
+            return "duration";
+        case KeyKind::kInt:
+            return "int";
+        case KeyKind::kList:
+            return "list";
+        case KeyKind::kLevel:
+            return "level";
+        case KeyKind::kSecretFile:
+            return "secret-file";
+        case KeyKind::kSecret:
+            return "secret";
+        case KeyKind::kWords:
+            return "words";
+    }
+    return "string";
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps.
+    const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::size_t> d((n + 1) * (m + 1));
+    const auto at = [&](std::size_t i, std::size_t j) -> std::size_t& {
+        return d[i * (m + 1) + j];
+    };
+    for (std::size_t i = 0; i <= n; ++i)
+        at(i, 0) = i;
+    for (std::size_t j = 0; j <= m; ++j)
+        at(0, j) = j;
+    for (std::size_t i = 1; i <= n; ++i) {
+        for (std::size_t j = 1; j <= m; ++j) {
+            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1])) {
+                at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+            }
+        }
+    }
+    return at(n, m);
+}
+
+std::size_t suggestion_distance(std::string_view word) {
+    if (word.size() <= 3) return 1;
+    if (word.size() <= 6) return 2;
+    return 3;
+}
+
+std::string render_example_config() {
+    std::string out(kExampleHeader);
+    std::string_view section;
+    for (const auto& key : kKeys) {
+        if (key.section != section) {
+            section = key.section;
+            out += "\n[" + std::string(section) + "]\n";
+        }
+        out += "\n";
+        append_wrapped_comment(out, key.description);
+        const std::string_view value =
+            key.example_value.empty() ? key.default_value : key.example_value;
+        std::string line = key.example_active ? "" : "; ";
+        line += std::string(key.name) + " =";
+        if (!value.empty()) line += " " + std::string(value);
+        out += line + "\n";
+    }
+    return out;
+}
+
+}  // namespace hubsync

@@ -1,0 +1,95 @@
+// The one definition of every configuration key: section, name, default, description and
+// kind. The parser, the environment overrides, check-config and etc/hubsync.conf all use it.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace hubsync {
+
+// Identifies a key in code; the loader switches over it, so a new key cannot be forgotten.
+enum class ConfigKey {
+    kClientId,
+    kClientSecretFile,
+    kClientSecret,
+    kScopes,
+    kRedirectUri,
+    kPrivateAppTokenFile,
+    kAuthorizeUrl,
+    kApiBaseUrl,
+    kTokenUrl,
+    kCaFile,
+    kDatabase,
+    kStateDir,
+    kInterval,
+    kProperties,
+    kLookback,
+    kReconcileInterval,
+    kRequestsPer10s,
+    kSearchesPerSecond,
+    kHttpTimeout,
+    kMaxUrlLength,
+    kRefreshMargin,
+    kLogLevel,
+};
+
+enum class KeyKind {
+    kString,      // free text without surrounding whitespace
+    kPath,        // a file or directory; relative paths are resolved against the config file
+    kUrl,         // absolute https:// URL (http:// only for loopback hosts)
+    kDuration,    // 90s, 5m, 24h, 1h30m
+    kInt,         // a decimal integer within [min, max]
+    kList,        // "*" or property names separated by commas
+    kLevel,       // a log level
+    kSecretFile,  // a path to a file holding one secret
+    kSecret,      // a secret given inline (refused in a file others can read)
+    kWords,       // words separated by spaces (scopes)
+};
+
+struct KeyDef {
+    ConfigKey id;
+    std::string_view section;
+    std::string_view name;
+    KeyKind kind;
+    // The value used when the key is not set; empty means "not set".
+    std::string_view default_value;
+    // One or more sentences for the example file and `--help`.
+    std::string_view description;
+    // The value shown in the example file when it differs from the default.
+    std::string_view example_value = {};
+    // Whether the example file sets the key (true) or shows it commented out.
+    bool example_active = false;
+    // Inclusive bounds: integers as numbers, durations in milliseconds.
+    long long min = 0;
+    long long max = 0;
+};
+
+// Every key, in the order of the example file.
+std::span<const KeyDef> config_keys();
+
+// The key, or nullptr.
+const KeyDef* find_config_key(std::string_view section, std::string_view name);
+const KeyDef& config_key(ConfigKey id);
+
+// True for the section names used by the key table.
+bool is_config_section(std::string_view section);
+
+// "HUBSYNC_SYNC_INTERVAL" for [sync] interval.
+std::string env_var_name(const KeyDef& key);
+
+// "[sync] interval"
+std::string key_label(const KeyDef& key);
+
+const char* to_string(KeyKind kind);
+
+// Edit distance (adjacent swaps count as one edit), case-insensitive: picks "did you mean"
+// suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The largest distance at which a known word is still offered as a suggestion for `word`.
+std::size_t suggestion_distance(std::string_view word);
+
+// The complete example configuration file (etc/hubsync.conf), generated from the key table.
+std::string render_example_config();
+
+}  // namespace hubsync

@@ -1,0 +1,125 @@
+// The mirror's schema migrations. Never edit a released migration: add a new one at the end,
+// and the migration tests will run it from every earlier version.
+#include "mirror/schema.h"
+
+#include <fmt/core.h>
+
+namespace hubsync::mirror_schema {
+
+namespace {
+
+// Version 1: the tables and view of the product contract. Reporting tools depend on these
+// names. Typed property columns are added to `contacts` at run time by apply_properties.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE contacts (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT,
+    updated_at  TEXT,
+    archived    INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    merged_into INTEGER,
+    synced_at   TEXT,
+    properties  TEXT
+);
+CREATE TABLE contact_properties (
+    name        TEXT PRIMARY KEY,
+    column_name TEXT UNIQUE COLLATE NOCASE,
+    label       TEXT,
+    type        TEXT,
+    field_type  TEXT,
+    group_name  TEXT,
+    description TEXT
+);
+CREATE VIEW active_contacts AS
+    SELECT * FROM contacts WHERE archived = 0 AND merged_into IS NULL;
+CREATE TABLE sync_runs (
+    id               INTEGER PRIMARY KEY,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT,
+    mode             TEXT NOT NULL,
+    contacts_written INTEGER NOT NULL DEFAULT 0,
+    requests_made    INTEGER NOT NULL DEFAULT 0,
+    error            TEXT
+);
+CREATE TABLE sync_state (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT
+);
+)sql";
+
+// Version 2: indexes. updated_at serves reports ("changed since") and lets count(*) scan a
+// small index instead of the wide table; the partial indexes keep status counts and the
+// reconcile sweep's merge pass cheap without slowing ordinary upserts.
+constexpr std::string_view kV2 = R"sql(
+CREATE INDEX contacts_updated_at ON contacts (updated_at);
+CREATE INDEX contacts_archived ON contacts (id) WHERE archived = 1;
+CREATE INDEX contacts_merged_into ON contacts (merged_into) WHERE merged_into IS NOT NULL;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> list = {
+        {1, kV1},
+        {2, kV2},
+    };
+    return list;
+}
+
+int latest_version() {
+    return migrations().back().version;
+}
+
+const std::vector<std::string_view>& reserved_column_names() {
+    static const std::vector<std::string_view> names = {
+        "id",        "created_at", "updated_at", "archived", "archived_at", "merged_into",
+        "synced_at", "properties", "rowid",      "oid",      "_rowid_",
+    };
+    return names;
+}
+
+Status migrate(sql::Database& db, int target) {
+    HS_ASSIGN_OR_RETURN(std::int64_t current, db.query_int("PRAGMA user_version"));
+    if (current == target) return Status::Ok();
+    if (current > latest_version()) {
+        return make_error(ErrorKind::kIo,
+                          fmt::format("database {} has schema version {}, newer than this "
+                                      "hubsync understands ({})",
+                                      db.path(), current, latest_version()),
+                          "upgrade hubsync, or point sync.database at another file");
+    }
+    for (const Migration& m : migrations()) {
+        if (m.version > target) break;
+        HS_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE", "starting a schema migration"));
+        // Another process may have migrated between our check and the lock.
+        auto version = db.query_int("PRAGMA user_version");
+        Status step = version.ok() ? Status::Ok() : Status(version.error());
+        if (step.ok() && *version == 0 && m.version == 1) {
+            auto tables = db.query_int("SELECT count(*) FROM sqlite_schema");
+            if (!tables.ok()) {
+                step = tables.error();
+            } else if (*tables > 0) {
+                step = make_error(ErrorKind::kIo,
+                                  fmt::format("{} is a SQLite database of another application "
+                                              "(it has tables but no hubsync schema version)",
+                                              db.path()),
+                                  "point sync.database at a new file");
+            }
+        }
+        if (step.ok() && *version < m.version) {
+            step = db.exec(m.sql, fmt::format("migrating the schema to version {}", m.version));
+            if (step.ok())
+                step = db.exec(fmt::format("PRAGMA user_version = {}", m.version),
+                               "recording the schema version");
+        }
+        if (step.ok()) step = db.exec("COMMIT", "committing a schema migration");
+        if (!step.ok()) {
+            (void)db.exec("ROLLBACK", "rolling back a schema migration");
+            return step;
+        }
+    }
+    return Status::Ok();
+}
+
+}  // namespace hubsync::mirror_schema

@@ -1,0 +1,30 @@
+// The mirror's schema as an ordered list of forward migrations; PRAGMA user_version records
+// how many have been applied. Version 1 is the schema of the product contract.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "mirror/sqlite_db.h"
+
+namespace hubsync::mirror_schema {
+
+struct Migration {
+    int version;           // user_version after this migration
+    std::string_view sql;  // statements run in the migration's transaction
+};
+
+// Every migration, in order; versions are 1, 2, ... without gaps.
+const std::vector<Migration>& migrations();
+int latest_version();
+
+// The fixed columns of `contacts`, lower case. A property whose name equals one of these (or
+// a rowid alias) gets the column `property_<name>`.
+const std::vector<std::string_view>& reserved_column_names();
+
+// Brings the database from its user_version to `target` (one transaction per migration).
+// Fails when the database is newer than this build or is some other application's file.
+Status migrate(sql::Database& db, int target);
+
+}  // namespace hubsync::mirror_schema

@@ -1,0 +1,192 @@
+// Typed-column conversions, timestamp normalization and JSON string escaping for the mirror.
+#include "mirror/values.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+#include "core/clock.h"
+#include "mirror/mirror.h"
+
+namespace hubsync {
+
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Epoch milliseconds as HubSpot sends them: an optional minus and digits, nothing else.
+bool parse_epoch_ms(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 16) return false;
+    const char* begin = s.data();
+    const char* end = s.data() + s.size();
+    const auto [ptr, ec] = std::from_chars(begin, end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" already: the common case, kept as is without reformatting.
+bool is_canonical_timestamp(std::string_view s) {
+    if (s.size() != 24) return false;
+    for (std::size_t i = 0; i < 24; ++i) {
+        const char c = s[i];
+        switch (i) {
+            case 4:
+            case 7:
+                if (c != '-') return false;
+                break;
+            case 10:
+                if (c != 'T') return false;
+                break;
+            case 13:
+            case 16:
+                if (c != ':') return false;
+                break;
+            case 19:
+                if (c != '.') return false;
+                break;
+            case 23:
+                if (c != 'Z') return false;
+                break;
+            default:
+                if (!is_digit(c)) return false;
+        }
+    }
+    return true;
+}
+
+bool to_instant(std::string_view raw, Instant& out) {
+    const std::string_view s = trim(raw);
+    std::int64_t ms = 0;
+    if (parse_epoch_ms(s, ms)) {
+        out = from_epoch_ms(ms);
+        return true;
+    }
+    return parse_iso8601(s, out);
+}
+
+}  // namespace
+
+std::optional<double> mirror_number(std::string_view raw) {
+    std::string_view s = trim(raw);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) return std::nullopt;
+    double v = 0;
+    const char* end = s.data() + s.size();
+    const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+    if (ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> mirror_bool(std::string_view raw) {
+    const std::string_view s = trim(raw);
+    auto equals_ci = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            char c = a[i];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (c != b[i]) return false;
+        }
+        return true;
+    };
+    if (equals_ci(s, "true")) return true;
+    if (equals_ci(s, "false")) return false;
+    return std::nullopt;
+}
+
+std::optional<std::string> mirror_date(std::string_view raw, bool date_only) {
+    Instant t;
+    if (!to_instant(raw, t)) return std::nullopt;
+    std::string iso = format_iso8601(t);
+    if (date_only) iso.resize(10);
+    return iso;
+}
+
+namespace mirror_values {
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t run = 0;  // start of the pending run of bytes that need no escaping
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"':
+                out.append("\\\"");
+                break;
+            case '\\':
+                out.append("\\\\");
+                break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            case '\b':
+                out.append("\\b");
+                break;
+            case '\f':
+                out.append("\\f");
+                break;
+            default: {
+                const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+                out.append(esc, sizeof esc);
+            }
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out.push_back('"');
+}
+
+bool normalize_timestamp(std::string_view raw, std::string& out) {
+    if (is_canonical_timestamp(raw)) {
+        out.assign(raw);
+        return true;
+    }
+    Instant t;
+    if (!to_instant(raw, t)) return false;
+    out = format_iso8601(t);
+    return true;
+}
+
+ValueKind value_kind_for(std::string_view type) {
+    if (type == "number") return ValueKind::kNumber;
+    if (type == "bool") return ValueKind::kBool;
+    if (type == "date") return ValueKind::kDate;
+    if (type == "datetime") return ValueKind::kDateTime;
+    return ValueKind::kText;
+}
+
+std::string_view column_type_for(std::string_view type) {
+    switch (value_kind_for(type)) {
+        case ValueKind::kNumber:
+            return "REAL";
+        case ValueKind::kBool:
+            return "INTEGER";
+        default:
+            return "TEXT";
+    }
+}
+
+}  // namespace mirror_values
+}  // namespace hubsync

@@ -1,0 +1,285 @@
+// `hubsync authorize`, `revoke` and `status` as library calls, and token source wiring.
+#include "oauth/authorize.h"
+
+#include <algorithm>
+#include <istream>
+#include <ostream>
+
+#include "core/duration.h"
+#include "core/log.h"
+#include "core/redact.h"
+#include "http/url.h"
+#include "oauth/authorize_request.h"
+#include "oauth/loopback_listener.h"
+#include "oauth/static_token_source.h"
+#include "oauth/token_client.h"
+#include "oauth/token_store.h"
+
+namespace hubsync {
+namespace {
+
+TokenEndpoint endpoint_for(const Config& config) {
+    return TokenEndpoint{effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
+                         config.hubspot.client_id, config.hubspot.client_secret};
+}
+
+std::vector<std::string> split_scopes(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto start = text.find_first_not_of(" \t", pos);
+        if (start == std::string::npos) break;
+        const auto end = text.find_first_of(" \t", start);
+        out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        pos = end == std::string::npos ? text.size() : end;
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items)
+        out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+Status check_oauth_config(const Config& config) {
+    if (config.hubspot.private_app())
+        return make_error(
+            ErrorKind::kUsage,
+            "this configuration uses a private app token, which needs no authorization",
+            "remove private_app_token_file to use OAuth instead");
+    if (config.hubspot.client_id.empty())
+        return make_error(ErrorKind::kConfig, "client_id is not set",
+                          "copy it from the app's Auth settings into [hubspot] client_id");
+    if (config.hubspot.client_secret.empty())
+        return make_error(ErrorKind::kConfig, "the client secret is not set",
+                          "put it in the file named by [hubspot] client_secret_file");
+    return Status::Ok();
+}
+
+Result<std::string> read_pasted_line(AuthorizeIo& io) {
+    std::string line;
+    while (std::getline(io.in, line)) {
+        if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
+    }
+    return make_error(ErrorKind::kUsage, "no redirect URL was pasted (end of input)",
+                      "paste the full address the browser shows after you approve");
+}
+
+}  // namespace
+
+Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& transport,
+                                       AuthorizeIo& io, Clock& clock,
+                                       const AuthorizeOptions& options) {
+    HS_RETURN_IF_ERROR(check_oauth_config(config));
+    add_secret(config.hubspot.client_secret);
+    TokenStore store(config.sync.state_dir);
+    // Fail before the person clicks anything when the tokens could not be saved afterwards.
+    HS_RETURN_IF_ERROR(store.prepare());
+    HS_ASSIGN_OR_RETURN(Url redirect, parse_url(config.hubspot.redirect_uri));
+
+    std::unique_ptr<LoopbackListener> listener;
+    std::string redirect_uri = config.hubspot.redirect_uri;
+    if (!options.paste) {
+        HS_ASSIGN_OR_RETURN(listener, LoopbackListener::start(
+                                          redirect, ListenerOptions{options.listen_on_any_port}));
+        if (options.listen_on_any_port) redirect_uri = listener->redirect_uri();
+    }
+    const AuthorizeRequest request =
+        make_authorize_request(config.hubspot.authorize_url, config.hubspot.client_id,
+                               config.hubspot.scopes, redirect_uri);
+
+    io.out << "Open this URL in a browser and approve access for hubsync:\n\n  " << request.url
+           << "\n\n";
+    std::string code;
+    if (listener) {
+        listener->set_expected_state(request.state);
+        io.out << "Waiting up to " << format_duration(options.timeout)
+               << " for the browser to come back to " << redirect_uri << " ...\n";
+        io.out.flush();
+        if (io.open_url) io.open_url(request.url);
+        HS_ASSIGN_OR_RETURN(code, listener->wait(options.timeout, options.stop));
+        listener.reset();
+    } else {
+        io.out << "After you approve, the browser is sent to " << redirect_uri
+               << "?code=... (an error page there is expected on a server without a listener).\n"
+               << "Copy that full address from the address bar and paste it here:\n";
+        io.out.flush();
+        HS_ASSIGN_OR_RETURN(std::string pasted, read_pasted_line(io));
+        HS_ASSIGN_OR_RETURN(code, parse_pasted_redirect(pasted, redirect, request.state));
+    }
+    io.out << "Approved. Exchanging the authorization code ...\n";
+
+    TokenClient client(transport, endpoint_for(config));
+    const Instant sent_at = clock.now();
+    HS_ASSIGN_OR_RETURN(TokenResponse tokens,
+                        client.exchange_code(code, redirect_uri, request.code_verifier));
+    if (tokens.refresh_token.empty())
+        return make_error(ErrorKind::kBadData, "HubSpot's token answer has no refresh_token",
+                          "check token_url; hubsync needs the authorization code grant");
+
+    StoredTokens stored;
+    stored.access_token = tokens.access_token;
+    stored.refresh_token = tokens.refresh_token;
+    stored.obtained_at = sent_at;
+    stored.access_expires_at = sent_at + tokens.expires_in;
+    stored.hub_id = tokens.hub_id;
+    stored.scopes = tokens.scopes;
+    stored.token_url = client.endpoint().token_url;
+    stored.authorized_at = clock.now();
+
+    bool scopes_known = !tokens.scopes.empty();
+    auto info = client.introspect(tokens.access_token);
+    if (info.ok()) {
+        if (info->hub_id != 0) stored.hub_id = info->hub_id;
+        stored.hub_domain = info->hub_domain;
+        if (!info->scopes.empty()) {
+            stored.scopes = info->scopes;
+            scopes_known = true;
+        }
+    } else {
+        io.out << "Warning: could not look up the hub and granted scopes ("
+               << redact(info.error().describe()) << "); continuing.\n";
+    }
+
+    {
+        HS_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
+        HS_RETURN_IF_ERROR(store.save(stored));
+    }
+    HS_LOG_INFO("authorized hub {}; tokens saved in {}", stored.hub_id, store.path());
+
+    AuthorizeOutcome outcome;
+    outcome.hub_id = stored.hub_id;
+    outcome.hub_domain = stored.hub_domain;
+    outcome.scopes = stored.scopes;
+    outcome.access_expires_at = stored.access_expires_at;
+    outcome.store_path = store.path();
+    if (scopes_known) {
+        for (const auto& wanted : split_scopes(config.hubspot.scopes))
+            if (std::find(stored.scopes.begin(), stored.scopes.end(), wanted) ==
+                stored.scopes.end())
+                outcome.missing_scopes.push_back(wanted);
+    }
+
+    io.out << "Authorized hub " << stored.hub_id;
+    if (!stored.hub_domain.empty()) io.out << " (" << stored.hub_domain << ")";
+    io.out << ".\n";
+    if (scopes_known) io.out << "Granted scopes: " << join(stored.scopes) << "\n";
+    if (scopes_known && std::find(stored.scopes.begin(), stored.scopes.end(), kContactsReadScope) ==
+                            stored.scopes.end()) {
+        io.out << "WARNING: the scope " << kContactsReadScope
+               << " was not granted, so hubsync cannot read contacts. Add it to the app's scopes "
+                  "and to `scopes` in the config, then run `hubsync authorize` again.\n";
+    } else if (!outcome.missing_scopes.empty()) {
+        io.out << "Note: not granted: " << join(outcome.missing_scopes) << "\n";
+    }
+    io.out << "Tokens saved in " << store.path() << " (readable only by this user).\n"
+           << "Next: run `hubsync sync` for a first sync, or start the service "
+              "(`systemctl start hubsync`). A service that is already running picks up this "
+              "authorization by itself.\n";
+    io.out.flush();
+    return outcome;
+}
+
+Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
+              const RevokeOptions& options) {
+    if (config.hubspot.private_app())
+        return make_error(
+            ErrorKind::kUsage, "a private app token cannot be revoked by hubsync",
+            "rotate or delete it in HubSpot under Settings > Integrations > Private Apps");
+    TokenStore store(config.sync.state_dir);
+    HS_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
+    HS_ASSIGN_OR_RETURN(auto stored, store.load());
+    if (!stored || stored->refresh_token.empty()) {
+        HS_RETURN_IF_ERROR(store.remove());
+        out << "No stored authorization in " << store.path() << "; nothing to revoke.\n";
+        return Status::Ok();
+    }
+    TokenEndpoint endpoint = endpoint_for(config);
+    if (!stored->token_url.empty()) endpoint.token_url = stored->token_url;
+    TokenClient client(transport, endpoint);
+    const Status revoked = client.revoke(stored->refresh_token);
+    if (!revoked.ok()) {
+        if (!options.local_only) {
+            Error e = revoked.error();
+            e.hint =
+                "the local tokens were kept so revoking can be retried; --local-only deletes "
+                "them anyway (then remove the app in HubSpot's Connected Apps settings)";
+            return e;
+        }
+        out << "Warning: HubSpot did not confirm the revocation ("
+            << redact(revoked.error().message) << "); deleting the local tokens anyway.\n";
+    }
+    HS_RETURN_IF_ERROR(store.remove());
+    HS_LOG_NOTICE("authorization revoked; tokens deleted from {}", store.path());
+    out << (revoked.ok() ? "Revoked the refresh token at HubSpot and deleted " : "Deleted ")
+        << store.path() << ". Run `hubsync authorize` to authorize again.\n";
+    return Status::Ok();
+}
+
+const char* to_string(TokenStatus::State state) {
+    switch (state) {
+        case TokenStatus::State::kNotAuthorized:
+            return "not-authorized";
+        case TokenStatus::State::kOk:
+            return "ok";
+        case TokenStatus::State::kRetrying:
+            return "retrying";
+        case TokenStatus::State::kAuthRequired:
+            return "authorization-required";
+    }
+    return "unknown";
+}
+
+Result<TokenStatus> read_token_status(const Config& config, const Clock& clock) {
+    TokenStatus status;
+    if (config.hubspot.private_app()) {
+        status.mode = TokenStatus::Mode::kPrivateApp;
+        status.state = TokenStatus::State::kOk;
+        status.authorized = true;
+        return status;
+    }
+    TokenStore store(config.sync.state_dir);
+    status.store_path = store.path();
+    HS_ASSIGN_OR_RETURN(auto stored, store.load());
+    if (!stored) return status;
+    status.hub_id = stored->hub_id;
+    status.hub_domain = stored->hub_domain;
+    status.scopes = stored->scopes;
+    status.authorized_at = stored->authorized_at;
+    status.access_expires_at = stored->access_expires_at;
+    status.access_token_valid = stored->access_expires_at > clock.now();
+    status.refresh_failures = stored->refresh_failures;
+    status.last_refresh_error = redact(stored->last_refresh_error);
+    status.last_refresh_error_at = stored->last_refresh_error_at;
+    status.auth_required_reason = redact(stored->auth_required_reason);
+    if (stored->state == StoredTokens::State::kAuthRequired) {
+        status.state = TokenStatus::State::kAuthRequired;
+    } else {
+        status.state =
+            stored->refresh_failures > 0 ? TokenStatus::State::kRetrying : TokenStatus::State::kOk;
+        status.authorized = true;
+    }
+    return status;
+}
+
+std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
+                                                 Clock& clock) {
+    add_secret(config.hubspot.client_secret);
+    TokenManagerOptions options;
+    options.refresh_margin = config.token.refresh_margin;
+    return std::make_unique<TokenManager>(TokenStore(config.sync.state_dir),
+                                          TokenClient(transport, endpoint_for(config)), clock,
+                                          options);
+}
+
+std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
+                                                            HttpTransport& transport,
+                                                            Clock& clock) {
+    if (config.hubspot.private_app())
+        return std::make_unique<StaticTokenSource>(config.hubspot.private_app_token);
+    return make_token_manager(config, transport, clock);
+}
+
+}  // namespace hubsync

@@ -1,0 +1,94 @@
+// What the `authorize`, `revoke` and `status` commands call, and the wiring of token sources
+// from a Config. The command layer owns argument parsing and exit codes.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/auth.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "http/transport.h"
+#include "oauth/token_manager.h"
+
+namespace hubsync {
+
+inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
+
+// The terminal side of `hubsync authorize`.
+struct AuthorizeIo {
+    std::ostream& out;  // the URL, progress and next steps
+    std::istream& in;   // --paste: the redirect URL
+    // Best effort: try to open the URL in a browser (e.g. xdg-open). May be empty.
+    std::function<void(const std::string& url)> open_url;
+};
+
+struct AuthorizeOptions {
+    bool paste = false;               // read the redirect URL from `in` instead of listening
+    Millis timeout{5 * 60'000};       // how long the listener waits for the browser
+    bool listen_on_any_port = false;  // tests: a free port instead of redirect_uri's
+    StopSource* stop = nullptr;
+};
+
+struct AuthorizeOutcome {
+    std::int64_t hub_id = 0;
+    std::string hub_domain;
+    std::vector<std::string> scopes;          // granted
+    std::vector<std::string> missing_scopes;  // configured but not granted
+    Instant access_expires_at{};
+    std::string store_path;
+};
+
+// The whole one-time consent: URL, listener (or paste), code exchange, introspection, store.
+// Nothing is stored unless every check passed. `transport` talks to the token endpoints.
+Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& transport,
+                                       AuthorizeIo& io, Clock& clock,
+                                       const AuthorizeOptions& options = {});
+
+struct RevokeOptions {
+    bool local_only = false;  // delete the local tokens even when HubSpot cannot be reached
+};
+
+// Revokes the refresh token at HubSpot, then deletes the local tokens. When HubSpot cannot be
+// reached the local tokens are kept (so revoking can be retried) unless local_only.
+Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
+              const RevokeOptions& options = {});
+
+// The authorization as `hubsync status` shows it. Holds no secret.
+struct TokenStatus {
+    enum class Mode { kOAuth, kPrivateApp };
+    enum class State { kNotAuthorized, kOk, kRetrying, kAuthRequired };
+    Mode mode = Mode::kOAuth;
+    State state = State::kNotAuthorized;
+    bool authorized = false;  // a usable authorization exists (kOk or kRetrying, or a private app)
+    std::int64_t hub_id = 0;
+    std::string hub_domain;
+    std::vector<std::string> scopes;
+    Instant authorized_at{};
+    Instant access_expires_at{};
+    bool access_token_valid = false;  // not yet expired at the time of reading
+    int refresh_failures = 0;
+    std::string last_refresh_error;
+    Instant last_refresh_error_at{};
+    std::string auth_required_reason;
+    std::string store_path;
+};
+
+const char* to_string(TokenStatus::State state);
+
+// Reads the token store without locking and without network access.
+Result<TokenStatus> read_token_status(const Config& config, const Clock& clock);
+
+// The token manager for an OAuth config. `transport` must be used by nothing else.
+std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
+                                                 Clock& clock);
+// A private-app StaticTokenSource, or a TokenManager.
+std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
+                                                            HttpTransport& transport, Clock& clock);
+
+}  // namespace hubsync

@@ -1,0 +1,481 @@
+// The sync cycle, written to read like the algorithm: plan, backfill or incremental window,
+// archive sweep, reconcile. Each loop body is: fetch a page, write it with its cursor.
+#include "sync/sync_engine.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <unordered_set>
+
+#include "core/log.h"
+
+namespace hubsync {
+namespace {
+
+constexpr int kListLimit = 100;
+constexpr int kBatchLimit = 100;
+
+std::optional<std::int64_t> parse_int(const std::optional<std::string>& text) {
+    if (!text || text->empty()) return std::nullopt;
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc() || p != text->data() + text->size()) return std::nullopt;
+    return v;
+}
+
+// Compares HubSpot timestamps as instants; unparseable ones count as oldest.
+std::int64_t instant_ms(const std::string& iso) {
+    Instant t;
+    return parse_iso8601(iso, t) ? to_epoch_ms(t) : -1;
+}
+
+struct Window {
+    std::int64_t since_ms = 0;
+    std::int64_t until_ms = 0;
+    ContactId last_id = 0;
+
+    std::string encode() const {
+        return std::to_string(since_ms) + ":" + std::to_string(until_ms) + ":" +
+               std::to_string(last_id);
+    }
+    static std::optional<Window> decode(const std::optional<std::string>& text) {
+        if (!text) return std::nullopt;
+        Window w;
+        const auto a = text->find(':');
+        const auto b = text->find(':', a == std::string::npos ? a : a + 1);
+        if (a == std::string::npos || b == std::string::npos) return std::nullopt;
+        auto since = parse_int(text->substr(0, a));
+        auto until = parse_int(text->substr(a + 1, b - a - 1));
+        auto last = parse_int(text->substr(b + 1));
+        if (!since || !until || !last) return std::nullopt;
+        w.since_ms = *since;
+        w.until_ms = *until;
+        w.last_id = *last;
+        return w;
+    }
+};
+
+}  // namespace
+
+// One cycle's working state: the plan, the run row, counters, progress.
+class SyncEngine::Cycle final {
+public:
+    Cycle(SyncEngine& engine, const CycleRequest& request)
+        : api_(engine.api_), mirror_(engine.mirror_), clock_(engine.clock_),
+          options_(engine.options_), request_(request), started_(clock_.now()) {}
+
+    Result<CycleReport> run() {
+        HS_ASSIGN_OR_RETURN(const bool backfilled, state_present(kStateBackfillDone));
+        report_.mode = request_.full ? "full" : (backfilled ? "incremental" : "backfill");
+        HS_ASSIGN_OR_RETURN(run_id_, mirror_.begin_run(report_.mode));
+        requests_at_start_ = api_.stats().requests;
+        requests_committed_ = requests_at_start_;
+        Status status = run_steps(backfilled);
+        report_.requests = api_.stats().requests - requests_at_start_;
+        const std::int64_t uncounted = api_.stats().requests - requests_committed_;
+        const std::string error = status.ok() ? std::string() : status.error().describe();
+        auto finished = mirror_.finish_run(run_id_, error, 0, uncounted);
+        if (auto cp = mirror_.checkpoint(); !cp.ok())
+            HS_LOG_WARN("WAL checkpoint failed: {}", cp.error().describe());
+        if (!status.ok()) return std::move(status).error();
+        if (!finished.ok()) return std::move(finished).error();
+        return report_;
+    }
+
+private:
+    Status run_steps(bool backfilled) {
+        HS_RETURN_IF_ERROR(discover_properties());
+        if (request_.full) HS_RETURN_IF_ERROR(restart_backfill());
+        if (request_.full || !backfilled) {
+            HS_RETURN_IF_ERROR(backfill());
+        } else {
+            HS_RETURN_IF_ERROR(incremental());
+        }
+        if (!request_.full && archive_sweep_due()) HS_RETURN_IF_ERROR(archive_sweep());
+        if (request_.full || request_.force_reconcile || reconcile_due()) HS_RETURN_IF_ERROR(reconcile());
+        return {};
+    }
+
+    // --- properties ---------------------------------------------------------------------
+
+    Status discover_properties() {
+        HS_ASSIGN_OR_RETURN(auto defs, api_.list_properties());
+        HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(defs, options_.properties));
+        std::vector<std::string> names;
+        names.reserve(columns.size());
+        for (const auto& c : columns) names.push_back(c.name);
+        plan_ = plan_requests(api_, names, options_.max_url_length);
+        report_.plan = plan_;
+        // The archived list has no batch/read to fall back on: it carries as many properties
+        // as fit in the URL, required ones first.
+        archived_list_properties_ = required_properties();
+        for (const auto& name : plan_.properties) {
+            if (std::find(archived_list_properties_.begin(), archived_list_properties_.end(), name) !=
+                archived_list_properties_.end())
+                continue;
+            archived_list_properties_.push_back(name);
+            ListRequest probe{kListLimit, std::string(24, '9'), archived_list_properties_, true};
+            if (api_.list_url_length(probe) > static_cast<std::size_t>(options_.max_url_length)) {
+                archived_list_properties_.pop_back();
+                break;
+            }
+        }
+        return {};
+    }
+
+    // --- backfill -----------------------------------------------------------------------
+
+    Status restart_backfill() {
+        return mirror_.set_state({{kStateBackfillDone, std::nullopt},
+                                  {kStateBackfillAfter, std::nullopt},
+                                  {kStateBackfillPhase, std::nullopt},
+                                  {kStateBackfillStarted, std::to_string(clock_.now_ms())}});
+    }
+
+    Status backfill() {
+        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(kStateBackfillPhase));
+        HS_ASSIGN_OR_RETURN(auto started, mirror_.state(kStateBackfillStarted));
+        if (!started) {
+            HS_RETURN_IF_ERROR(mirror_.set_state({{kStateBackfillStarted, std::to_string(clock_.now_ms())}}));
+            started = std::to_string(clock_.now_ms());
+        }
+        if (!phase || *phase == "active") {
+            HS_RETURN_IF_ERROR(backfill_list(false));
+        }
+        HS_RETURN_IF_ERROR(backfill_list(true));
+        // The backfill read everything changed after it started; incremental windows take over
+        // from there (minus lookback), so changes made during a long backfill are not lost.
+        const std::string now_iso = format_iso8601(clock_.now());
+        HS_RETURN_IF_ERROR(mirror_.set_state({{kStateBackfillDone, now_iso},
+                                              {kStateBackfillAfter, std::nullopt},
+                                              {kStateBackfillPhase, std::nullopt},
+                                              {kStateHighWater, *started},
+                                              {kStateWindow, std::nullopt},
+                                              {kStateLastReconcile, now_iso},
+                                              {kStateArchivedSweep, std::to_string(clock_.now_ms())}}));
+        report_.backfill_complete = true;
+        return {};
+    }
+
+    Status backfill_list(bool archived) {
+        const std::string phase_name = archived ? "archived" : "active";
+        HS_ASSIGN_OR_RETURN(auto after, mirror_.state(kStateBackfillAfter));
+        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(kStateBackfillPhase));
+        if (!phase || *phase != phase_name) after.reset();
+        SyncProgress progress{archived ? "backfill (archived)" : "backfill", 0, 0, -1, Millis(0)};
+        if (!archived && !after) progress.expected = estimate_total();
+        const auto phase_started = clock_.now();
+        while (true) {
+            HS_RETURN_IF_ERROR(check_stop());
+            ListRequest list{kListLimit, after.value_or(""), {}, archived};
+            const bool fetch_by_id = !archived && !plan_.properties_in_list;
+            list.properties = archived ? archived_list_properties_
+                                       : (fetch_by_id ? std::vector<std::string>{"hs_object_id"}
+                                                      : plan_.properties);
+            HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+            std::vector<Contact> contacts;
+            if (fetch_by_id) {
+                HS_ASSIGN_OR_RETURN(contacts, read_full(ids_of(page.contacts)));
+            } else {
+                contacts = std::move(page.contacts);
+            }
+            PageWrite write;
+            if (archived) {
+                HS_RETURN_IF_ERROR(split_archived(contacts, write));
+            } else {
+                write.contacts = std::move(contacts);
+            }
+            const bool last = page.next_after.empty();
+            write.state = {{kStateBackfillPhase, phase_name},
+                           {kStateBackfillAfter,
+                            last ? std::optional<std::string>() : std::optional<std::string>(page.next_after)}};
+            if (last && !archived) write.state[0].value = "archived";
+            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            progress.pages += 1;
+            progress.contacts += written;
+            progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
+            if (options_.on_progress) options_.on_progress(progress);
+            if (last) return {};
+            after = page.next_after;
+        }
+    }
+
+    std::int64_t estimate_total() {
+        SearchRequest count;
+        count.limit = 1;
+        count.properties = {"hs_object_id"};
+        auto result = api_.search(count);
+        return result.ok() ? result->total : -1;
+    }
+
+    // --- incremental --------------------------------------------------------------------
+
+    Status incremental() {
+        HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(kStateWindow));
+        Window window;
+        if (auto resumed = Window::decode(saved)) {
+            window = *resumed;  // a window a crash or stop interrupted: finish it first
+        } else {
+            HS_ASSIGN_OR_RETURN(auto high, mirror_.state(kStateHighWater));
+            const std::int64_t high_water = parse_int(high).value_or(0);
+            window.since_ms = std::max<std::int64_t>(0, high_water - options_.lookback.count());
+            window.until_ms = clock_.now_ms();
+        }
+        SyncProgress progress{"incremental", 0, 0, -1, Millis(0)};
+        const auto phase_started = clock_.now();
+        while (true) {
+            HS_RETURN_IF_ERROR(check_stop());
+            HS_ASSIGN_OR_RETURN(auto page, api_.search(window_query(window)));
+            if (progress.expected < 0 && window.last_id == 0) progress.expected = page.total;
+            std::vector<ContactId> changed;
+            for (const auto& c : page.contacts) {
+                HS_ASSIGN_OR_RETURN(const bool stale, mirror_is_stale(c));
+                if (stale) changed.push_back(c.id);
+            }
+            PageWrite write;
+            HS_ASSIGN_OR_RETURN(write.contacts, read_full(changed));
+            const bool last = static_cast<int>(page.contacts.size()) < options_.search_limit;
+            if (!page.contacts.empty()) window.last_id = page.contacts.back().id;
+            if (last) {
+                write.state = {{kStateHighWater, std::to_string(window.until_ms)},
+                               {kStateWindow, std::nullopt}};
+            } else {
+                write.state = {{kStateWindow, window.encode()}};
+            }
+            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            progress.pages += 1;
+            progress.contacts += written;
+            progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
+            if (options_.on_progress) options_.on_progress(progress);
+            if (last) return {};
+        }
+    }
+
+    // Keyset paging (hs_object_id > last seen) instead of offsets: no query ever approaches
+    // the 10,000-result cap, even when more than 10,000 contacts share one millisecond, and
+    // a resumed window continues exactly where the last committed page ended.
+    SearchRequest window_query(const Window& w) const {
+        SearchRequest q;
+        std::vector<SearchFilter> group = {
+            {"lastmodifieddate", "GTE", std::to_string(w.since_ms), {}, {}},
+            {"lastmodifieddate", "LTE", std::to_string(w.until_ms), {}, {}},
+        };
+        if (w.last_id > 0) group.push_back({"hs_object_id", "GT", std::to_string(w.last_id), {}, {}});
+        q.filter_groups = {group};
+        q.sort_property = "hs_object_id";
+        q.ascending = true;
+        q.properties = {"hs_object_id", "lastmodifieddate"};
+        q.limit = options_.search_limit;
+        return q;
+    }
+
+    // True when the search hit is newer than the mirror's row (or the row is missing,
+    // archived or merged away), so the lookback overlap costs no batch reads.
+    Result<bool> mirror_is_stale(const Contact& hit) {
+        HS_ASSIGN_OR_RETURN(auto stored, mirror_.get_contact(hit.id));
+        if (!stored || stored->archived || stored->merged_into) return true;
+        std::string hit_updated = hit.updated_at;
+        if (const auto* lm = hit.find("lastmodifieddate"); lm && *lm && !(*lm)->empty()) {
+            Instant t;
+            if (parse_iso8601(**lm, t)) hit_updated = format_iso8601(t);
+        }
+        return instant_ms(stored->updated_at) < instant_ms(hit_updated);
+    }
+
+    // --- archive sweep ------------------------------------------------------------------
+
+    bool archive_sweep_due() {
+        auto last = mirror_.state(kStateArchivedSweep);
+        if (!last.ok()) return true;
+        const auto last_ms = parse_int(*last);
+        return !last_ms || clock_.now_ms() - *last_ms >= options_.archived_interval.count();
+    }
+
+    // Search never shows archived contacts, so deletes are found by listing the archived
+    // ones. Restores come back through search (restoring updates lastmodifieddate).
+    Status archive_sweep() {
+        const std::int64_t started = clock_.now_ms();
+        std::optional<std::string> after;
+        SyncProgress progress{"archive sweep", 0, 0, -1, Millis(0)};
+        while (true) {
+            HS_RETURN_IF_ERROR(check_stop());
+            ListRequest list{kListLimit, after.value_or(""), archived_list_properties_, true};
+            HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+            PageWrite write;
+            HS_RETURN_IF_ERROR(split_archived(page.contacts, write));
+            const bool last = page.next_after.empty();
+            if (last) write.state = {{kStateArchivedSweep, std::to_string(started)}};
+            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            progress.pages += 1;
+            progress.contacts += written;
+            if (options_.on_progress) options_.on_progress(progress);
+            if (last) break;
+            after = page.next_after;
+        }
+        report_.archive_swept = true;
+        return {};
+    }
+
+    // Archived records from a list that may carry only some properties: known rows get an
+    // archive marker (their full properties stay), unknown ones are written as listed.
+    Status split_archived(std::vector<Contact>& listed, PageWrite& write) {
+        const bool complete = archived_list_properties_.size() >= plan_.properties.size();
+        for (auto& c : listed) {
+            c.archived = true;
+            if (complete) {
+                write.contacts.push_back(std::move(c));
+                continue;
+            }
+            HS_ASSIGN_OR_RETURN(auto stored, mirror_.get_contact(c.id));
+            if (stored) {
+                write.archived.push_back({c.id, c.archived_at});
+            } else {
+                write.contacts.push_back(std::move(c));
+            }
+        }
+        return {};
+    }
+
+    // --- reconcile ----------------------------------------------------------------------
+
+    bool reconcile_due() {
+        auto last = mirror_.state(kStateLastReconcile);
+        if (!last.ok() || !*last) return true;
+        Instant t;
+        if (!parse_iso8601(**last, t)) return true;
+        return clock_.now() - t >= options_.reconcile_interval;
+    }
+
+    // Lists every id, active and archived, and makes the mirror agree: rows HubSpot no longer
+    // has are removed, rows it lacks or holds stale are read and written.
+    Status reconcile() {
+        const std::string started = format_iso8601(clock_.now());
+        HS_RETURN_IF_ERROR(mirror_.reconcile_begin());
+        std::vector<ContactId> stale;
+        SyncProgress progress{"reconcile", 0, 0, -1, Millis(0)};
+        for (const bool archived : {false, true}) {
+            std::optional<std::string> after;
+            while (true) {
+                HS_RETURN_IF_ERROR(check_stop());
+                ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, archived};
+                HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+                std::vector<ContactId> ids = ids_of(page.contacts);
+                HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
+                PageWrite marks;
+                for (const auto& c : page.contacts) {
+                    HS_ASSIGN_OR_RETURN(auto stored, mirror_.get_contact(c.id));
+                    if (!stored) continue;  // fetched below with the other missing ids
+                    if (archived && !stored->archived) {
+                        marks.archived.push_back({c.id, c.archived_at});
+                    } else if (!archived && (stored->archived ||
+                                             instant_ms(stored->updated_at) < instant_ms(c.updated_at))) {
+                        stale.push_back(c.id);
+                    }
+                }
+                if (!marks.archived.empty()) {
+                    HS_ASSIGN_OR_RETURN(auto marked, commit(marks));
+                    (void)marked;
+                }
+                progress.pages += 1;
+                progress.contacts += static_cast<std::int64_t>(ids.size());
+                if (options_.on_progress) options_.on_progress(progress);
+                if (page.next_after.empty()) break;
+                after = page.next_after;
+            }
+        }
+        HS_ASSIGN_OR_RETURN(auto missing, mirror_.reconcile_missing_ids());
+        HS_RETURN_IF_ERROR(write_by_id(missing));
+        HS_RETURN_IF_ERROR(write_by_id(stale));
+        HS_ASSIGN_OR_RETURN(report_.removed, mirror_.reconcile_finish());
+        if (report_.removed > 0)
+            HS_LOG_INFO("reconcile removed {} contacts HubSpot no longer has", report_.removed);
+        HS_RETURN_IF_ERROR(mirror_.set_state({{kStateLastReconcile, started}}));
+        report_.reconciled = true;
+        return {};
+    }
+
+    // Reads `ids` with every property and writes them, a batch per transaction. Archived
+    // ones (listed but not readable) keep their archive marker from the listing.
+    Status write_by_id(const std::vector<ContactId>& ids) {
+        for (std::size_t i = 0; i < ids.size(); i += kBatchLimit) {
+            HS_RETURN_IF_ERROR(check_stop());
+            const auto end = std::min(ids.size(), i + kBatchLimit);
+            std::vector<ContactId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
+            PageWrite write;
+            HS_ASSIGN_OR_RETURN(write.contacts, read_full(chunk));
+            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            (void)written;
+        }
+        return {};
+    }
+
+    // --- shared steps -------------------------------------------------------------------
+
+    // batch/read with every planned property, 100 ids a request.
+    Result<std::vector<Contact>> read_full(const std::vector<ContactId>& ids) {
+        std::vector<Contact> out;
+        out.reserve(ids.size());
+        for (std::size_t i = 0; i < ids.size(); i += kBatchLimit) {
+            const auto end = std::min(ids.size(), i + kBatchLimit);
+            std::vector<ContactId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
+            HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(chunk, plan_.properties));
+            for (auto& c : batch.contacts) out.push_back(std::move(c));
+        }
+        return out;
+    }
+
+    static std::vector<ContactId> ids_of(const std::vector<Contact>& contacts) {
+        std::vector<ContactId> ids;
+        ids.reserve(contacts.size());
+        for (const auto& c : contacts) ids.push_back(c.id);
+        return ids;
+    }
+
+    Result<std::int64_t> commit(PageWrite& write) {
+        write.run_id = run_id_;
+        const std::int64_t requests_now = api_.stats().requests;
+        write.requests_made = requests_now - requests_committed_;
+        HS_ASSIGN_OR_RETURN(auto result, mirror_.write(write));
+        requests_committed_ = requests_now;
+        const std::int64_t written = result.upserted + result.archived;
+        report_.contacts_written += written;
+        if (options_.on_page) options_.on_page();
+        return written;
+    }
+
+    Result<bool> state_present(const char* key) {
+        HS_ASSIGN_OR_RETURN(auto value, mirror_.state(key));
+        return value.has_value();
+    }
+
+    Status check_stop() const {
+        if (options_.stop && options_.stop->stop_requested())
+            return make_error(ErrorKind::kCancelled, "sync stopped on request");
+        return {};
+    }
+
+    HubSpotApi& api_;
+    Mirror& mirror_;
+    Clock& clock_;
+    const SyncOptions& options_;
+    CycleRequest request_;
+    Instant started_;
+    RequestPlan plan_;
+    std::vector<std::string> archived_list_properties_;
+    CycleReport report_;
+    std::int64_t run_id_ = 0;
+    std::int64_t requests_at_start_ = 0;
+    std::int64_t requests_committed_ = 0;
+};
+
+SyncEngine::SyncEngine(HubSpotApi& api, Mirror& mirror, Clock& clock, SyncOptions options)
+    : api_(api), mirror_(mirror), clock_(clock), options_(std::move(options)) {}
+
+Result<CycleReport> SyncEngine::run_cycle(const CycleRequest& request) {
+    Cycle cycle(*this, request);
+    return cycle.run();
+}
+
+}  // namespace hubsync

@@ -1,0 +1,150 @@
+// hubspot-sim: serves the HubSpot simulator on loopback until SIGTERM/SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "sim/simulator.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: hubspot-sim --port P [--contacts N] [--custom-properties M] [--seed S]\n"
+    "                   [--token-ttl SECONDS] [--no-rate-limits] [--auto-consent]\n"
+    "                   [--client-id ID --client-secret SECRET] [--redirect-uri URI ...]\n"
+    "                   [--index-delay MS[:MAX_MS]] [--max-url-length N]\n"
+    "                   [--tls-cert FILE --tls-key FILE] [--rotate-refresh-tokens]\n"
+    "                   [--scopes \"SCOPE ...\"] [--hub-id ID] [--threads N]\n"
+    "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage]\n"
+    "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1.\n";
+
+bool parse_long(const char* text, long long& out) {
+    char* end = nullptr;
+    out = std::strtoll(text, &end, 10);
+    return end != text && *end == '\0';
+}
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "hubspot-sim: %s\n%s", message.c_str(), kUsage);
+    return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    hubsync::sim::SimOptions opts;
+    opts.port = -1;
+    std::vector<hubsync::sim::FaultRule> faults;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&](long long& out) {
+            if (i + 1 >= argc || !parse_long(argv[i + 1], out)) return false;
+            ++i;
+            return true;
+        };
+        auto text = [&](std::string& out) {
+            if (i + 1 >= argc) return false;
+            out = argv[++i];
+            return true;
+        };
+        long long n = 0;
+        std::string s;
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (arg == "--port" && value(n) && n >= 0 && n < 65536) {
+            opts.port = static_cast<int>(n);
+        } else if (arg == "--contacts" && value(n) && n >= 0) {
+            opts.contacts = static_cast<int>(n);
+        } else if (arg == "--custom-properties" && value(n) && n >= 0) {
+            opts.custom_properties = static_cast<int>(n);
+        } else if (arg == "--seed" && value(n)) {
+            opts.seed = static_cast<std::uint64_t>(n);
+        } else if (arg == "--token-ttl" && value(n) && n > 0) {
+            opts.token_ttl = std::chrono::seconds(n);
+        } else if (arg == "--no-rate-limits") {
+            opts.rate_limits = false;
+        } else if (arg == "--auto-consent") {
+            opts.auto_consent = true;
+        } else if (arg == "--rotate-refresh-tokens") {
+            opts.rotate_refresh_tokens = true;
+        } else if (arg == "--client-id" && text(s)) {
+            opts.client_id = s;
+        } else if (arg == "--client-secret" && text(s)) {
+            opts.client_secret = s;
+        } else if (arg == "--redirect-uri" && text(s)) {
+            opts.redirect_uris.push_back(s);
+        } else if (arg == "--tls-cert" && text(s)) {
+            opts.tls_cert_file = s;
+        } else if (arg == "--tls-key" && text(s)) {
+            opts.tls_key_file = s;
+        } else if (arg == "--max-url-length" && value(n) && n > 0) {
+            opts.max_url_length = static_cast<std::size_t>(n);
+        } else if (arg == "--hub-id" && value(n)) {
+            opts.hub_id = n;
+        } else if (arg == "--threads" && value(n) && n > 0) {
+            opts.threads = static_cast<int>(n);
+        } else if (arg == "--scopes" && text(s)) {
+            opts.granted_scopes.clear();
+            std::size_t start = 0;
+            while (start < s.size()) {
+                std::size_t end = s.find(' ', start);
+                if (end == std::string::npos) end = s.size();
+                if (end > start) opts.granted_scopes.push_back(s.substr(start, end - start));
+                start = end + 1;
+            }
+        } else if (arg == "--index-delay" && text(s)) {
+            long long lo = 0, hi = 0;
+            const auto colon = s.find(':');
+            if (!parse_long(s.substr(0, colon).c_str(), lo) ||
+                (colon != std::string::npos && !parse_long(s.substr(colon + 1).c_str(), hi)))
+                return usage_error("--index-delay takes MS or MIN_MS:MAX_MS");
+            if (colon == std::string::npos) hi = lo;
+            opts.index_delay_min = std::chrono::milliseconds(lo);
+            opts.index_delay_max = std::chrono::milliseconds(hi);
+        } else if (arg == "--fail" && text(s)) {
+            // PATH_PREFIX:STATUS[:COUNT], COUNT -1 = always
+            const auto a = s.rfind(':');
+            const auto b = a == std::string::npos ? a : s.rfind(':', a - 1);
+            long long status = 0, count = 1;
+            bool ok = a != std::string::npos;
+            std::string prefix;
+            if (ok && b != std::string::npos && parse_long(s.substr(b + 1, a - b - 1).c_str(), status)) {
+                ok = parse_long(s.substr(a + 1).c_str(), count);
+                prefix = s.substr(0, b);
+            } else if (ok) {
+                ok = parse_long(s.substr(a + 1).c_str(), status);
+                prefix = s.substr(0, a);
+            }
+            if (!ok) return usage_error("--fail takes PATH_PREFIX:STATUS[:COUNT]");
+            faults.push_back(hubsync::sim::FaultRule::fail_next(prefix, static_cast<int>(count),
+                                                                static_cast<int>(status)));
+        } else if (arg == "--token-outage") {
+            faults.push_back(hubsync::sim::FaultRule::token_endpoint_outage());
+        } else {
+            return usage_error("bad or incomplete argument: " + arg);
+        }
+    }
+    if (opts.port < 0) return usage_error("--port is required (0 picks a free port)");
+
+    // Block the stop signals before any thread starts, then wait for one synchronously.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    hubsync::sim::Simulator sim(opts);
+    for (auto& f : faults) sim.add_fault(f);
+    if (auto status = sim.start(); !status.ok()) {
+        std::fprintf(stderr, "hubspot-sim: %s\n", status.error().describe().c_str());
+        return 69;
+    }
+    std::printf("listening on %s\n", sim.base_url().c_str());
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    sim.stop();
+    return 0;
+}

@@ -1,0 +1,174 @@
+// The simulator's contact store: generated contacts whose values are derived lazily from
+// (seed, id), overrides for changed ones, and the search index view that lags behind.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "api/model.h"
+
+namespace hubsync::sim {
+
+// How a property's values come about.
+enum class Gen : std::uint8_t {
+    kNone,  // no generated value (properties added later)
+    kEmail,
+    kFirstName,
+    kLastName,
+    kPhone,
+    kMobile,
+    kCompany,
+    kWebsite,
+    kJobTitle,
+    kCity,
+    kState,
+    kZip,
+    kCountry,
+    kAddress,
+    kLifecycle,
+    kLeadStatus,
+    kIndustry,
+    kSource,
+    kNumNotes,
+    kNotesLastUpdated,
+    kCreateDate,
+    kLastModified,
+    kObjectId,
+    kMergedIds,
+    kEmailDomain,
+    kCustomString,
+    kCustomNumber,
+    kCustomBool,
+    kCustomDate,
+    kCustomDatetime,
+    kCustomSelect,
+    kCustomMulti,
+    kCustomPhone,
+    kCustomJson,
+    kCustomCoordinates,
+    kCustomTextarea,
+};
+
+struct SimProperty {
+    PropertyDef def;
+    Gen gen = Gen::kNone;
+    bool read_only = false;
+    std::vector<std::string> options;  // enumeration values
+};
+
+using Overrides = std::vector<std::pair<int, std::optional<std::string>>>;  // sorted by index
+
+// One version of a contact.
+struct ContactState {
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::int64_t archived_ms = 0;  // 0 = not archived
+    bool generated = true;         // values not overridden come from the generator
+    std::shared_ptr<const Overrides> overrides;
+};
+
+struct ContactRecord {
+    std::int64_t id = 0;
+    ContactState cur;
+    std::int64_t visible_ms = 0;           // search sees `cur` from this time on
+    std::unique_ptr<ContactState> indexed;  // what search sees before visible_ms; null = nothing
+    std::int64_t merged_into = 0;           // set when merged away
+    bool gone = false;                      // merged away, GDPR-deleted or purged
+};
+
+// A search filter as parsed from the request body.
+struct Filter {
+    std::string property;
+    std::string op;
+    std::string value, high_value;
+    std::vector<std::string> values;
+};
+
+struct SearchQuery {
+    std::vector<std::vector<Filter>> groups;  // OR of ANDs
+    std::string sort_property = "hs_object_id";
+    bool descending = false;
+    std::string query;  // free text
+};
+
+// Thread-safe: readers share a lock, mutations take it exclusively.
+class ContactStore final {
+public:
+    ContactStore(int contacts, int custom_properties, std::uint64_t seed,
+                 std::int64_t index_delay_min_ms, std::int64_t index_delay_max_ms);
+
+    // -- schema
+    std::vector<SimProperty> properties() const;
+    int property_index(std::string_view name) const;  // -1 when unknown
+    // Indexes for `names`; unknown names are skipped.
+    std::vector<int> property_indexes(const std::vector<std::string>& names) const;
+    // The property's type ("" when unknown) and whether clients may write it.
+    std::string property_type(std::string_view name) const;
+    bool property_read_only(std::string_view name) const;
+    void add_property(const PropertyDef& def);
+
+    // -- reads. `props` are property indexes to write, in order.
+    // Writes one page of the list endpoint: `after_id` = first id to consider.
+    // Returns the id to continue from, or 0 when this was the last page.
+    std::int64_t write_list_page(std::string& out, std::int64_t after_id, int limit,
+                                 bool archived, const std::vector<int>& props) const;
+    // Writes the record for `id` (merged ids resolve). False when not found.
+    bool write_contact(std::string& out, std::int64_t id, bool archived,
+                       const std::vector<int>& props) const;
+    // Search over the index view at `now_ms`. Returns total and writes the page of results.
+    // Unknown filter/sort properties are rejected by the caller before.
+    std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset,
+                        int limit, std::int64_t now_ms, const std::vector<int>& props) const;
+
+    std::vector<Contact> truth(bool include_archived) const;
+    std::optional<Contact> contact(std::int64_t id) const;
+    std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
+
+    // -- mutations; values are validated by the caller. Throw std::invalid_argument on
+    // unknown ids.
+    std::int64_t create(const std::vector<std::pair<int, std::string>>& values,
+                        std::int64_t now_ms);
+    void update(std::int64_t id, const std::vector<std::pair<int, std::string>>& values,
+                std::int64_t now_ms);
+    void archive(std::int64_t id, std::int64_t now_ms);
+    void restore(std::int64_t id, std::int64_t now_ms);
+    std::int64_t merge(std::int64_t primary, std::int64_t other, std::int64_t now_ms);
+    void gdpr_delete(std::int64_t id);
+    int purge_archived_before(std::int64_t cutoff_ms);
+    std::size_t size() const;  // records held, gone ones included
+
+private:
+    ContactRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
+    const ContactRecord* find_live(std::int64_t id) const;
+    std::size_t lower_index(std::int64_t id) const;
+    void before_change(ContactRecord& r, std::int64_t now_ms);
+    // Value of property `p` in `s` for contact `id`; false = null.
+    bool value(const ContactState& s, std::int64_t id, int p, std::string& out) const;
+    void write_record(std::string& out, std::int64_t id, const ContactState& s,
+                      const std::vector<int>& props) const;
+    Contact to_contact(const ContactRecord& r) const;
+    bool matches(const Filter& f, int p, const ContactState& s, std::int64_t id,
+                 std::string& scratch) const;
+
+    std::uint64_t seed_;
+    std::int64_t delay_min_ms_, delay_max_ms_;
+    std::vector<SimProperty> props_;
+    std::unordered_map<std::string, int> prop_index_;
+    std::vector<ContactRecord> records_;  // ascending id
+    std::int64_t next_id_ = 0;
+    std::mt19937_64 rng_;
+    mutable std::shared_mutex mu_;
+};
+
+std::uint64_t mix64(std::uint64_t x);
+
+}  // namespace hubsync::sim

@@ -1,0 +1,44 @@
+// Decoder micro-benchmark: decodes a typical contact page (100 contacts x 50 properties by
+// default) repeatedly and prints contacts/s. Usage: bench_api_decode [contacts] [properties] [seconds]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/decode.h"
+#include "page_gen.h"
+
+int main(int argc, char** argv) {
+    hubsync::testing::PageShape shape;
+    if (argc > 1) shape.contacts = std::atoi(argv[1]);
+    if (argc > 2) shape.properties = std::atoi(argv[2]);
+    const double seconds = argc > 3 ? std::atof(argv[3]) : 2.0;
+    const std::string page = hubsync::testing::make_page(shape);
+
+    const auto check = hubsync::decode_contact_page(page);
+    if (!check.ok()) {
+        std::fprintf(stderr, "decode failed: %s\n", check.error().describe().c_str());
+        return 1;
+    }
+
+    using SteadyClock = std::chrono::steady_clock;
+    const auto start = SteadyClock::now();
+    long pages = 0;
+    std::size_t contacts = 0;
+    double elapsed = 0;
+    do {
+        for (int i = 0; i < 20; ++i) {
+            auto r = hubsync::decode_contact_page(page);
+            contacts += r->contacts.size();
+            ++pages;
+        }
+        elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    } while (elapsed < seconds);
+
+    std::printf("page: %d contacts x %d properties, %zu bytes\n", shape.contacts, shape.properties,
+                page.size());
+    std::printf("decoded %ld pages in %.2f s: %.1f us/page, %.0f contacts/s, %.0f MB/s\n", pages,
+                elapsed, elapsed * 1e6 / static_cast<double>(pages),
+                static_cast<double>(contacts) / elapsed,
+                static_cast<double>(page.size()) * static_cast<double>(pages) / elapsed / 1e6);
+    return 0;
+}

@@ -1,0 +1,1 @@
+hubsync_test(config hubsync_config hubsync_http)

@@ -1,0 +1,1 @@
+hubsync_test(service hubsync_service)

@@ -1,0 +1,80 @@
+// Test harness for the sync engine: an in-process simulator on virtual time, the real API
+// client over loopback HTTP, a real mirror file, and a comparison against the simulator's truth.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/hubspot_api.h"
+#include "core/clock.h"
+#include "http/transport.h"
+#include "mirror/mirror.h"
+#include "sim/simulator.h"
+#include "sync/sync_engine.h"
+
+namespace hubsync::testing {
+
+// A bearer token minted by the simulator, refreshed by minting again when it is near expiry.
+class SimTokenSource final : public AccessTokenSource {
+public:
+    SimTokenSource(sim::Simulator& sim, Clock& clock) : sim_(sim), clock_(clock) {}
+    Result<std::string> access_token() override {
+        if (token_.empty() || clock_.now() >= expires_) mint();
+        return token_;
+    }
+    Result<std::string> refresh_after_unauthorized(const std::string&) override {
+        mint();
+        return token_;
+    }
+
+private:
+    void mint() {
+        auto t = sim_.issue_tokens();
+        token_ = t.access_token;
+        expires_ = clock_.now() + std::chrono::seconds(t.expires_in) - std::chrono::minutes(5);
+    }
+    sim::Simulator& sim_;
+    Clock& clock_;
+    std::string token_;
+    Instant expires_;
+};
+
+struct HarnessOptions {
+    int contacts = 1000;
+    int custom_properties = 10;
+    bool rate_limits = true;
+    std::chrono::milliseconds index_delay{0};
+    std::size_t max_url_length = 8192;
+    std::vector<std::string> properties;  // empty = *
+};
+
+class SyncHarness {
+public:
+    explicit SyncHarness(const HarnessOptions& o = {});
+    ~SyncHarness();
+
+    Result<CycleReport> cycle(CycleRequest request = {});
+    // Asserts the mirror equals the simulator's truth: same ids (active and archived), same
+    // archived flags and timestamps, every property value equal.
+    void expect_mirror_equals_truth();
+    // The differences between mirror and truth, one line each; empty when equal.
+    std::vector<std::string> differences();
+    std::int64_t sim_requests() const { return static_cast<std::int64_t>(sim->requests().size()); }
+
+    ManualClock clock;
+    std::unique_ptr<sim::Simulator> sim;
+    std::filesystem::path dir;
+    std::unique_ptr<HttpTransport> transport;
+    std::unique_ptr<SimTokenSource> tokens;
+    std::unique_ptr<HubSpotApi> api;
+    std::unique_ptr<Mirror> mirror;
+    SyncOptions sync_options;
+    std::unique_ptr<SyncEngine> engine;
+};
+
+}  // namespace hubsync::testing

@@ -1,0 +1,139 @@
+// The harness itself (compiled into test_sync; its one test checks the comparison catches a
+// difference, so a broken comparison cannot make every other test pass).
+#include "sync_harness.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <random>
+
+namespace hubsync::testing {
+
+SyncHarness::SyncHarness(const HarnessOptions& o) {
+    sim::SimOptions so;
+    so.contacts = o.contacts;
+    so.custom_properties = o.custom_properties;
+    so.rate_limits = o.rate_limits;
+    so.clock = &clock;
+    so.index_delay_min = o.index_delay;
+    so.index_delay_max = o.index_delay;
+    so.max_url_length = o.max_url_length;
+    so.seed = 7;
+    sim = std::make_unique<sim::Simulator>(so);
+    auto started = sim->start();
+    EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().describe());
+    static std::atomic<int> counter{0};
+    dir = std::filesystem::temp_directory_path() /
+          ("hubsync-sync-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    transport = make_poco_transport({});
+    tokens = std::make_unique<SimTokenSource>(*sim, clock);
+    ApiOptions ao;
+    ao.base_url = sim->base_url();
+    ao.max_url_length = static_cast<int>(o.max_url_length);
+    api = make_hubspot_api(*transport, *tokens, clock, ao);
+    MirrorOptions mo;
+    mo.clock = &clock;
+    auto m = Mirror::open((dir / "mirror.db").string(), mo);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
+    if (m.ok()) mirror = std::move(m).value();
+    sync_options.properties = o.properties;
+    sync_options.max_url_length = static_cast<int>(o.max_url_length);
+    engine = std::make_unique<SyncEngine>(*api, *mirror, clock, sync_options);
+}
+
+SyncHarness::~SyncHarness() {
+    engine.reset();
+    mirror.reset();
+    sim->stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+Result<CycleReport> SyncHarness::cycle(CycleRequest request) {
+    engine = std::make_unique<SyncEngine>(*api, *mirror, clock, sync_options);
+    return engine->run_cycle(request);
+}
+
+namespace {
+
+std::map<std::string, std::optional<std::string>> parse_properties(const std::string& json) {
+    std::map<std::string, std::optional<std::string>> out;
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    for (const auto& [k, v] : *obj) {
+        if (v.isEmpty()) {
+            out[k] = std::nullopt;
+        } else {
+            out[k] = v.convert<std::string>();
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SyncHarness::differences() {
+    std::vector<std::string> diffs;
+    const auto truth = sim->truth(true);
+    auto counts = mirror->counts();
+    if (!counts.ok()) return {"counts failed: " + counts.error().describe()};
+    std::int64_t archived = 0;
+    for (const auto& c : truth) archived += c.archived ? 1 : 0;
+    if (counts->total - counts->merged != static_cast<std::int64_t>(truth.size()))
+        diffs.push_back("mirror has " + std::to_string(counts->total - counts->merged) +
+                        " unmerged rows, HubSpot " + std::to_string(truth.size()) + " contacts");
+    if (counts->archived != archived)
+        diffs.push_back("mirror has " + std::to_string(counts->archived) + " archived, HubSpot " +
+                        std::to_string(archived));
+    for (const auto& c : truth) {
+        auto row = mirror->get_contact(c.id);
+        if (!row.ok() || !row->has_value()) {
+            diffs.push_back("contact " + std::to_string(c.id) + " missing from the mirror");
+            continue;
+        }
+        const auto& r = **row;
+        if (r.archived != c.archived || r.updated_at != c.updated_at || r.merged_into) {
+            diffs.push_back("contact " + std::to_string(c.id) + " differs: archived " +
+                            std::to_string(r.archived) + "/" + std::to_string(c.archived) +
+                            " updated " + r.updated_at + "/" + c.updated_at);
+            continue;
+        }
+        const auto stored = parse_properties(r.properties_json);
+        for (const auto& p : c.properties) {
+            auto it = stored.find(p.name);
+            const std::optional<std::string> mine = it == stored.end() ? std::nullopt : it->second;
+            if (mine != p.value) {
+                diffs.push_back("contact " + std::to_string(c.id) + " property " + p.name +
+                                ": mirror '" + mine.value_or("<null>") + "' truth '" +
+                                p.value.value_or("<null>") + "'");
+            }
+        }
+    }
+    if (!mirror->integrity_check().ok()) diffs.push_back("integrity_check failed");
+    return diffs;
+}
+
+void SyncHarness::expect_mirror_equals_truth() {
+    const auto diffs = differences();
+    std::string shown;
+    for (std::size_t i = 0; i < diffs.size() && i < 5; ++i) shown += "\n  " + diffs[i];
+    EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences:" << shown;
+}
+
+TEST(SyncHarness, ComparisonDetectsADifference) {
+    HarnessOptions o;
+    o.contacts = 50;
+    SyncHarness h(o);
+    auto r = h.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    h.expect_mirror_equals_truth();
+    // A change the mirror has not seen must be caught by the comparison.
+    h.sim->update_contact(h.sim->truth(false).front().id, {{"firstname", "Changed"}});
+    const auto diffs = h.differences();
+    ASSERT_EQ(diffs.size(), 1u);
+    EXPECT_NE(diffs[0].find("differs"), std::string::npos) << diffs[0];
+}
+
+}  // namespace hubsync::testing

@@ -1,0 +1,1 @@
+hubsync_test(sync hubsync_sync hubsync_sim Poco::JSON Poco::Foundation)
