@@ -252,7 +252,7 @@ int check_config_command(const std::string& path, const Environment& env, std::o
     const HubSpotConfig& h = check.config.hubspot;
     out << path << ": OK\n";
     if (h.private_app()) {
-        out << "mode: private app token\n";
+        out << "mode: private app, token from " << h.private_app_token_source << "\n";
     } else {
         out << "mode: OAuth app, client_id " << h.client_id << "\n";
         out << "client secret: from " << h.client_secret_source << "\n";

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libpoco-dev libfmt-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev
-  sqlite3 openssl procps
+  sqlite3 openssl procps curl time
   systemd dpkg-dev file
 )
 if [[ "${1:-}" == "--with-browser" ]]; then

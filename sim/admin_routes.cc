@@ -72,12 +72,14 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             body = parser.parse(req.body).extract<Poco::JSON::Object::Ptr>();
         }
     } catch (const Poco::Exception& e) {
-        return error_body(resp, 400, "VALIDATION_ERROR", "admin body is not a JSON object: " + e.displayText());
+        return error_body(resp, 400, "VALIDATION_ERROR",
+                          "admin body is not a JSON object: " + e.displayText());
     }
     auto values_of = [&](const Poco::JSON::Object::Ptr& o) {
         std::map<std::string, std::string> out;
         if (auto props = o->getObject("properties"))
-            for (const auto& [k, v] : *props) out[k] = v.isEmpty() ? std::string() : v.convert<std::string>();
+            for (const auto& [k, v] : *props)
+                out[k] = v.isEmpty() ? std::string() : v.convert<std::string>();
         return out;
     };
     auto to_store = [&](const std::map<std::string, std::string>& m) {
@@ -154,7 +156,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             auto ids = body->getArray("ids");
             if (!ids) throw std::invalid_argument("ids must be an array");
             for (std::size_t i = 0; i < ids->size(); ++i)
-                store_.update(ids->get(static_cast<unsigned>(i)).convert<std::int64_t>(), values, now);
+                store_.update(ids->get(static_cast<unsigned>(i)).convert<std::int64_t>(), values,
+                              now);
             resp.body = "{\"updated\":" + std::to_string(ids->size()) + "}";
             return;
         }
@@ -165,9 +168,14 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             return;
         }
         if (path == "/_sim/properties" && req.method == "POST") {
-            PropertyDef def{str(body, "name"), str(body, "label"), str(body, "type"),
-                            str(body, "fieldType"), str(body, "groupName"), str(body, "description"),
-                            false, false};
+            PropertyDef def{str(body, "name"),
+                            str(body, "label"),
+                            str(body, "type"),
+                            str(body, "fieldType"),
+                            str(body, "groupName"),
+                            str(body, "description"),
+                            false,
+                            false};
             if (def.name.empty()) throw std::invalid_argument("name is required");
             store_.add_property(def);
             resp.status = 201;
@@ -221,8 +229,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 resp.body += ",\"query\":";
                 append_json_string(resp.body, r.query);
                 resp.body += ",\"status\":" + std::to_string(r.status) + ",\"at\":\"" +
-                             format_iso8601(r.at) + "\",\"expiredToken\":" +
-                             (r.expired_token ? "true" : "false") + "}";
+                             format_iso8601(r.at) +
+                             "\",\"expiredToken\":" + (r.expired_token ? "true" : "false") + "}";
             }
             resp.body += "]}";
             return;
@@ -238,10 +246,12 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 r.kind = parse_kind(str(body, "kind"));
                 r.path_prefix = str(body, "path_prefix");
                 r.method = str(body, "method");
-                r.status = static_cast<int>(num(body, "status", r.kind == FaultRule::Kind::kHtmlError ? 502 : 503));
+                r.status = static_cast<int>(
+                    num(body, "status", r.kind == FaultRule::Kind::kHtmlError ? 502 : 503));
                 r.count = static_cast<int>(num(body, "count", 1));
                 if (body->has("fraction")) r.fraction = body->get("fraction").convert<double>();
-                if (body->has("retry_after")) r.retry_after_seconds = static_cast<int>(num(body, "retry_after", 0));
+                if (body->has("retry_after"))
+                    r.retry_after_seconds = static_cast<int>(num(body, "retry_after", 0));
                 r.delay = Millis(num(body, "delay_ms", 0));
                 r.real_delay = Millis(num(body, "real_delay_ms", 0));
                 add_fault(r);
@@ -254,7 +264,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             for (const auto& f : faults()) {
                 if (!first) resp.body += ",";
                 first = false;
-                resp.body += "{\"kind\":" + std::to_string(static_cast<int>(f.kind)) + ",\"path_prefix\":";
+                resp.body +=
+                    "{\"kind\":" + std::to_string(static_cast<int>(f.kind)) + ",\"path_prefix\":";
                 append_json_string(resp.body, f.path_prefix);
                 resp.body += ",\"status\":" + std::to_string(f.status) +
                              ",\"count\":" + std::to_string(f.count) + "}";

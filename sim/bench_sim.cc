@@ -1,2 +1,125 @@
-// Placeholder replaced below.
-int main() { return 0; }
+// bench_sim: measures how fast the simulator serves contact list pages (100 contacts x 50
+// properties, rate limits off) and how much memory a million contacts take.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/simulator.h"
+
+namespace {
+
+long status_kib(const char* field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+    return -1;
+}
+
+long rss_kib() {
+    return status_kib("VmRSS:");
+}
+
+std::string next_after(const std::string& body) {
+    const auto at = body.rfind("\"after\":\"");
+    if (at == std::string::npos) return {};
+    const auto start = at + 9;
+    return body.substr(start, body.find('"', start) - start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int contacts = 200'000, memory_contacts = 1'000'000, clients = 2, seconds = 5, threads = 2;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        const int v = std::atoi(argv[i + 1]);
+        if (a == "--contacts") contacts = v;
+        if (a == "--memory-contacts") memory_contacts = v;
+        if (a == "--clients") clients = v;
+        if (a == "--seconds") seconds = v;
+        if (a == "--threads") threads = v;
+    }
+
+    // ---- memory: one million contacts held, generated lazily
+    {
+        const long before = rss_kib();
+        hubsync::sim::SimOptions o;
+        o.contacts = memory_contacts;
+        o.custom_properties = 26;
+        hubsync::sim::Simulator sim(o);
+        const long after = rss_kib();
+        std::printf("memory: %d contacts, %zu properties: RSS %.1f MiB (+%.1f MiB for the store)\n",
+                    memory_contacts, sim.property_defs().size(), after / 1024.0,
+                    (after - before) / 1024.0);
+    }
+
+    // ---- throughput: list pages of 100 contacts x 50 properties
+    hubsync::sim::SimOptions o;
+    o.contacts = contacts;
+    o.custom_properties = 26;  // 24 standard + 26 custom = 50 properties
+    o.rate_limits = false;
+    o.threads = threads;
+    hubsync::sim::Simulator sim(o);
+    if (!sim.start().ok()) return 1;
+    const auto token = sim.issue_tokens().access_token;
+    std::string props;
+    for (const auto& d : sim.property_defs())
+        props += (props.empty() ? "" : ",") + d.name;
+    std::printf("serving: %d contacts, %zu properties per contact, %d server threads, %d clients\n",
+                contacts, sim.property_defs().size(), threads, clients);
+
+    std::atomic<long> served{0}, bytes{0}, pages{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> workers;
+    for (int c = 0; c < clients; ++c) {
+        workers.emplace_back([&] {
+            Poco::Net::HTTPClientSession session("127.0.0.1",
+                                                 static_cast<Poco::UInt16>(sim.port()));
+            session.setKeepAlive(true);
+            std::string after, body;
+            while (!stop) {
+                Poco::Net::HTTPRequest req("GET",
+                                           "/crm/v3/objects/contacts?limit=100&properties=" +
+                                               props + (after.empty() ? "" : "&after=" + after),
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
+                req.set("Authorization", "Bearer " + token);
+                session.sendRequest(req);
+                Poco::Net::HTTPResponse resp;
+                std::istream& in = session.receiveResponse(resp);
+                body.assign(static_cast<std::size_t>(resp.getContentLength64()), '\0');
+                in.read(body.data(), static_cast<std::streamsize>(body.size()));
+                if (resp.getStatus() != 200) {
+                    std::fprintf(stderr, "status %d\n", resp.getStatus());
+                    std::exit(1);
+                }
+                served += 100;
+                bytes += static_cast<long>(body.size());
+                ++pages;
+                after = next_after(body);
+            }
+        });
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    stop = true;
+    for (auto& w : workers)
+        w.join();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("throughput: %.0f contacts/s, %.0f pages/s, %.1f MB/s of JSON (%.0f bytes/page)\n",
+                served / secs, pages / secs, bytes / secs / 1e6,
+                static_cast<double>(bytes) / static_cast<double>(pages));
+    std::printf("peak RSS of this process: %.1f MiB\n", status_kib("VmHWM:") / 1024.0);
+    return 0;
+}

@@ -21,8 +21,8 @@ constexpr const char* kWrite = "crm.objects.contacts.write";
 constexpr std::size_t kMaxSearchBody = 3000;
 constexpr std::int64_t kMaxSearchResults = 10'000;
 
-const std::vector<std::string> kDefaultProps = {"createdate", "email",          "firstname",
-                                                "hs_object_id", "lastmodifieddate", "lastname"};
+const std::vector<std::string> kDefaultProps = {
+    "createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"};
 const std::vector<std::string> kAlwaysProps = {"createdate", "hs_object_id", "lastmodifieddate"};
 
 bool parse_int(std::string_view s, std::int64_t& out) {
@@ -57,11 +57,16 @@ bool decode_after(std::string_view s, std::int64_t& id) {
     int bits = 0;
     for (char c : s) {
         int v = -1;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
         if (v < 0) return false;
         acc = (acc << 6) | static_cast<std::uint32_t>(v);
         bits += 6;
@@ -98,7 +103,8 @@ std::vector<std::string> string_array(const Poco::JSON::Object::Ptr& obj, const 
     if (!obj->has(key)) return out;
     auto arr = obj->getArray(key);
     if (!arr) throw std::invalid_argument(std::string(key) + " must be an array of strings");
-    for (std::size_t i = 0; i < arr->size(); ++i) out.push_back(var_string(arr->get(static_cast<unsigned>(i))));
+    for (std::size_t i = 0; i < arr->size(); ++i)
+        out.push_back(var_string(arr->get(static_cast<unsigned>(i))));
     return out;
 }
 
@@ -114,22 +120,25 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
     std::string rest;
     for (const char* base : {"/crm/v3/objects/contacts", "/crm/objects/2026-03/contacts"}) {
         const std::string b = base;
-        if (req.path == b || req.path.rfind(b + "/", 0) == 0) rest = req.path.substr(b.size()) + "#";
+        if (req.path == b || req.path.rfind(b + "/", 0) == 0)
+            rest = req.path.substr(b.size()) + "#";
     }
-    const bool props_path = req.path == "/crm/v3/properties/contacts" ||
-                            req.path == "/crm/properties/2026-03/contacts";
+    const bool props_path =
+        req.path == "/crm/v3/properties/contacts" || req.path == "/crm/properties/2026-03/contacts";
     if (rest.empty() && !props_path) return false;
     if (!rest.empty()) rest.pop_back();  // '#' marked "matched", rest may be empty
 
     const bool write = req.method != "GET" && rest != "/batch/read" && rest != "/search";
     std::string token;
-    if (!authenticate(req, resp, props_path ? "crm.schemas.contacts.read" : (write ? kWrite : kRead),
-                      token))
+    if (!authenticate(req, resp,
+                      props_path ? "crm.schemas.contacts.read" : (write ? kWrite : kRead), token))
         return true;
     const bool search = rest == "/search";
     if (search ? !take_secondly(resp) : !take_ten_secondly(token, resp)) return true;
 
-    auto bad = [&](const std::string& message) { error_body(resp, 400, "VALIDATION_ERROR", message); };
+    auto bad = [&](const std::string& message) {
+        error_body(resp, 400, "VALIDATION_ERROR", message);
+    };
     auto parse_body = [&](Poco::JSON::Object::Ptr& out) -> bool {
         try {
             Poco::JSON::Parser parser;
@@ -154,14 +163,14 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         std::string problems;
         for (const auto& [name, value] : *props) {
             const int p = store_.property_index(name);
-            const char* error = p < 0 ? "PROPERTY_DOESNT_EXIST"
+            const char* error = p < 0                             ? "PROPERTY_DOESNT_EXIST"
                                 : store_.property_read_only(name) ? "READ_ONLY_VALUE"
                                                                   : nullptr;
             if (error) {
                 if (!problems.empty()) problems += ",";
-                problems += "{\"isValid\":false,\"message\":\"Property \\\"" + name +
-                            "\\\" " + (p < 0 ? "does not exist" : "is read-only") +
-                            "\",\"error\":\"" + error + "\",\"name\":\"" + name + "\"}";
+                problems += "{\"isValid\":false,\"message\":\"Property \\\"" + name + "\\\" " +
+                            (p < 0 ? "does not exist" : "is read-only") + "\",\"error\":\"" +
+                            error + "\",\"name\":\"" + name + "\"}";
                 continue;
             }
             out.emplace_back(p, value.isEmpty() ? std::string() : value.convert<std::string>());
@@ -214,16 +223,16 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                 append_json_string(resp.body, p.options[i]);
                 resp.body += ",\"displayOrder\":" + std::to_string(i) + ",\"hidden\":false}";
             }
-            resp.body += std::string("],\"calculated\":") + (d.calculated ? "true" : "false") +
-                         ",\"externalOptions\":false,\"hasUniqueValue\":" +
-                         (d.name == "hs_object_id" ? "true" : "false") +
-                         ",\"hidden\":false,\"hubspotDefined\":" +
-                         (d.hubspot_defined ? "true" : "false") +
-                         ",\"modificationMetadata\":{\"archivable\":" +
-                         (d.hubspot_defined ? "false" : "true") + ",\"readOnlyValue\":" +
-                         (p.read_only ? "true" : "false") +
-                         "},\"formField\":true,\"createdAt\":\"2019-01-01T00:00:00.000Z\","
-                         "\"updatedAt\":\"2019-01-01T00:00:00.000Z\",\"archived\":false}";
+            resp.body +=
+                std::string("],\"calculated\":") + (d.calculated ? "true" : "false") +
+                ",\"externalOptions\":false,\"hasUniqueValue\":" +
+                (d.name == "hs_object_id" ? "true" : "false") +
+                ",\"hidden\":false,\"hubspotDefined\":" + (d.hubspot_defined ? "true" : "false") +
+                ",\"modificationMetadata\":{\"archivable\":" +
+                (d.hubspot_defined ? "false" : "true") +
+                ",\"readOnlyValue\":" + (p.read_only ? "true" : "false") +
+                "},\"formField\":true,\"createdAt\":\"2019-01-01T00:00:00.000Z\","
+                "\"updatedAt\":\"2019-01-01T00:00:00.000Z\",\"archived\":false}";
         }
         resp.body += "]}";
         return true;
@@ -235,10 +244,12 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         if (req.has_param("limit") && (!parse_int(req.param("limit"), limit) || limit < 1)) {
             return bad("limit must be a positive integer"), true;
         }
-        if (limit > 100) return bad("limit must be at most 100 (got " + std::to_string(limit) + ")"), true;
+        if (limit > 100)
+            return bad("limit must be at most 100 (got " + std::to_string(limit) + ")"), true;
         std::int64_t after = 0;
         if (req.has_param("after") && !decode_after(req.param("after"), after))
-            return bad("after is not a valid paging cursor; pass back paging.next.after unchanged"), true;
+            return bad("after is not a valid paging cursor; pass back paging.next.after unchanged"),
+                   true;
         const bool archived = req.param("archived") == "true";
         const auto props = props_or_default(property_names(req, "properties"), false);
         resp.body.reserve(static_cast<std::size_t>(limit) * (props.size() * 40 + 200) + 256);
@@ -274,10 +285,13 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         auto inputs = body->getArray("inputs");
         if (!inputs) return bad("inputs is required and must be an array"), true;
         if (inputs->size() > 100)
-            return bad("Too many inputs: at most 100 per batch (got " + std::to_string(inputs->size()) + ")"), true;
+            return bad("Too many inputs: at most 100 per batch (got " +
+                       std::to_string(inputs->size()) + ")"),
+                   true;
         if (body->has("idProperty") && var_string(body->get("idProperty")) != "hs_object_id" &&
             !var_string(body->get("idProperty")).empty())
-            return bad("idProperty other than hs_object_id is not supported by the simulator"), true;
+            return bad("idProperty other than hs_object_id is not supported by the simulator"),
+                   true;
         std::vector<std::string> names;
         try {
             names = string_array(body, "properties");
@@ -294,7 +308,8 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
             const std::string id_text = in ? var_string(in->get("id")) : std::string();
             std::int64_t id = 0;
             const std::int64_t resolved = parse_int(id_text, id) ? store_.resolve(id) : 0;
-            if (resolved != 0 && std::find(seen.begin(), seen.end(), resolved) != seen.end()) continue;
+            if (resolved != 0 && std::find(seen.begin(), seen.end(), resolved) != seen.end())
+                continue;
             std::string rec;
             if (resolved != 0 && store_.write_contact(rec, resolved, archived, props)) {
                 seen.push_back(resolved);
@@ -308,10 +323,12 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         resp.body = "{\"status\":\"COMPLETE\",\"results\":[" + results + "]";
         if (!missing.empty()) {
             resp.status = 207;
-            resp.body += ",\"numErrors\":1,\"errors\":[{\"status\":\"error\",\"category\":"
-                         "\"OBJECT_NOT_FOUND\",\"message\":\"Could not get some CONTACT objects, "
-                         "they may be deleted or not exist. Check that ids are valid.\","
-                         "\"context\":{\"ids\":[" + missing + "]}}]";
+            resp.body +=
+                ",\"numErrors\":1,\"errors\":[{\"status\":\"error\",\"category\":"
+                "\"OBJECT_NOT_FOUND\",\"message\":\"Could not get some CONTACT objects, "
+                "they may be deleted or not exist. Check that ids are valid.\","
+                "\"context\":{\"ids\":[" +
+                missing + "]}}]";
         }
         resp.body += ",\"startedAt\":\"" + started + "\",\"completedAt\":\"" +
                      format_iso8601(clock_->now()) + "\"}";
@@ -323,7 +340,8 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         if (req.method != "POST") return bad("Use POST for search"), true;
         if (req.body.size() > kMaxSearchBody)
             return bad("Request body is " + std::to_string(req.body.size()) +
-                       " characters; search bodies are limited to 3000"), true;
+                       " characters; search bodies are limited to 3000"),
+                   true;
         Poco::JSON::Object::Ptr body;
         if (!parse_body(body)) return true;
         SearchQuery q;
@@ -333,13 +351,16 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
             names = string_array(body, "properties");
             std::size_t total_filters = 0;
             if (auto groups = body->getArray("filterGroups")) {
-                if (groups->size() > 5) throw std::invalid_argument("at most 5 filterGroups are allowed");
+                if (groups->size() > 5)
+                    throw std::invalid_argument("at most 5 filterGroups are allowed");
                 for (std::size_t g = 0; g < groups->size(); ++g) {
                     auto group = groups->getObject(static_cast<unsigned>(g));
                     auto filters = group ? group->getArray("filters") : nullptr;
-                    if (!filters) throw std::invalid_argument("each filterGroup needs a filters array");
+                    if (!filters)
+                        throw std::invalid_argument("each filterGroup needs a filters array");
                     if (filters->size() > 6)
-                        throw std::invalid_argument("at most 6 filters per filterGroup are allowed");
+                        throw std::invalid_argument(
+                            "at most 6 filters per filterGroup are allowed");
                     total_filters += filters->size();
                     q.groups.emplace_back();
                     for (std::size_t f = 0; f < filters->size(); ++f) {
@@ -351,27 +372,41 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                         filter.value = var_string(fo->get("value"));
                         filter.high_value = var_string(fo->get("highValue"));
                         filter.values = string_array(fo, "values");
-                        static const std::vector<std::string> kOps = {
-                            "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
-                            "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"};
+                        static const std::vector<std::string> kOps = {"EQ",
+                                                                      "NEQ",
+                                                                      "LT",
+                                                                      "LTE",
+                                                                      "GT",
+                                                                      "GTE",
+                                                                      "BETWEEN",
+                                                                      "IN",
+                                                                      "NOT_IN",
+                                                                      "HAS_PROPERTY",
+                                                                      "NOT_HAS_PROPERTY",
+                                                                      "CONTAINS_TOKEN",
+                                                                      "NOT_CONTAINS_TOKEN"};
                         if (std::find(kOps.begin(), kOps.end(), filter.op) == kOps.end())
-                            throw std::invalid_argument("unknown filter operator '" + filter.op + "'");
+                            throw std::invalid_argument("unknown filter operator '" + filter.op +
+                                                        "'");
                         if (store_.property_type(filter.property).empty())
-                            throw std::invalid_argument("Unable to find property '" + filter.property + "'");
+                            throw std::invalid_argument("Unable to find property '" +
+                                                        filter.property + "'");
                         const bool needs_value = filter.op != "HAS_PROPERTY" &&
-                                                 filter.op != "NOT_HAS_PROPERTY" && filter.op != "IN" &&
-                                                 filter.op != "NOT_IN";
+                                                 filter.op != "NOT_HAS_PROPERTY" &&
+                                                 filter.op != "IN" && filter.op != "NOT_IN";
                         if (needs_value && !fo->has("value"))
                             throw std::invalid_argument("operator " + filter.op + " needs a value");
                         if (filter.op == "BETWEEN" && !fo->has("highValue"))
-                            throw std::invalid_argument("operator BETWEEN needs value and highValue");
+                            throw std::invalid_argument(
+                                "operator BETWEEN needs value and highValue");
                         if ((filter.op == "IN" || filter.op == "NOT_IN") && !fo->has("values"))
                             throw std::invalid_argument("operator " + filter.op + " needs values");
                         q.groups.back().push_back(std::move(filter));
                     }
                 }
             }
-            if (total_filters > 18) throw std::invalid_argument("at most 18 filters in total are allowed");
+            if (total_filters > 18)
+                throw std::invalid_argument("at most 18 filters in total are allowed");
             if (auto sorts = body->getArray("sorts"); sorts && sorts->size() > 0) {
                 const auto first = sorts->get(0);
                 std::string name, direction = "ASCENDING";
@@ -397,7 +432,8 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                 if (!parse_int(var_string(body->get("limit")), limit) || limit < 0)
                     throw std::invalid_argument("limit must be a non-negative integer");
                 if (limit > 200)
-                    throw std::invalid_argument("limit must be at most 200 (got " + std::to_string(limit) + ")");
+                    throw std::invalid_argument("limit must be at most 200 (got " +
+                                                std::to_string(limit) + ")");
             }
             if (body->has("after") && !var_string(body->get("after")).empty()) {
                 if (!parse_int(var_string(body->get("after")), offset) || offset < 0)
@@ -411,16 +447,19 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         }
         if (offset >= kMaxSearchResults)
             return bad("Paging past 10000 results is not allowed: narrow the query (after=" +
-                       std::to_string(offset) + ")"), true;
+                       std::to_string(offset) + ")"),
+                   true;
         for (auto& g : q.groups)
             for (auto& f : g)
                 if (f.op == "IN" || f.op == "NOT_IN")
-                    for (auto& v : f.values) v = lower(v);
+                    for (auto& v : f.values)
+                        v = lower(v);
         const auto props = props_or_default(names, true);
         const std::int64_t total =
             store_.search(resp.body, q, offset, static_cast<int>(limit), now_ms(), props);
         if (offset + limit < total && limit > 0)
-            resp.body += ",\"paging\":{\"next\":{\"after\":\"" + std::to_string(offset + limit) + "\"}}";
+            resp.body +=
+                ",\"paging\":{\"next\":{\"after\":\"" + std::to_string(offset + limit) + "\"}}";
         resp.body += "}";
         // Search responses carry no rate-limit headers.
         resp.headers.clear();
@@ -442,19 +481,25 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                 merged = store_.merge(a, b, now_ms());
             } catch (const std::invalid_argument&) {
                 return error_body(resp, 404, "OBJECT_NOT_FOUND",
-                                  "Cannot merge: one of the contacts does not exist, is archived or both ids are the same"), true;
+                                  "Cannot merge: one of the contacts does not exist, is archived "
+                                  "or both ids are the same"),
+                       true;
             }
             store_.write_contact(resp.body, merged, false, props_or_default({}, false));
             return true;
         }
         std::int64_t id = 0;
         if (var_string(body->get("idProperty")) == "email")
-            return bad("idProperty email is not supported by the simulator; use the record id"), true;
-        if (!parse_int(var_string(body->get("objectId")), id)) return bad("objectId is required"), true;
+            return bad("idProperty email is not supported by the simulator; use the record id"),
+                   true;
+        if (!parse_int(var_string(body->get("objectId")), id))
+            return bad("objectId is required"), true;
         try {
             store_.gdpr_delete(id);
         } catch (const std::invalid_argument&) {
-            return error_body(resp, 404, "OBJECT_NOT_FOUND", "No contact with id " + std::to_string(id)), true;
+            return error_body(resp, 404, "OBJECT_NOT_FOUND",
+                              "No contact with id " + std::to_string(id)),
+                   true;
         }
         resp.status = 204;
         return true;
@@ -464,7 +509,9 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
     if (rest.size() > 1 && rest.find('/', 1) == std::string::npos) {
         std::int64_t id = 0;
         if (!parse_int(std::string_view(rest).substr(1), id))
-            return error_body(resp, 404, "OBJECT_NOT_FOUND", "No contact with id " + rest.substr(1)), true;
+            return error_body(resp, 404, "OBJECT_NOT_FOUND",
+                              "No contact with id " + rest.substr(1)),
+                   true;
         if (req.method == "GET") {
             const bool archived = req.param("archived") == "true";
             const auto props = props_or_default(property_names(req, "properties"), false);

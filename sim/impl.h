@@ -56,7 +56,7 @@ QueryParams parse_form(std::string_view text);
 std::string percent_encode(std::string_view text);
 
 class Simulator::Impl final {
-public:
+  public:
     explicit Impl(SimOptions options);
     ~Impl();
 

@@ -121,7 +121,8 @@ bool parse_time_ms(std::string_view s, std::int64_t& out) {
                 ++pos;
             }
             if (n == 0) return false;
-            for (std::size_t k = n; k < 3; ++k) frac *= 10;
+            for (std::size_t k = n; k < 3; ++k)
+                frac *= 10;
             ms = frac;
         }
         if (pos < s.size() && s[pos] == 'Z') {

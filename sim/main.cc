@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
             long long status = 0, count = 1;
             bool ok = a != std::string::npos;
             std::string prefix;
-            if (ok && b != std::string::npos && parse_long(s.substr(b + 1, a - b - 1).c_str(), status)) {
+            if (ok && b != std::string::npos &&
+                parse_long(s.substr(b + 1, a - b - 1).c_str(), status)) {
                 ok = parse_long(s.substr(a + 1).c_str(), count);
                 prefix = s.substr(0, b);
             } else if (ok) {
@@ -136,7 +137,8 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     hubsync::sim::Simulator sim(opts);
-    for (auto& f : faults) sim.add_fault(f);
+    for (auto& f : faults)
+        sim.add_fault(f);
     if (auto status = sim.start(); !status.ok()) {
         std::fprintf(stderr, "hubspot-sim: %s\n", status.error().describe().c_str());
         return 69;

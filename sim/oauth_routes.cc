@@ -53,12 +53,23 @@ std::string html_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -67,9 +78,9 @@ std::string html_escape(std::string_view s) {
 void html_page(SimResponse& resp, int status, const std::string& title, const std::string& body) {
     resp.status = status;
     resp.content_type = "text/html; charset=utf-8";
-    resp.body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-                "</title></head><body><h1>" + html_escape(title) + "</h1>\n" + body +
-                "\n</body></html>\n";
+    resp.body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                html_escape(title) + "</title></head><body><h1>" + html_escape(title) + "</h1>\n" +
+                body + "\n</body></html>\n";
 }
 
 void append_scopes(std::string& out, const std::vector<std::string>& scopes) {
@@ -102,7 +113,8 @@ Simulator::Tokens Simulator::Impl::mint_tokens(const std::vector<std::string>& s
     Tokens t;
     // Real access tokens run to ~300 characters; long ones catch clients that truncate.
     t.access_token = "CN";
-    for (int i = 0; i < 254; ++i) t.access_token.push_back(kChars[token_rng_() % 64]);
+    for (int i = 0; i < 254; ++i)
+        t.access_token.push_back(kChars[token_rng_() % 64]);
     char buf[64];
     const std::uint64_t a = token_rng_(), b = token_rng_();
     std::snprintf(buf, sizeof buf, "na1-%04x-%04x-%04x-%04x-%012llx",
@@ -111,8 +123,8 @@ Simulator::Tokens Simulator::Impl::mint_tokens(const std::vector<std::string>& s
                   static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
     t.refresh_token = buf;
     t.expires_in = opts_.token_ttl.count();
-    access_[t.access_token] = AccessToken{now_ms() + opts_.token_ttl.count() * 1000, scopes,
-                                          t.refresh_token};
+    access_[t.access_token] =
+        AccessToken{now_ms() + opts_.token_ttl.count() * 1000, scopes, t.refresh_token};
     refresh_[t.refresh_token] = RefreshToken{scopes};
     return t;
 }
@@ -151,7 +163,8 @@ bool Simulator::Impl::redirect_uri_registered(const std::string& uri) const {
         std::size_t i = p.size();
         if (i < uri.size() && uri[i] == ':') {
             const std::size_t digits_start = ++i;
-            while (i < uri.size() && uri[i] >= '0' && uri[i] <= '9') ++i;
+            while (i < uri.size() && uri[i] >= '0' && uri[i] <= '9')
+                ++i;
             if (i == digits_start) return false;
         }
         return i == uri.size() || uri[i] == '/';
@@ -161,11 +174,12 @@ bool Simulator::Impl::redirect_uri_registered(const std::string& uri) const {
 
 // ---------------------------------------------------------------- bearer auth
 
-bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp,
-                                   std::string_view scope, std::string& token_out) {
+bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std::string_view scope,
+                                   std::string& token_out) {
     static const std::string kNotFound =
         "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
-        "you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview";
+        "you can find more details at "
+        "https://developers.hubspot.com/docs/methods/auth/oauth-overview";
     if (req.authorization.rfind("Bearer ", 0) != 0) {
         error_body(resp, 401, "INVALID_AUTHENTICATION", kNotFound);
         return false;
@@ -184,10 +198,10 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp,
         const std::int64_t ago = (now - it->second.expires_ms) / 1000;
         resp.expired_token = true;
         resp.status = 401;
-        resp.body = "{\"status\":\"error\",\"message\":\"The OAuth token used to make this call expired " +
-                    std::to_string(ago) + " second(s) ago.\",\"correlationId\":\"" +
-                    correlation_id() +
-                    "\",\"category\":\"EXPIRED_AUTHENTICATION\",\"context\":{\"expired at\":[\"";
+        resp.body =
+            "{\"status\":\"error\",\"message\":\"The OAuth token used to make this call expired " +
+            std::to_string(ago) + " second(s) ago.\",\"correlationId\":\"" + correlation_id() +
+            "\",\"category\":\"EXPIRED_AUTHENTICATION\",\"context\":{\"expired at\":[\"";
         append_iso8601_ms(resp.body, it->second.expires_ms);
         resp.body += "\"]}}";
         return false;
@@ -199,15 +213,16 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp,
         ok = std::find(scopes.begin(), scopes.end(), "crm.objects.contacts.read") != scopes.end();
     if (!ok) {
         resp.status = 403;
-        resp.body = "{\"status\":\"error\",\"message\":\"This app hasn't been granted all required "
-                    "scopes to make this call. Read more about required scopes here: "
-                    "https://developers.hubspot.com/scopes.\",\"correlationId\":\"" +
-                    correlation_id() +
-                    "\",\"errors\":[{\"message\":\"One or more of the following scopes are "
-                    "required.\",\"context\":{\"requiredGranularScopes\":[\"" +
-                    std::string(scope) +
-                    "\"]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/scopes\"},"
-                    "\"category\":\"MISSING_SCOPES\"}";
+        resp.body =
+            "{\"status\":\"error\",\"message\":\"This app hasn't been granted all required "
+            "scopes to make this call. Read more about required scopes here: "
+            "https://developers.hubspot.com/scopes.\",\"correlationId\":\"" +
+            correlation_id() +
+            "\",\"errors\":[{\"message\":\"One or more of the following scopes are "
+            "required.\",\"context\":{\"requiredGranularScopes\":[\"" +
+            std::string(scope) +
+            "\"]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/scopes\"},"
+            "\"category\":\"MISSING_SCOPES\"}";
         return false;
     }
     return true;
@@ -278,9 +293,10 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         if (!consent.challenge.empty() && consent.challenge_method.empty())
             consent.challenge_method = "plain";
         if (opts_.auto_consent) {
-            const std::string code = mint_code(redirect_uri, scopes, consent.challenge,
-                                               consent.challenge_method);
-            std::string location = redirect_uri + (redirect_uri.find('?') == std::string::npos ? "?" : "&");
+            const std::string code =
+                mint_code(redirect_uri, scopes, consent.challenge, consent.challenge_method);
+            std::string location =
+                redirect_uri + (redirect_uri.find('?') == std::string::npos ? "?" : "&");
             location += "code=" + percent_encode(code);
             if (req.has_param("state")) location += "&state=" + percent_encode(consent.state);
             resp.status = 302;
@@ -291,22 +307,26 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         {
             std::lock_guard lock(auth_mu_);
             char buf[24];
-            std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(token_rng_()));
+            std::snprintf(buf, sizeof buf, "%016llx",
+                          static_cast<unsigned long long>(token_rng_()));
             id = buf;
             consents_[id] = consent;
         }
         std::string scope_list;
-        for (const auto& s : scopes) scope_list += "<li>" + html_escape(s) + "</li>";
+        for (const auto& s : scopes)
+            scope_list += "<li>" + html_escape(s) + "</li>";
         const std::string link = "/oauth/authorize/decision?request=" + id + "&amp;decision=";
         html_page(resp, 200, "Connect hubsync to HubSpot account " + std::to_string(opts_.hub_id),
                   "<p>The app <b>" + html_escape(client_id) + "</b> asks for:</p><ul>" +
                       scope_list +
                       "</ul>\n<form method=\"post\" action=\"/oauth/authorize/decision\">"
-                      "<input type=\"hidden\" name=\"request\" value=\"" + id + "\">"
+                      "<input type=\"hidden\" name=\"request\" value=\"" +
+                      id +
+                      "\">"
                       "<button type=\"submit\" name=\"decision\" value=\"approve\" id=\"approve\">"
                       "Approve</button> <button type=\"submit\" name=\"decision\" value=\"deny\" "
-                      "id=\"deny\">Deny</button></form>\n<p><a id=\"approve-link\" href=\"" + link +
-                      "approve\">Approve</a> | <a id=\"deny-link\" href=\"" + link +
+                      "id=\"deny\">Deny</button></form>\n<p><a id=\"approve-link\" href=\"" +
+                      link + "approve\">Approve</a> | <a id=\"deny-link\" href=\"" + link +
                       "deny\">Deny</a></p>");
         return true;
     }
@@ -329,12 +349,12 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
             consent = it->second;
             consents_.erase(it);
         }
-        std::string location =
-            consent.redirect_uri + (consent.redirect_uri.find('?') == std::string::npos ? "?" : "&");
+        std::string location = consent.redirect_uri +
+                               (consent.redirect_uri.find('?') == std::string::npos ? "?" : "&");
         if (param(p, "decision") == "approve") {
-            location += "code=" + percent_encode(mint_code(consent.redirect_uri, consent.scopes,
-                                                           consent.challenge,
-                                                           consent.challenge_method));
+            location +=
+                "code=" + percent_encode(mint_code(consent.redirect_uri, consent.scopes,
+                                                   consent.challenge, consent.challenge_method));
         } else {
             location += "error=access_denied&error_description=" +
                         percent_encode("The user denied access to the app.");
@@ -382,20 +402,24 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         resp.body += ",\"user\":\"sim-user@example.com\",\"hub_domain\":\"sim-" +
                      std::to_string(opts_.hub_id) + ".example.com\",\"scopes\":";
         append_scopes(resp.body, scopes);
-        resp.body += ",\"hub_id\":" + std::to_string(opts_.hub_id) + ",\"app_id\":" +
-                     std::to_string(kAppId) + ",\"user_id\":" + std::to_string(kUserId) +
-                     ",\"token_type\":\"" + kind + "\"";
-        if (kind == "access") resp.body += ",\"expires_in\":" + std::to_string(expires_in);
-        else resp.body += ",\"client_id\":\"" + opts_.client_id + "\"";
+        resp.body += ",\"hub_id\":" + std::to_string(opts_.hub_id) +
+                     ",\"app_id\":" + std::to_string(kAppId) +
+                     ",\"user_id\":" + std::to_string(kUserId) + ",\"token_type\":\"" + kind + "\"";
+        if (kind == "access")
+            resp.body += ",\"expires_in\":" + std::to_string(expires_in);
+        else
+            resp.body += ",\"client_id\":\"" + opts_.client_id + "\"";
         resp.body += "}";
         return true;
     }
 
     // ---- token, introspect, revoke
     std::string endpoint;
-    for (const std::string version : {"/oauth/v1/token", "/oauth/2026-03/token", "/oauth/v3/token"}) {
+    for (const std::string version :
+         {"/oauth/v1/token", "/oauth/2026-03/token", "/oauth/v3/token"}) {
         if (path == version) endpoint = "token";
-        if (version != "/oauth/v1/token" && path == version + "/introspect") endpoint = "introspect";
+        if (version != "/oauth/v1/token" && path == version + "/introspect")
+            endpoint = "introspect";
         if (version != "/oauth/v1/token" && path == version + "/revoke") endpoint = "revoke";
     }
     if (endpoint.empty()) return false;
@@ -422,8 +446,7 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         return true;
     }
     if (param(form, "client_secret") != opts_.client_secret) {
-        oauth_error(400, "invalid_client", "BAD_CLIENT_SECRET",
-                    "missing or invalid client secret");
+        oauth_error(400, "invalid_client", "BAD_CLIENT_SECRET", "missing or invalid client secret");
         return true;
     }
 
@@ -431,10 +454,12 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         const std::string token = param(form, "token");
         std::lock_guard lock(auth_mu_);
         resp.body = "{\"active\":false}";
-        if (auto it = access_.find(token); it != access_.end() && now_ms() < it->second.expires_ms) {
+        if (auto it = access_.find(token);
+            it != access_.end() && now_ms() < it->second.expires_ms) {
             resp.body = "{\"active\":true,\"token_use\":\"access_token\",\"scopes\":";
             append_scopes(resp.body, it->second.scopes);
-            resp.body += ",\"expires_in\":" + std::to_string((it->second.expires_ms - now_ms()) / 1000);
+            resp.body +=
+                ",\"expires_in\":" + std::to_string((it->second.expires_ms - now_ms()) / 1000);
         } else if (auto rt = refresh_.find(token); rt != refresh_.end()) {
             resp.body = "{\"active\":true,\"token_use\":\"refresh_token\",\"scopes\":";
             append_scopes(resp.body, rt->second.scopes);

@@ -14,9 +14,11 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/ThreadPool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <istream>
 #include <stdexcept>
 #include <thread>
@@ -155,26 +157,46 @@ bool fault_applies_to(const FaultRule& rule, const SimRequest& req) {
 
 const char* reason_for(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 201: return "Created";
-        case 204: return "No Content";
-        case 207: return "Multi-Status";
-        case 302: return "Found";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 409: return "Conflict";
-        case 414: return "URI Too Long";
-        case 415: return "Unsupported Media Type";
-        case 423: return "Locked";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return "Unknown";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 204:
+            return "No Content";
+        case 207:
+            return "Multi-Status";
+        case 302:
+            return "Found";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 414:
+            return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
+        case 423:
+            return "Locked";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Unknown";
     }
 }
 
@@ -222,7 +244,8 @@ bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& r
     {
         std::lock_guard lock(rate_mu_);
         auto& q = ten_secondly_[token];
-        while (!q.empty() && q.front() <= now - kWindow) q.pop_front();
+        while (!q.empty() && q.front() <= now - kWindow)
+            q.pop_front();
         if (static_cast<int>(q.size()) >= kMax) {
             ok = false;
         } else {
@@ -235,8 +258,9 @@ bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& r
     resp.headers.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(remaining));
     if (!ok) {
         resp.status = 429;
-        resp.body = R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
-                    correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
+        resp.body =
+            R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
+            correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
     }
     return ok;
 }
@@ -247,26 +271,29 @@ bool Simulator::Impl::take_secondly(SimResponse& resp) {
     const std::int64_t now = now_ms();
     {
         std::lock_guard lock(rate_mu_);
-        while (!secondly_.empty() && secondly_.front() <= now - 1000) secondly_.pop_front();
+        while (!secondly_.empty() && secondly_.front() <= now - 1000)
+            secondly_.pop_front();
         if (static_cast<int>(secondly_.size()) < kMax) {
             secondly_.push_back(now);
             return true;
         }
     }
     resp.status = 429;
-    resp.body = R"({"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","correlationId":")" +
-                correlation_id() + R"(","policyName":"SECONDLY"})";
+    resp.body =
+        R"({"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","correlationId":")" +
+        correlation_id() + R"(","policyName":"SECONDLY"})";
     return false;
 }
 
 // ---------------------------------------------------------------- log
 
 void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp) {
-    RequestRecord rec{req.method, req.path, resp.status, clock_->now(), resp.expired_token,
-                      req.query};
+    RequestRecord rec{req.method,    req.path,           resp.status,
+                      clock_->now(), resp.expired_token, req.query};
     std::lock_guard lock(log_mu_);
     log_.push_back(std::move(rec));
-    while (log_.size() > opts_.max_request_log) log_.pop_front();
+    while (log_.size() > opts_.max_request_log)
+        log_.pop_front();
 }
 
 // ---------------------------------------------------------------- dispatch
@@ -301,8 +328,9 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
     if (req.target.size() > opts_.max_url_length) {
         resp.status = 414;
         resp.content_type = "text/html";
-        resp.body = "<html><head><title>414 Request-URI Too Large</title></head><body>"
-                    "<center><h1>414 Request-URI Too Large</h1></center></body></html>";
+        resp.body =
+            "<html><head><title>414 Request-URI Too Large</title></head><body>"
+            "<center><h1>414 Request-URI Too Large</h1></center></body></html>";
         log_request(req, resp);
         return;
     }
@@ -314,13 +342,16 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
             error_body(resp, fault->status, "INTERNAL_ERROR",
                        "Simulated failure (injected " + std::to_string(fault->status) + ")");
             if (fault->retry_after_seconds)
-                resp.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after_seconds));
+                resp.headers.emplace_back("Retry-After",
+                                          std::to_string(*fault->retry_after_seconds));
         } else if (fault->kind == Kind::kRateLimit) {
             resp.status = 429;
-            resp.body = R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
-                        correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
+            resp.body =
+                R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
+                correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
             if (fault->retry_after_seconds)
-                resp.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after_seconds));
+                resp.headers.emplace_back("Retry-After",
+                                          std::to_string(*fault->retry_after_seconds));
         } else {
             resp.status = fault->status;
             resp.content_type = "text/html; charset=UTF-8";
@@ -334,12 +365,15 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
     }
 
     if (!route_oauth(req, resp) && !route_crm(req, resp)) {
-        error_body(resp, 404, "OBJECT_NOT_FOUND", "Unknown endpoint: " + req.method + " " + req.path);
+        error_body(resp, 404, "OBJECT_NOT_FOUND",
+                   "Unknown endpoint: " + req.method + " " + req.path);
     }
 
     if (fault) {
         switch (fault->kind) {
-            case Kind::kResetMidBody: resp.reset_mid_body = true; break;
+            case Kind::kResetMidBody:
+                resp.reset_mid_body = true;
+                break;
             case Kind::kDelay:
                 clock_->sleep_for(fault->delay);
                 if (fault->real_delay.count() > 0) std::this_thread::sleep_for(fault->real_delay);
@@ -351,9 +385,11 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
             case Kind::kMalformedJson:
                 resp.status = 200;
                 resp.content_type = "application/json;charset=utf-8";
-                resp.body = R"({"results":[{"id":"1","properties":{"email":"x@example.com",}},],"paging":)";
+                resp.body =
+                    R"({"results":[{"id":"1","properties":{"email":"x@example.com",}},],"paging":)";
                 break;
-            default: break;
+            default:
+                break;
         }
     }
     log_request(req, resp);
@@ -364,7 +400,7 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
 namespace {
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
-public:
+  public:
     explicit Handler(Simulator::Impl* impl) : impl_(impl) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
@@ -396,12 +432,14 @@ public:
             impl_->handle(req, resp);
         } catch (const std::exception& e) {
             resp = SimResponse{};
-            impl_->error_body(resp, 500, "INTERNAL_ERROR", std::string("simulator error: ") + e.what());
+            impl_->error_body(resp, 500, "INTERNAL_ERROR",
+                              std::string("simulator error: ") + e.what());
         }
 
         response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status),
                                     reason_for(resp.status));
-        for (const auto& [k, v] : resp.headers) response.set(k, v);
+        for (const auto& [k, v] : resp.headers)
+            response.set(k, v);
         if (resp.status == 204 || resp.status == 302) {
             response.setContentLength(0);
             response.send();
@@ -422,19 +460,19 @@ public:
         response.sendBuffer(resp.body.data(), resp.body.size());
     }
 
-private:
+  private:
     Simulator::Impl* impl_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
-public:
+  public:
     explicit Factory(Simulator::Impl* impl) : impl_(impl) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest&) override {
         return new Handler(impl_);
     }
 
-private:
+  private:
     Simulator::Impl* impl_;
 };
 
@@ -449,7 +487,9 @@ Simulator::Impl::Impl(SimOptions options)
       rotate_(opts_.rotate_refresh_tokens),
       token_rng_(mix64(opts_.seed ^ 0x70CE5ULL)) {}
 
-Simulator::Impl::~Impl() { stop(); }
+Simulator::Impl::~Impl() {
+    stop();
+}
 
 Status Simulator::Impl::start() {
     if (server_) return Status::Ok();
@@ -461,9 +501,9 @@ Status Simulator::Impl::start() {
             if (opts_.tls_cert_file.empty() || opts_.tls_key_file.empty())
                 return make_error(ErrorKind::kConfig, "TLS needs both a certificate and a key file",
                                   "pass --tls-cert and --tls-key together");
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_SERVER_USE, opts_.tls_key_file, opts_.tls_cert_file, "",
-                Poco::Net::Context::VERIFY_NONE);
+            Poco::Net::Context::Ptr context =
+                new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, opts_.tls_key_file,
+                                       opts_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
             socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 64, context);
             tls_ = true;
         } else {
@@ -491,22 +531,49 @@ Status Simulator::Impl::start() {
 
 void Simulator::Impl::stop() {
     if (!server_) return;
-    server_->stopAll(true);
+    // POCO's accept loop polls in 250 ms steps; poking the listening socket lets it notice the
+    // stop at once, which keeps test suites that start a simulator per test fast.
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+        server_->stopAll(true);
+        stopped = true;
+    });
+    while (!stopped.load()) {
+        try {
+            Poco::Net::StreamSocket poke;
+            poke.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)),
+                         Poco::Timespan(0, 50'000));
+        } catch (const Poco::Exception&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    stopper.join();
     server_.reset();
 }
 
 // ---------------------------------------------------------------- public API
 
 Simulator::Simulator(SimOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-Simulator::~Simulator() { impl_->stop(); }
-Status Simulator::start() { return impl_->start(); }
-void Simulator::stop() { impl_->stop(); }
-int Simulator::port() const { return impl_->port_; }
+Simulator::~Simulator() {
+    impl_->stop();
+}
+Status Simulator::start() {
+    return impl_->start();
+}
+void Simulator::stop() {
+    impl_->stop();
+}
+int Simulator::port() const {
+    return impl_->port_;
+}
 std::string Simulator::base_url() const {
-    return std::string(impl_->tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port_);
+    return std::string(impl_->tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(impl_->port_);
 }
 
-Simulator::Tokens Simulator::issue_tokens() { return impl_->mint_tokens(impl_->opts_.granted_scopes); }
+Simulator::Tokens Simulator::issue_tokens() {
+    return impl_->mint_tokens(impl_->opts_.granted_scopes);
+}
 Simulator::Tokens Simulator::issue_tokens(const std::vector<std::string>& scopes) {
     return impl_->mint_tokens(scopes);
 }
@@ -518,16 +585,19 @@ std::string Simulator::issue_code(const std::string& redirect_uri, const std::st
 std::vector<Contact> Simulator::truth(bool include_archived) const {
     return impl_->store_.truth(include_archived);
 }
-std::optional<Contact> Simulator::contact(ContactId id) const { return impl_->store_.contact(id); }
+std::optional<Contact> Simulator::contact(ContactId id) const {
+    return impl_->store_.contact(id);
+}
 std::vector<PropertyDef> Simulator::property_defs() const {
     std::vector<PropertyDef> out;
-    for (const auto& p : impl_->store_.properties()) out.push_back(p.def);
+    for (const auto& p : impl_->store_.properties())
+        out.push_back(p.def);
     return out;
 }
 
 namespace {
-std::vector<std::pair<int, std::string>> to_values(const ContactStore& store,
-                                                   const std::map<std::string, std::string>& props) {
+std::vector<std::pair<int, std::string>> to_values(
+    const ContactStore& store, const std::map<std::string, std::string>& props) {
     std::vector<std::pair<int, std::string>> out;
     for (const auto& [name, value] : props) {
         const int p = store.property_index(name);
@@ -549,25 +619,44 @@ void Simulator::update_many_same_millisecond(const std::vector<ContactId>& ids,
                                              const std::map<std::string, std::string>& props) {
     const auto values = to_values(impl_->store_, props);
     const std::int64_t now = impl_->now_ms();
-    for (ContactId id : ids) impl_->store_.update(id, values, now);
+    for (ContactId id : ids)
+        impl_->store_.update(id, values, now);
 }
-void Simulator::archive(ContactId id) { impl_->store_.archive(id, impl_->now_ms()); }
-void Simulator::restore(ContactId id) { impl_->store_.restore(id, impl_->now_ms()); }
+void Simulator::archive(ContactId id) {
+    impl_->store_.archive(id, impl_->now_ms());
+}
+void Simulator::restore(ContactId id) {
+    impl_->store_.restore(id, impl_->now_ms());
+}
 ContactId Simulator::merge(ContactId primary, ContactId to_merge) {
     return impl_->store_.merge(primary, to_merge, impl_->now_ms());
 }
-void Simulator::gdpr_delete(ContactId id) { impl_->store_.gdpr_delete(id); }
+void Simulator::gdpr_delete(ContactId id) {
+    impl_->store_.gdpr_delete(id);
+}
 void Simulator::purge_archived_older_than(std::chrono::hours age) {
     impl_->store_.purge_archived_before(impl_->now_ms() -
                                         std::chrono::duration_cast<Millis>(age).count());
 }
-void Simulator::add_property(PropertyDef def) { impl_->store_.add_property(def); }
+void Simulator::add_property(PropertyDef def) {
+    impl_->store_.add_property(def);
+}
 
-void Simulator::add_fault(FaultRule rule) { impl_->add_fault(std::move(rule)); }
-void Simulator::clear_faults() { impl_->clear_faults(); }
-void Simulator::revoke_all_refresh_tokens() { impl_->revoke_all_refresh_tokens(); }
-void Simulator::set_rotate_refresh_tokens(bool on) { impl_->rotate_ = on; }
-void Simulator::set_rate_limits(bool on) { impl_->rate_limits_ = on; }
+void Simulator::add_fault(FaultRule rule) {
+    impl_->add_fault(std::move(rule));
+}
+void Simulator::clear_faults() {
+    impl_->clear_faults();
+}
+void Simulator::revoke_all_refresh_tokens() {
+    impl_->revoke_all_refresh_tokens();
+}
+void Simulator::set_rotate_refresh_tokens(bool on) {
+    impl_->rotate_ = on;
+}
+void Simulator::set_rate_limits(bool on) {
+    impl_->rate_limits_ = on;
+}
 
 std::vector<Simulator::RequestRecord> Simulator::requests() const {
     std::lock_guard lock(impl_->log_mu_);
@@ -575,14 +664,15 @@ std::vector<Simulator::RequestRecord> Simulator::requests() const {
 }
 int Simulator::count_status(int status) const {
     std::lock_guard lock(impl_->log_mu_);
-    return static_cast<int>(std::count_if(impl_->log_.begin(), impl_->log_.end(),
-                                          [&](const RequestRecord& r) { return r.status == status; }));
+    return static_cast<int>(
+        std::count_if(impl_->log_.begin(), impl_->log_.end(),
+                      [&](const RequestRecord& r) { return r.status == status; }));
 }
 int Simulator::count_path(const std::string& prefix) const {
     std::lock_guard lock(impl_->log_mu_);
-    return static_cast<int>(std::count_if(impl_->log_.begin(), impl_->log_.end(), [&](const RequestRecord& r) {
-        return r.path.rfind(prefix, 0) == 0;
-    }));
+    return static_cast<int>(
+        std::count_if(impl_->log_.begin(), impl_->log_.end(),
+                      [&](const RequestRecord& r) { return r.path.rfind(prefix, 0) == 0; }));
 }
 void Simulator::clear_requests() {
     std::lock_guard lock(impl_->log_mu_);

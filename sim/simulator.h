@@ -19,12 +19,12 @@ namespace hubsync::sim {
 struct SimOptions {
     int port = 0;  // 0 = pick a free port; see Simulator::port()
     std::string bind_address = "127.0.0.1";
-    int contacts = 1000;          // generated contacts, ids ascending
-    int custom_properties = 10;   // custom properties cycling through every property type
-    std::uint64_t seed = 1;       // same seed, same data
+    int contacts = 1000;         // generated contacts, ids ascending
+    int custom_properties = 10;  // custom properties cycling through every property type
+    std::uint64_t seed = 1;      // same seed, same data
     std::chrono::seconds token_ttl{1800};
-    bool rate_limits = true;      // 110 per rolling 10 s per token, search 5 per second
-    bool auto_consent = false;    // the authorize page redirects at once with code and state
+    bool rate_limits = true;    // 110 per rolling 10 s per token, search 5 per second
+    bool auto_consent = false;  // the authorize page redirects at once with code and state
     std::string client_id = "sim-client-id";
     std::string client_secret = "sim-client-secret";
     // Registered redirect URIs, matched exactly. Empty = any http://localhost:PORT/... or
@@ -37,13 +37,13 @@ struct SimOptions {
     // [min, max]); list, get and batch read see it at once.
     std::chrono::milliseconds index_delay_min{0};
     std::chrono::milliseconds index_delay_max{0};
-    std::size_t max_url_length = 8192;  // longer request targets get 414
+    std::size_t max_url_length = 8192;        // longer request targets get 414
     std::string tls_cert_file, tls_key_file;  // both set = HTTPS (PEM files)
-    bool rotate_refresh_tokens = false;  // every refresh returns a new refresh token
+    bool rotate_refresh_tokens = false;       // every refresh returns a new refresh token
     std::int64_t hub_id = 62515;
     // The scopes the app is configured with; an authorize URL may ask for these only.
     std::vector<std::string> granted_scopes = {"oauth", "crm.objects.contacts.read"};
-    int threads = 2;  // HTTP worker threads
+    int threads = 2;                        // HTTP worker threads
     std::size_t max_request_log = 200'000;  // oldest request records are dropped beyond this
 };
 
@@ -84,7 +84,7 @@ struct FaultRule {
 };
 
 class Simulator final {
-public:
+  public:
     explicit Simulator(SimOptions options);
     ~Simulator();
     Simulator(const Simulator&) = delete;
@@ -106,8 +106,7 @@ public:
     Tokens issue_tokens();
     Tokens issue_tokens(const std::vector<std::string>& scopes);
     // Mints an authorization code as the consent page would (for token-exchange tests).
-    std::string issue_code(const std::string& redirect_uri,
-                           const std::string& code_challenge = {});
+    std::string issue_code(const std::string& redirect_uri, const std::string& code_challenge = {});
 
     // Ground truth as HubSpot holds it now, ids ascending. Active contacts only, or active
     // and archived. Merged-away and GDPR-deleted contacts are never included.
@@ -154,7 +153,7 @@ public:
 
     class Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -22,56 +22,55 @@ std::uint64_t mix64(std::uint64_t x) {
 namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
-constexpr std::int64_t kDataStart = 1'546'300'800'000;   // 2019-01-01T00:00:00Z
+constexpr std::int64_t kDataStart = 1'546'300'800'000;    // 2019-01-01T00:00:00Z
 constexpr std::int64_t kCreateSpan = 5 * 365 * kDay;      // created over five years
 constexpr std::int64_t kImportStart = 1'736'933'400'123;  // 2025-01-15T09:30:00.123Z
 constexpr int kImportBatch = 20'000;  // contacts per bulk import; ~75% share its millisecond
 
 // Display names, some with characters a careless encoder breaks.
-constexpr const char* kFirst[] = {"Anna",  "Ben",    "Chloé", "David",  "Emma",   "François",
-                                  "Grace", "Hiro",   "Ines",  "Jakob",  "Karin",  "Liam",
-                                  "María", "Noah",   "Olivia", "Pavel", "Quinn",  "Rosa",
-                                  "Sven",  "Tomás",  "Uma",   "Viktor", "Wei",    "Ximena",
-                                  "Yusuf", "Zoë",    "Ada",   "Björn",  "Carlos", "Dana"};
+constexpr const char* kFirst[] = {
+    "Anna",  "Ben",    "Chloé", "David",  "Emma",   "François", "Grace", "Hiro",  "Ines",   "Jakob",
+    "Karin", "Liam",   "María", "Noah",   "Olivia", "Pavel",    "Quinn", "Rosa",  "Sven",   "Tomás",
+    "Uma",   "Viktor", "Wei",   "Ximena", "Yusuf",  "Zoë",      "Ada",   "Björn", "Carlos", "Dana"};
 constexpr const char* kFirstAscii[] = {
-    "anna", "ben",   "chloe", "david", "emma", "francois", "grace", "hiro", "ines", "jakob",
-    "karin", "liam", "maria", "noah", "olivia", "pavel", "quinn", "rosa", "sven", "tomas",
-    "uma",  "viktor", "wei",  "ximena", "yusuf", "zoe",     "ada",   "bjorn", "carlos", "dana"};
-constexpr const char* kLast[] = {"Smith",   "O'Brien", "Müller",  "García",  "Nguyen",
-                                 "Kowalski", "Rossi",  "Dubois",  "Tanaka",  "Johansson",
-                                 "Silva",   "Novak",   "Jensen",  "Yilmaz",  "Cohen",
-                                 "Schmidt", "Brown",   "Lee",     "Martin",  "Petrov"};
-constexpr const char* kLastAscii[] = {"smith",   "obrien",    "muller", "garcia", "nguyen",
-                                      "kowalski", "rossi",    "dubois", "tanaka", "johansson",
-                                      "silva",   "novak",     "jensen", "yilmaz", "cohen",
-                                      "schmidt", "brown",     "lee",    "martin", "petrov"};
-constexpr const char* kCompany[] = {"Acme Corp",       "Globex",          "Initech",
-                                    "Umbrella GmbH",   "Stark Industries", "Wayne & Sons",
-                                    "Hooli",           "Vandelay Imports", "Soylent \"Green\"",
-                                    "Tyrell Corp.",    "Cyberdyne",       "Aperture Science"};
-constexpr const char* kDomain[] = {"acme.example",    "globex.example",  "initech.example",
-                                   "umbrella.example", "stark.example",  "wayne.example",
-                                   "hooli.example",   "vandelay.example", "soylent.example",
-                                   "tyrell.example",  "cyberdyne.example", "aperture.example"};
-constexpr const char* kCity[] = {"Berlin", "Boston",  "São Paulo", "Tokyo",  "Dublin",
-                                 "Paris",  "Kraków",  "Austin",    "Zürich", "Toronto"};
-constexpr const char* kCountry[] = {"Germany", "United States", "Brazil",  "Japan",  "Ireland",
-                                    "France",  "Poland",        "USA",     "Switzerland", "Canada"};
+    "anna",  "ben",    "chloe", "david",  "emma",   "francois", "grace", "hiro",  "ines",   "jakob",
+    "karin", "liam",   "maria", "noah",   "olivia", "pavel",    "quinn", "rosa",  "sven",   "tomas",
+    "uma",   "viktor", "wei",   "ximena", "yusuf",  "zoe",      "ada",   "bjorn", "carlos", "dana"};
+constexpr const char* kLast[] = {"Smith",    "O'Brien", "Müller", "García", "Nguyen",
+                                 "Kowalski", "Rossi",   "Dubois", "Tanaka", "Johansson",
+                                 "Silva",    "Novak",   "Jensen", "Yilmaz", "Cohen",
+                                 "Schmidt",  "Brown",   "Lee",    "Martin", "Petrov"};
+constexpr const char* kLastAscii[] = {"smith",    "obrien", "muller", "garcia", "nguyen",
+                                      "kowalski", "rossi",  "dubois", "tanaka", "johansson",
+                                      "silva",    "novak",  "jensen", "yilmaz", "cohen",
+                                      "schmidt",  "brown",  "lee",    "martin", "petrov"};
+constexpr const char* kCompany[] = {"Acme Corp",     "Globex",           "Initech",
+                                    "Umbrella GmbH", "Stark Industries", "Wayne & Sons",
+                                    "Hooli",         "Vandelay Imports", "Soylent \"Green\"",
+                                    "Tyrell Corp.",  "Cyberdyne",        "Aperture Science"};
+constexpr const char* kDomain[] = {"acme.example",     "globex.example",    "initech.example",
+                                   "umbrella.example", "stark.example",     "wayne.example",
+                                   "hooli.example",    "vandelay.example",  "soylent.example",
+                                   "tyrell.example",   "cyberdyne.example", "aperture.example"};
+constexpr const char* kCity[] = {"Berlin", "Boston", "São Paulo", "Tokyo",  "Dublin",
+                                 "Paris",  "Kraków", "Austin",    "Zürich", "Toronto"};
+constexpr const char* kCountry[] = {"Germany", "United States", "Brazil", "Japan",       "Ireland",
+                                    "France",  "Poland",        "USA",    "Switzerland", "Canada"};
 constexpr const char* kStateName[] = {"BE", "MA", "SP", "13", "D", "IDF", "MA", "TX", "ZH", "ON"};
-constexpr const char* kJob[] = {"CEO",       "Head of Sales", "Engineer",  "Marketing Manager",
-                                "Analyst",   "CTO",           "Designer",  "Account Executive",
+constexpr const char* kJob[] = {"CEO",        "Head of Sales", "Engineer", "Marketing Manager",
+                                "Analyst",    "CTO",           "Designer", "Account Executive",
                                 "Consultant", "Office Manager"};
-constexpr const char* kLifecycle[] = {"subscriber", "lead",     "marketingqualifiedlead",
+constexpr const char* kLifecycle[] = {"subscriber",         "lead",        "marketingqualifiedlead",
                                       "salesqualifiedlead", "opportunity", "customer",
-                                      "evangelist", "other"};
-constexpr const char* kLeadStatus[] = {"NEW",       "OPEN",          "IN_PROGRESS",
-                                       "OPEN_DEAL", "UNQUALIFIED",   "ATTEMPTED_TO_CONTACT",
+                                      "evangelist",         "other"};
+constexpr const char* kLeadStatus[] = {"NEW",       "OPEN",        "IN_PROGRESS",
+                                       "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
                                        "CONNECTED", "BAD_TIMING"};
 constexpr const char* kIndustry[] = {"SOFTWARE", "RETAIL", "BANKING", "HEALTHCARE", "EDUCATION"};
 constexpr const char* kSource[] = {"ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKETING",
                                    "SOCIAL_MEDIA",   "REFERRALS",   "OTHER_CAMPAIGNS",
                                    "DIRECT_TRAFFIC", "OFFLINE"};
-constexpr const char* kWords[] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot",
+constexpr const char* kWords[] = {"alpha", "bravo", "charlie", "delta",  "echo", "foxtrot",
                                   "golf",  "hotel", "india",   "juliet", "kilo", "lima"};
 constexpr const char* kOptions[] = {"red", "green", "blue", "yellow", "purple"};
 
@@ -107,8 +106,8 @@ constexpr StdProp kStandard[] = {
     {"address", "Street Address", "string", "text", "contactinformation", Gen::kAddress, false},
     {"lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "contactinformation",
      Gen::kLifecycle, false},
-    {"hs_lead_status", "Lead Status", "enumeration", "radio", "sales_properties",
-     Gen::kLeadStatus, false},
+    {"hs_lead_status", "Lead Status", "enumeration", "radio", "sales_properties", Gen::kLeadStatus,
+     false},
     {"industry", "Industry", "string", "text", "contactinformation", Gen::kIndustry, false},
     {"hs_analytics_source", "Original Source", "enumeration", "select", "analyticsinformation",
      Gen::kSource, true},
@@ -116,16 +115,14 @@ constexpr StdProp kStandard[] = {
      Gen::kNumNotes, true},
     {"notes_last_updated", "Last Activity Date", "datetime", "date", "sales_properties",
      Gen::kNotesLastUpdated, true},
-    {"createdate", "Create Date", "datetime", "date", "contactinformation", Gen::kCreateDate,
-     true},
+    {"createdate", "Create Date", "datetime", "date", "contactinformation", Gen::kCreateDate, true},
     {"lastmodifieddate", "Last Modified Date", "datetime", "date", "contactinformation",
      Gen::kLastModified, true},
-    {"hs_object_id", "Record ID", "number", "number", "contactinformation", Gen::kObjectId,
+    {"hs_object_id", "Record ID", "number", "number", "contactinformation", Gen::kObjectId, true},
+    {"hs_merged_object_ids", "Merged Record IDs", "enumeration", "checkbox", "contactinformation",
+     Gen::kMergedIds, true},
+    {"hs_email_domain", "Email Domain", "string", "text", "contactinformation", Gen::kEmailDomain,
      true},
-    {"hs_merged_object_ids", "Merged Record IDs", "enumeration", "checkbox",
-     "contactinformation", Gen::kMergedIds, true},
-    {"hs_email_domain", "Email Domain", "string", "text", "contactinformation",
-     Gen::kEmailDomain, true},
 };
 
 struct CustomKind {
@@ -219,8 +216,8 @@ bool token_match(std::string_view value, std::string_view pattern) {
     for (const auto& t : tokens(value)) {
         if (prefix && suffix ? t.find(p) != std::string::npos
             : suffix         ? t.rfind(p, 0) == 0
-            : prefix         ? t.size() >= p.size() && t.compare(t.size() - p.size(), p.size(), p) == 0
-                             : t == p)
+            : prefix ? t.size() >= p.size() && t.compare(t.size() - p.size(), p.size(), p) == 0
+                     : t == p)
             return true;
     }
     // A pattern with separators (an email address) matches the whole value too.
@@ -237,8 +234,7 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
       rng_(mix64(seed ^ 0x5EA5C4ULL)) {
     for (const auto& s : kStandard) {
         SimProperty p;
-        p.def = PropertyDef{s.name, s.label, s.type, s.field_type, s.group, "", s.read_only,
-                            true};
+        p.def = PropertyDef{s.name, s.label, s.type, s.field_type, s.group, "", s.read_only, true};
         p.gen = s.gen;
         p.read_only = s.read_only;
         if (s.gen == Gen::kLifecycle)
@@ -253,15 +249,18 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
         const auto& k = kCustom[i % kKinds];
         SimProperty p;
         const std::string name = "sim_" + std::string(k.suffix) + "_" + std::to_string(i + 1);
-        p.def = PropertyDef{name, "Sim " + std::string(k.suffix) + " " + std::to_string(i + 1),
-                            k.type, k.field_type, "sim_custom", "Generated custom property",
-                            false, false};
+        p.def =
+            PropertyDef{name,         "Sim " + std::string(k.suffix) + " " + std::to_string(i + 1),
+                        k.type,       k.field_type,
+                        "sim_custom", "Generated custom property",
+                        false,        false};
         p.gen = k.gen;
         if (k.gen == Gen::kCustomSelect || k.gen == Gen::kCustomMulti)
             p.options.assign(std::begin(kOptions), std::end(kOptions));
         props_.push_back(std::move(p));
     }
-    for (int i = 0; i < static_cast<int>(props_.size()); ++i) prop_index_[props_[i].def.name] = i;
+    for (int i = 0; i < static_cast<int>(props_.size()); ++i)
+        prop_index_[props_[i].def.name] = i;
 
     records_.resize(static_cast<std::size_t>(std::max(contacts, 0)));
     const std::int64_t step = std::max<std::int64_t>(1000, kCreateSpan / std::max(contacts, 1));
@@ -273,7 +272,8 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
         if ((h >> 20) % 4 != 0) {
             r.cur.updated_ms = kImportStart + (i / kImportBatch) * 5 * kDay;
         } else {
-            r.cur.updated_ms = r.cur.created_ms + static_cast<std::int64_t>((h >> 24) % (365 * kDay));
+            r.cur.updated_ms =
+                r.cur.created_ms + static_cast<std::int64_t>((h >> 24) % (365 * kDay));
         }
     }
     next_id_ = records_.empty() ? 1001 : records_.back().id + 1;
@@ -375,11 +375,19 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
     }
     const SimProperty& prop = props_[static_cast<std::size_t>(p)];
     switch (prop.gen) {
-        case Gen::kCreateDate: append_iso8601_ms(out, s.created_ms); return true;
-        case Gen::kLastModified: append_iso8601_ms(out, s.updated_ms); return true;
-        case Gen::kObjectId: append_int(out, id); return true;
-        case Gen::kMergedIds: return false;
-        default: break;
+        case Gen::kCreateDate:
+            append_iso8601_ms(out, s.created_ms);
+            return true;
+        case Gen::kLastModified:
+            append_iso8601_ms(out, s.updated_ms);
+            return true;
+        case Gen::kObjectId:
+            append_int(out, id);
+            return true;
+        case Gen::kMergedIds:
+            return false;
+        default:
+            break;
     }
     if (!s.generated || prop.gen == Gen::kNone) return false;
 
@@ -399,8 +407,12 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
             append_int(out, id);
             out.append("@").append(kDomain[company]);
             return true;
-        case Gen::kFirstName: out = kFirst[first]; return true;
-        case Gen::kLastName: out = kLast[last]; return true;
+        case Gen::kFirstName:
+            out = kFirst[first];
+            return true;
+        case Gen::kLastName:
+            out = kLast[last];
+            return true;
         case Gen::kPhone:
         case Gen::kMobile:
             if (h % 5 == 0) return false;
@@ -409,8 +421,12 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
                           static_cast<unsigned>((h >> 20) % 10000));
             out = buf;
             return true;
-        case Gen::kCompany: out = kCompany[company]; return true;
-        case Gen::kEmailDomain: out = kDomain[company]; return true;
+        case Gen::kCompany:
+            out = kCompany[company];
+            return true;
+        case Gen::kEmailDomain:
+            out = kDomain[company];
+            return true;
         case Gen::kWebsite:
             if (h % 4 == 0) return false;
             out.append("https://www.").append(kDomain[company]);
@@ -419,9 +435,15 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
             if (h % 6 == 0) return false;
             out = pick(kJob, h >> 8);
             return true;
-        case Gen::kCity: out = kCity[place]; return true;
-        case Gen::kState: out = kStateName[place]; return true;
-        case Gen::kCountry: out = kCountry[place]; return true;
+        case Gen::kCity:
+            out = kCity[place];
+            return true;
+        case Gen::kState:
+            out = kStateName[place];
+            return true;
+        case Gen::kCountry:
+            out = kCountry[place];
+            return true;
         case Gen::kZip:
             std::snprintf(buf, sizeof buf, "%05u", static_cast<unsigned>((h >> 8) % 100000));
             out = buf;
@@ -432,7 +454,9 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
                           static_cast<unsigned>((h >> 8) % 2000 + 1), pick(kWords, h >> 24));
             out = buf;
             return true;
-        case Gen::kLifecycle: out = pick(kLifecycle, h >> 8); return true;
+        case Gen::kLifecycle:
+            out = pick(kLifecycle, h >> 8);
+            return true;
         case Gen::kLeadStatus:
             if (h % 3 == 0) return false;
             out = pick(kLeadStatus, h >> 8);
@@ -441,11 +465,16 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
             if (h % 2 == 0) return false;
             out = pick(kIndustry, h >> 8);
             return true;
-        case Gen::kSource: out = pick(kSource, h >> 8); return true;
-        case Gen::kNumNotes: append_int(out, static_cast<std::int64_t>((h >> 8) % 40)); return true;
+        case Gen::kSource:
+            out = pick(kSource, h >> 8);
+            return true;
+        case Gen::kNumNotes:
+            append_int(out, static_cast<std::int64_t>((h >> 8) % 40));
+            return true;
         case Gen::kNotesLastUpdated:
             if (h % 4 == 0) return false;
-            append_iso8601_ms(out, s.created_ms + static_cast<std::int64_t>((h >> 8) % (200 * kDay)));
+            append_iso8601_ms(out,
+                              s.created_ms + static_cast<std::int64_t>((h >> 8) % (200 * kDay)));
             return true;
         case Gen::kCustomString:
             if (h % 10 == 0) return false;
@@ -454,15 +483,22 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
             return true;
         case Gen::kCustomNumber:
             switch (h % 20) {
-                case 0: return false;
-                case 1: out = "N/A"; return true;
-                case 2: return true;  // ""
+                case 0:
+                    return false;
+                case 1:
+                    out = "N/A";
+                    return true;
+                case 2:
+                    return true;  // ""
                 case 3:
-                    std::snprintf(buf, sizeof buf, "%u.%02u", static_cast<unsigned>((h >> 8) % 100000),
+                    std::snprintf(buf, sizeof buf, "%u.%02u",
+                                  static_cast<unsigned>((h >> 8) % 100000),
                                   static_cast<unsigned>((h >> 30) % 100));
                     out = buf;
                     return true;
-                default: append_int(out, static_cast<std::int64_t>((h >> 8) % 1000000)); return true;
+                default:
+                    append_int(out, static_cast<std::int64_t>((h >> 8) % 1000000));
+                    return true;
             }
         case Gen::kCustomBool:
             if (h % 5 == 0) return false;
@@ -504,15 +540,15 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
         }
         case Gen::kCustomPhone:
             if (h % 4 == 0) return false;
-            std::snprintf(buf, sizeof buf, "+44 20 %04u %04u x%u",
-                          static_cast<unsigned>((h >> 8) % 10000),
-                          static_cast<unsigned>((h >> 24) % 10000),
-                          static_cast<unsigned>((h >> 40) % 100));
+            std::snprintf(
+                buf, sizeof buf, "+44 20 %04u %04u x%u", static_cast<unsigned>((h >> 8) % 10000),
+                static_cast<unsigned>((h >> 24) % 10000), static_cast<unsigned>((h >> 40) % 100));
             out = buf;
             return true;
         case Gen::kCustomJson:
             if (h % 4 == 0) return false;
-            std::snprintf(buf, sizeof buf, "{\"score\":%u,\"tags\":[\"%s\",\"%s\"],\"note\":\"a\\\\b\"}",
+            std::snprintf(buf, sizeof buf,
+                          "{\"score\":%u,\"tags\":[\"%s\",\"%s\"],\"note\":\"a\\\\b\"}",
                           static_cast<unsigned>((h >> 8) % 100), pick(kWords, h >> 16),
                           pick(kWords, h >> 24));
             out = buf;
@@ -526,10 +562,13 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
             return true;
         case Gen::kCustomTextarea:
             if (h % 3 == 0) return false;
-            out.append("Line one: ").append(pick(kWords, h >> 8)).append("\nLine two:\t\"quoted\" ");
+            out.append("Line one: ")
+                .append(pick(kWords, h >> 8))
+                .append("\nLine two:\t\"quoted\" ");
             out.append(pick(kWords, h >> 16));
             return true;
-        default: return false;
+        default:
+            return false;
     }
 }
 
@@ -647,11 +686,13 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
     std::vector<std::vector<std::pair<const Filter*, int>>> groups;
     for (const auto& g : q.groups) {
         groups.emplace_back();
-        for (const auto& f : g) groups.back().emplace_back(&f, prop_index_.at(f.property));
+        for (const auto& f : g)
+            groups.back().emplace_back(&f, prop_index_.at(f.property));
     }
     const int sort_p = prop_index_.at(q.sort_property);
     const std::string& sort_type = props_[static_cast<std::size_t>(sort_p)].def.type;
-    const bool numeric_sort = sort_type == "number" || sort_type == "datetime" || sort_type == "date";
+    const bool numeric_sort =
+        sort_type == "number" || sort_type == "datetime" || sort_type == "date";
     const auto query_tokens = tokens(q.query);
     static const char* kQueryProps[] = {"email", "firstname", "lastname", "phone", "company"};
 
@@ -725,8 +766,8 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
     out.append(",\"results\":[");
     for (std::int64_t i = offset; i < total && i < offset + limit; ++i) {
         if (i > offset) out.push_back(',');
-        write_record(out, hits[static_cast<std::size_t>(i)].id, *hits[static_cast<std::size_t>(i)].state,
-                     props);
+        write_record(out, hits[static_cast<std::size_t>(i)].id,
+                     *hits[static_cast<std::size_t>(i)].state, props);
     }
     out.push_back(']');
     return total;
@@ -748,6 +789,7 @@ Contact ContactStore::to_contact(const ContactRecord& r) const {
         c.archived_at = t;
     }
     std::string v;
+    c.properties.reserve(props_.size());
     for (int p = 0; p < static_cast<int>(props_.size()); ++p) {
         PropertyValue pv;
         pv.name = props_[static_cast<std::size_t>(p)].def.name;
@@ -760,6 +802,7 @@ Contact ContactStore::to_contact(const ContactRecord& r) const {
 std::vector<Contact> ContactStore::truth(bool include_archived) const {
     std::shared_lock lock(mu_);
     std::vector<Contact> out;
+    out.reserve(records_.size());
     for (const auto& r : records_) {
         if (r.gone || (!include_archived && r.cur.archived_ms != 0)) continue;
         out.push_back(to_contact(r));
@@ -779,13 +822,15 @@ void ContactStore::before_change(ContactRecord& r, std::int64_t now_ms) {
     if (now_ms >= r.visible_ms) r.indexed = std::make_unique<ContactState>(r.cur);
     std::int64_t delay = delay_min_ms_;
     if (delay_max_ms_ > delay_min_ms_)
-        delay += static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(delay_max_ms_ - delay_min_ms_ + 1));
+        delay += static_cast<std::int64_t>(
+            rng_() % static_cast<std::uint64_t>(delay_max_ms_ - delay_min_ms_ + 1));
     r.visible_ms = now_ms + delay;
 }
 
 namespace {
 void apply_values(ContactState& s, const std::vector<std::pair<int, std::string>>& values) {
-    auto ov = s.overrides ? std::make_shared<Overrides>(*s.overrides) : std::make_shared<Overrides>();
+    auto ov =
+        s.overrides ? std::make_shared<Overrides>(*s.overrides) : std::make_shared<Overrides>();
     for (const auto& [p, v] : values) {
         auto it = std::lower_bound(ov->begin(), ov->end(), p,
                                    [](const auto& e, int x) { return e.first < x; });

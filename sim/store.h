@@ -79,7 +79,7 @@ struct ContactState {
 struct ContactRecord {
     std::int64_t id = 0;
     ContactState cur;
-    std::int64_t visible_ms = 0;           // search sees `cur` from this time on
+    std::int64_t visible_ms = 0;            // search sees `cur` from this time on
     std::unique_ptr<ContactState> indexed;  // what search sees before visible_ms; null = nothing
     std::int64_t merged_into = 0;           // set when merged away
     bool gone = false;                      // merged away, GDPR-deleted or purged
@@ -102,7 +102,7 @@ struct SearchQuery {
 
 // Thread-safe: readers share a lock, mutations take it exclusively.
 class ContactStore final {
-public:
+  public:
     ContactStore(int contacts, int custom_properties, std::uint64_t seed,
                  std::int64_t index_delay_min_ms, std::int64_t index_delay_max_ms);
 
@@ -119,15 +119,15 @@ public:
     // -- reads. `props` are property indexes to write, in order.
     // Writes one page of the list endpoint: `after_id` = first id to consider.
     // Returns the id to continue from, or 0 when this was the last page.
-    std::int64_t write_list_page(std::string& out, std::int64_t after_id, int limit,
-                                 bool archived, const std::vector<int>& props) const;
+    std::int64_t write_list_page(std::string& out, std::int64_t after_id, int limit, bool archived,
+                                 const std::vector<int>& props) const;
     // Writes the record for `id` (merged ids resolve). False when not found.
     bool write_contact(std::string& out, std::int64_t id, bool archived,
                        const std::vector<int>& props) const;
     // Search over the index view at `now_ms`. Returns total and writes the page of results.
     // Unknown filter/sort properties are rejected by the caller before.
-    std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset,
-                        int limit, std::int64_t now_ms, const std::vector<int>& props) const;
+    std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset, int limit,
+                        std::int64_t now_ms, const std::vector<int>& props) const;
 
     std::vector<Contact> truth(bool include_archived) const;
     std::optional<Contact> contact(std::int64_t id) const;
@@ -146,7 +146,7 @@ public:
     int purge_archived_before(std::int64_t cutoff_ms);
     std::size_t size() const;  // records held, gone ones included
 
-private:
+  private:
     ContactRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
     const ContactRecord* find_live(std::int64_t id) const;
     std::size_t lower_index(std::int64_t id) const;

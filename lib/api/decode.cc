@@ -27,7 +27,7 @@ bool looks_like_html(std::string_view body) {
 
 // Tracks the first semantic problem while a JsonReader tracks syntax.
 class Decoder {
-public:
+  public:
     Decoder(std::string_view body, const char* what) : body_(body), r_(body), what_(what) {}
 
     JsonReader& reader() { return r_; }
@@ -117,7 +117,8 @@ public:
         std::string_view text;
         if (!r_.read_string_view(text)) return false;
         if (!parse_contact_id(text, out))
-            return shape(fmt::format("\"{}\" \"{}\" is not a string of digits", field, excerpt(text)));
+            return shape(
+                fmt::format("\"{}\" \"{}\" is not a string of digits", field, excerpt(text)));
         return true;
     }
 
@@ -319,7 +320,7 @@ public:
         return true;
     }
 
-private:
+  private:
     std::string_view body_;
     JsonReader r_;
     const char* what_;
@@ -392,7 +393,8 @@ Result<std::vector<PropertyDef>> decode_properties(std::string_view json) {
         if (key == "results" && r.peek() == Type::kArray) {
             have_results = true;
             ok = r.begin_array();
-            while (ok && r.next_element()) ok = d.read_property_def(out.emplace_back());
+            while (ok && r.next_element())
+                ok = d.read_property_def(out.emplace_back());
             ok = ok && !r.failed();
         } else if (key == "results") {
             ok = r.skip_value() && d.shape("\"results\" is not an array");
@@ -416,12 +418,18 @@ ErrorBody decode_error_body(std::string_view json) {
     std::string_view key;
     while (r.next_key(key)) {
         std::string* field = nullptr;
-        if (key == "status") field = &out.status;
-        else if (key == "message") field = &out.message;
-        else if (key == "category") field = &out.category;
-        else if (key == "correlationId") field = &out.correlation_id;
-        else if (key == "policyName") field = &out.policy_name;
-        else if (key == "errorType") field = &out.error_type;
+        if (key == "status")
+            field = &out.status;
+        else if (key == "message")
+            field = &out.message;
+        else if (key == "category")
+            field = &out.category;
+        else if (key == "correlationId")
+            field = &out.correlation_id;
+        else if (key == "policyName")
+            field = &out.policy_name;
+        else if (key == "errorType")
+            field = &out.error_type;
         if (field && r.peek() == Type::kString) {
             if (!r.read_string(*field)) break;
         } else if (!r.skip_value()) {

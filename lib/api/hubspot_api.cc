@@ -23,6 +23,8 @@ namespace {
 constexpr Millis kTenSeconds{10'000};
 constexpr Millis kOneSecond{1'000};
 constexpr Millis kLockedWait{2'000};  // HubSpot: 423 wants at least 2 s
+constexpr Millis kMinRateLimitWait{
+    1'000};  // a 429 with "Retry-After: 0" is still not retried at once
 // When X-HubSpot-RateLimit-Remaining drops to this, wait for the window to roll over: the
 // headroom covers another process (a CLI command next to the daemon) using the same account.
 constexpr long kLowRemaining = 1;
@@ -39,8 +41,10 @@ struct Call {
 };
 
 std::optional<long> parse_long(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
     long v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
@@ -51,7 +55,8 @@ std::optional<long> parse_long(std::string_view text) {
 std::optional<Millis> retry_after(const HttpResponse& response) {
     const auto v = parse_long(response.header("Retry-After"));
     if (!v || *v < 0) return std::nullopt;
-    return Millis(*v * 1000);
+    constexpr long kMaxSeconds = 366L * 24 * 3600;  // clamps absurd values before they overflow
+    return Millis(std::min(*v, kMaxSeconds) * 1000);
 }
 
 bool is_transient_status(int status) {
@@ -93,7 +98,7 @@ void append_string_array(std::string& out, const std::vector<std::string>& value
 }
 
 class HubSpotApiClient final : public HubSpotApi {
-public:
+  public:
     HubSpotApiClient(HttpTransport& transport, AccessTokenSource& tokens, Clock& clock,
                      const ApiOptions& options)
         : transport_(transport),
@@ -104,7 +109,8 @@ public:
           general_(options.requests_per_10s, kTenSeconds),
           search_(options.searches_per_second, kOneSecond),
           rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
-        while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+        while (!base_url_.empty() && base_url_.back() == '/')
+            base_url_.pop_back();
         options_.max_attempts = std::max(options_.max_attempts, 1);
         options_.max_bad_body_attempts = std::max(options_.max_bad_body_attempts, 1);
     }
@@ -143,8 +149,8 @@ public:
             return plan_error(fmt::format("batch read of {} ids; HubSpot accepts at most {}",
                                           ids.size(), kMaxBatchReadInputs));
         }
-        Call call{"batch read contacts", "POST",
-                  base_url_ + "/crm/v3/objects/contacts/batch/read", batch_body(ids, properties)};
+        Call call{"batch read contacts", "POST", base_url_ + "/crm/v3/objects/contacts/batch/read",
+                  batch_body(ids, properties)};
         BatchReadResult out;
         HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
             HS_ASSIGN_OR_RETURN(out, decode_batch_read(r.body));
@@ -180,7 +186,7 @@ public:
 
     const ApiStats& stats() const override { return stats_; }
 
-private:
+  private:
     using Decode = std::function<Status(const HttpResponse&)>;
 
     std::string list_url(const ListRequest& request) const {
@@ -284,8 +290,8 @@ private:
         for (;;) {
             const Instant now = clock_.now();
             Instant slot = limiter.next_slot(now);
-            const char* why = call.bucket == Bucket::kSearch ? "search rate limit"
-                                                              : "10-second rate limit";
+            const char* why =
+                call.bucket == Bucket::kSearch ? "search rate limit" : "10-second rate limit";
             if (call.bucket == Bucket::kGeneral && header_wait_until_ > slot) {
                 slot = header_wait_until_;
                 why = "HubSpot reported its rate-limit window nearly used up";
@@ -303,8 +309,10 @@ private:
     void observe_rate_headers(const HttpResponse& response) {
         const auto remaining = parse_long(response.header("X-HubSpot-RateLimit-Remaining"));
         if (!remaining || *remaining > kLowRemaining) return;
-        const auto interval = parse_long(response.header("X-HubSpot-RateLimit-Interval-Milliseconds"));
-        const Millis window = interval && *interval > 0 ? Millis(*interval) : kTenSeconds;
+        const auto interval =
+            parse_long(response.header("X-HubSpot-RateLimit-Interval-Milliseconds"));
+        Millis window = interval && *interval > 0 ? Millis(*interval) : kTenSeconds;
+        window = std::min(window, std::max(options_.max_wait, kTenSeconds));
         header_wait_until_ = std::max(header_wait_until_, clock_.now() + window);
     }
 
@@ -313,7 +321,8 @@ private:
         const std::int64_t base = std::max<std::int64_t>(options_.backoff_base.count(), 1);
         const std::int64_t max = std::max<std::int64_t>(options_.backoff_max.count(), base);
         std::int64_t cap = base;
-        for (int i = 1; i < failures && cap < max; ++i) cap *= 2;
+        for (int i = 1; i < failures && cap < max; ++i)
+            cap *= 2;
         cap = std::min(cap, max);
         std::uniform_int_distribution<std::int64_t> dist(base / 2, cap);
         return Millis(dist(rng_));
@@ -354,10 +363,11 @@ private:
                 HS_ASSIGN_OR_RETURN(std::string fresh, tokens_.refresh_after_unauthorized(token));
                 refreshed_token = std::move(fresh);
                 ++stats_.retries;
-                HS_LOG_INFO("{}: HubSpot answered 401 on {} {}{}; retrying once with a refreshed "
-                            "token",
-                            call.what, call.method, path_of(call.url),
-                            correlation_suffix(decode_error_body(sent->body)));
+                HS_LOG_INFO(
+                    "{}: HubSpot answered 401 on {} {}{}; retrying once with a refreshed "
+                    "token",
+                    call.what, call.method, path_of(call.url),
+                    correlation_suffix(decode_error_body(sent->body)));
                 continue;
             }
 
@@ -368,7 +378,7 @@ private:
             Retry& retry = std::get<Retry>(step);
             ++failures;
             if (retry.bad_body) ++bad_bodies;
-            if (retry.delay > options_.max_wait) {
+            if (retry.delay > std::max({options_.max_wait, options_.backoff_max, kTenSeconds})) {
                 retry.failure.message +=
                     fmt::format(" (HubSpot asks to wait {} s, longer than max_wait {} s)",
                                 retry.delay.count() / 1000, options_.max_wait.count() / 1000);
@@ -407,10 +417,10 @@ private:
         ++stats_.transport_errors;
         Retry retry;
         retry.reason = error.message;
-        retry.failure = make_error(
-            ErrorKind::kTransient,
-            fmt::format("{}: could not reach HubSpot: {}", call.what, error.message),
-            "check the network connection; hubsync retries on its own");
+        retry.failure =
+            make_error(ErrorKind::kTransient,
+                       fmt::format("{}: could not reach HubSpot: {}", call.what, error.message),
+                       "check the network connection; hubsync retries on its own");
         retry.delay = backoff(nth);
         return retry;
     }
@@ -439,7 +449,8 @@ private:
             retry.body = decode_error_body(response.body);
             retry.delay = backoff(nth);
             // 503 and 477 may name their own wait; 423 wants at least two seconds.
-            if (const auto after = retry_after(response)) retry.delay = std::max(retry.delay, *after);
+            if (const auto after = retry_after(response))
+                retry.delay = std::max(retry.delay, *after);
             if (status == 423) retry.delay = std::max(retry.delay, kLockedWait);
             retry.reason = "HTTP " + describe_status(status, retry.body);
             retry.failure = make_error(
@@ -467,23 +478,28 @@ private:
                 "time zone; lower the sync frequency or raise the account's limit"));
         }
         if (const auto after = retry_after(response)) {
-            retry.delay = *after;
-        } else if (policy == "SECONDLY" || call.bucket == Bucket::kSearch) {
+            retry.delay = std::max(*after, kMinRateLimitWait);
+        } else if (policy == "TEN_SECONDLY_ROLLING") {
+            retry.delay = kTenSeconds;
+        } else if (policy == "SECONDLY") {
             retry.delay = kOneSecond;
         } else {
-            retry.delay = kTenSeconds;  // TEN_SECONDLY_ROLLING, or no policy named
+            // No policy named: the window of the bucket this request counts against.
+            retry.delay = call.bucket == Bucket::kSearch ? kOneSecond : kTenSeconds;
         }
         // A 429 means something else shares the budget: keep the whole bucket quiet meanwhile.
+        // (Capped: a Retry-After too long to wait out fails this call, not every later one.)
         if (call.bucket == Bucket::kGeneral)
-            header_wait_until_ = std::max(header_wait_until_, clock_.now() + retry.delay);
+            header_wait_until_ =
+                std::max(header_wait_until_, clock_.now() + std::min(retry.delay, kTenSeconds));
         retry.reason = "HTTP 429 " + (policy.empty() ? std::string("(no policy named)") : policy);
-        retry.failure = make_error(
-            ErrorKind::kRateLimited,
-            fmt::format("{}: HubSpot rate limit hit (429 {}{})", call.what,
-                        policy.empty() ? "without a policy name" : policy,
-                        correlation_suffix(retry.body)),
-            "another application may be using the same account's API budget; lower "
-            "requests_per_10s / searches_per_second");
+        retry.failure =
+            make_error(ErrorKind::kRateLimited,
+                       fmt::format("{}: HubSpot rate limit hit (429 {}{})", call.what,
+                                   policy.empty() ? "without a policy name" : policy,
+                                   correlation_suffix(retry.body)),
+                       "another application may be using the same account's API budget; lower "
+                       "requests_per_10s / searches_per_second");
         return retry;
     }
 
@@ -501,8 +517,8 @@ private:
         return make_error(
             ErrorKind::kForbidden,
             fmt::format("{}: HubSpot refused access ({}{}); the token lacks the {} scope",
-                        call.what, describe_status(response.status, body),
-                        correlation_suffix(body), kContactsScope),
+                        call.what, describe_status(response.status, body), correlation_suffix(body),
+                        kContactsScope),
             fmt::format("grant the {} scope to the app (or private app) and run `hubsync "
                         "authorize` again",
                         kContactsScope));
@@ -518,17 +534,19 @@ private:
                             call.what, call.url.size()));
         }
         if (status == 404) {
-            return make_error(ErrorKind::kNotFound,
-                              fmt::format("{}: HubSpot answered {} for {}", call.what, detail,
-                                          path_of(call.url)),
-                              "check base_url in the configuration");
+            return make_error(
+                ErrorKind::kNotFound,
+                fmt::format("{}: HubSpot answered {} for {}", call.what, detail, path_of(call.url)),
+                "check base_url in the configuration");
         }
         if (status >= 400 && status <= 499) {
-            return plan_error(fmt::format("{}: HubSpot rejected the request ({})", call.what, detail));
+            return plan_error(
+                fmt::format("{}: HubSpot rejected the request ({})", call.what, detail));
         }
-        return make_error(ErrorKind::kBadData,
-                          fmt::format("{}: unexpected HTTP status from HubSpot ({})", call.what, detail),
-                          "check base_url and any proxy between hubsync and HubSpot");
+        return make_error(
+            ErrorKind::kBadData,
+            fmt::format("{}: unexpected HTTP status from HubSpot ({})", call.what, detail),
+            "check base_url and any proxy between hubsync and HubSpot");
     }
 
     HttpTransport& transport_;

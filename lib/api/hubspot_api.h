@@ -35,8 +35,9 @@ struct ApiOptions {
     // A 2xx body that is not well-formed JSON (truncated, a proxy's HTML page) is retried
     // this many times in all, within max_attempts.
     int max_bad_body_attempts = 3;
-    // A single wait asked for by Retry-After (429, 477, 503) longer than this is not waited
-    // out inside the request: the call fails (kRateLimited / kTransient) naming the wait.
+    // A single wait asked for by Retry-After (429, 477, 503) longer than this (and than
+    // backoff_max and 10 s) is not waited out inside the request: the call fails
+    // (kRateLimited / kTransient) naming the wait, so the caller can schedule a later cycle.
     std::chrono::milliseconds max_wait{15 * 60'000};
     // Seed for the backoff jitter; 0 seeds from std::random_device.
     std::uint64_t jitter_seed = 0;

@@ -3,6 +3,7 @@
 #include "api/json_reader.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace hubsync {
 namespace {
@@ -14,7 +15,9 @@ int hex_digit(char c) {
     return -1;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -57,7 +60,7 @@ std::string JsonReader::error() const {
     return out;
 }
 
-void JsonReader::skip_ws() {
+void JsonReader::skip_ws_slow() {
     while (pos_ < text_.size()) {
         const char c = text_[pos_];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
@@ -78,14 +81,21 @@ JsonReader::Type JsonReader::peek() {
     skip_ws();
     if (pos_ >= text_.size()) return Type::kEnd;
     switch (text_[pos_]) {
-        case '{': return Type::kObject;
-        case '[': return Type::kArray;
-        case '"': return Type::kString;
+        case '{':
+            return Type::kObject;
+        case '[':
+            return Type::kArray;
+        case '"':
+            return Type::kString;
         case 't':
-        case 'f': return Type::kBool;
-        case 'n': return Type::kNull;
-        case '-': return Type::kNumber;
-        default: return is_digit(text_[pos_]) ? Type::kNumber : Type::kInvalid;
+        case 'f':
+            return Type::kBool;
+        case 'n':
+            return Type::kNull;
+        case '-':
+            return Type::kNumber;
+        default:
+            return is_digit(text_[pos_]) ? Type::kNumber : Type::kInvalid;
     }
 }
 
@@ -138,24 +148,26 @@ bool JsonReader::next_element() {
 }
 
 bool JsonReader::parse_string(std::string_view& out) {
-    // Precondition: text_[pos_] == '"'.
+    // Precondition: text_[pos_] == '"'. memchr finds the closing quote and any backslash
+    // before it in two vectorised scans; most HubSpot values have no escapes at all.
     const std::size_t start = pos_ + 1;
     const char* data = text_.data();
     const std::size_t size = text_.size();
-    for (std::size_t i = start; i < size; ++i) {
-        const char c = data[i];
-        if (c == '"') {
-            out = text_.substr(start, i - start);
-            pos_ = i + 1;
-            return true;
-        }
-        if (c == '\\') {
-            pos_ = i;
-            return decode_escaped(start, out);
-        }
+    const void* quote = start < size ? std::memchr(data + start, '"', size - start) : nullptr;
+    const std::size_t end =
+        quote ? static_cast<std::size_t>(static_cast<const char*>(quote) - data) : size;
+    const void* backslash = std::memchr(data + start, '\\', end - start);
+    if (backslash) {
+        pos_ = static_cast<std::size_t>(static_cast<const char*>(backslash) - data);
+        return decode_escaped(start, out);
     }
-    pos_ = size;
-    return fail("unterminated string");
+    if (!quote) {
+        pos_ = size;
+        return fail("unterminated string");
+    }
+    out = text_.substr(start, end - start);
+    pos_ = end + 1;
+    return true;
 }
 
 bool JsonReader::decode_escaped(std::size_t start, std::string_view& out) {
@@ -173,7 +185,8 @@ bool JsonReader::decode_escaped(std::size_t start, std::string_view& out) {
         if (c != '\\') {
             // Copy the literal run up to the next quote or backslash in one go.
             std::size_t j = i + 1;
-            while (j < size && text_[j] != '"' && text_[j] != '\\') ++j;
+            while (j < size && text_[j] != '"' && text_[j] != '\\')
+                ++j;
             scratch_.append(text_.data() + i, j - i);
             i = j;
             continue;
@@ -182,14 +195,30 @@ bool JsonReader::decode_escaped(std::size_t start, std::string_view& out) {
         const char e = text_[i + 1];
         i += 2;
         switch (e) {
-            case '"': scratch_ += '"'; break;
-            case '\\': scratch_ += '\\'; break;
-            case '/': scratch_ += '/'; break;
-            case 'b': scratch_ += '\b'; break;
-            case 'f': scratch_ += '\f'; break;
-            case 'n': scratch_ += '\n'; break;
-            case 'r': scratch_ += '\r'; break;
-            case 't': scratch_ += '\t'; break;
+            case '"':
+                scratch_ += '"';
+                break;
+            case '\\':
+                scratch_ += '\\';
+                break;
+            case '/':
+                scratch_ += '/';
+                break;
+            case 'b':
+                scratch_ += '\b';
+                break;
+            case 'f':
+                scratch_ += '\f';
+                break;
+            case 'n':
+                scratch_ += '\n';
+                break;
+            case 'r':
+                scratch_ += '\r';
+                break;
+            case 't':
+                scratch_ += '\t';
+                break;
             case 'u': {
                 auto read_hex4 = [&](std::size_t at, std::uint32_t& v) {
                     if (at + 4 > size) return false;
@@ -223,7 +252,9 @@ bool JsonReader::decode_escaped(std::size_t start, std::string_view& out) {
                 append_utf8(scratch_, cp);
                 break;
             }
-            default: pos_ = i - 1; return fail("bad escape in string");
+            default:
+                pos_ = i - 1;
+                return fail("bad escape in string");
         }
     }
     pos_ = size;
@@ -256,7 +287,8 @@ bool JsonReader::read_number(std::string_view& out) {
     if (text_[i] == '0') {
         ++i;
     } else {
-        while (i < size && is_digit(text_[i])) ++i;
+        while (i < size && is_digit(text_[i]))
+            ++i;
     }
     if (i < size && text_[i] == '.') {
         ++i;
@@ -264,7 +296,8 @@ bool JsonReader::read_number(std::string_view& out) {
             pos_ = i;
             return fail("bad number");
         }
-        while (i < size && is_digit(text_[i])) ++i;
+        while (i < size && is_digit(text_[i]))
+            ++i;
     }
     if (i < size && (text_[i] == 'e' || text_[i] == 'E')) {
         ++i;
@@ -273,7 +306,8 @@ bool JsonReader::read_number(std::string_view& out) {
             pos_ = i;
             return fail("bad number");
         }
-        while (i < size && is_digit(text_[i])) ++i;
+        while (i < size && is_digit(text_[i]))
+            ++i;
     }
     out = text_.substr(start, i - start);
     pos_ = i;
@@ -307,7 +341,9 @@ bool JsonReader::read_null() {
     return literal("null");
 }
 
-bool JsonReader::skip_value() { return skip_value_at(0); }
+bool JsonReader::skip_value() {
+    return skip_value_at(0);
+}
 
 bool JsonReader::skip_value_at(int depth) {
     if (depth > kMaxDepth) return fail("nested too deeply");
@@ -337,9 +373,12 @@ bool JsonReader::skip_value_at(int depth) {
             bool b = false;
             return read_bool(b);
         }
-        case Type::kNull: return read_null();
-        case Type::kEnd: return fail("unexpected end of input");
-        case Type::kInvalid: return fail("unexpected character");
+        case Type::kNull:
+            return read_null();
+        case Type::kEnd:
+            return fail("unexpected end of input");
+        case Type::kInvalid:
+            return fail("unexpected character");
     }
     return fail("unexpected character");
 }
@@ -369,13 +408,27 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (const char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     out += "\\u00";

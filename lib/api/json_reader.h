@@ -16,7 +16,7 @@ namespace hubsync {
 // Arrays:   begin_array();  while (next_element()) { ...read or skip the value... }
 // next_key / next_element return false at the closing bracket (consumed) and on error.
 class JsonReader final {
-public:
+  public:
     enum class Type { kObject, kArray, kString, kNumber, kBool, kNull, kEnd, kInvalid };
 
     explicit JsonReader(std::string_view text) : text_(text) {}
@@ -55,9 +55,13 @@ public:
 
     static constexpr int kMaxDepth = 64;
 
-private:
+  private:
     bool fail(const char* what);
-    void skip_ws();
+    // Compact JSON has no whitespace between tokens: test one byte inline, loop out of line.
+    void skip_ws() {
+        if (pos_ < text_.size() && static_cast<unsigned char>(text_[pos_]) <= ' ') skip_ws_slow();
+    }
+    void skip_ws_slow();
     bool consume(char c, const char* what);
     bool parse_string(std::string_view& out);
     bool decode_escaped(std::size_t start, std::string_view& out);

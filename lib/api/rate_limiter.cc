@@ -10,7 +10,8 @@ RollingWindowLimiter::RollingWindowLimiter(int budget, Millis window)
 
 void RollingWindowLimiter::expire(Instant now) {
     // A request sent at t occupies the half-open window [t, t + window).
-    while (!sent_.empty() && sent_.front() + window_ <= now) sent_.pop_front();
+    while (!sent_.empty() && sent_.front() + window_ <= now)
+        sent_.pop_front();
 }
 
 Instant RollingWindowLimiter::next_slot(Instant now) {

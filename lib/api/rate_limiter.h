@@ -10,7 +10,7 @@ namespace hubsync {
 
 // Not thread-safe; owned by one HubSpotApi.
 class RollingWindowLimiter final {
-public:
+  public:
     RollingWindowLimiter(int budget, Millis window);
 
     // The earliest instant at or after `now` at which one more request fits the window.
@@ -23,7 +23,7 @@ public:
     int budget() const { return budget_; }
     Millis window() const { return window_; }
 
-private:
+  private:
     void expire(Instant now);
 
     int budget_;

@@ -156,7 +156,9 @@ class Loader final {
         apply_environment();
         for (const auto& key : config_keys())
             convert(key);
+        const std::size_t before_secrets = problem_count();
         load_secrets();
+        secret_problem_ = problem_count() != before_secrets;
         check_required();
         add_warnings();
         finish();
@@ -185,7 +187,6 @@ class Loader final {
     void setting_problem(const Setting& s, const std::string& what, std::string hint) {
         problem(where(s), what, std::move(hint), order(s));
     }
-    bool has_problems() const { return !problems_.empty(); }
     std::size_t problem_count() const { return problems_.size(); }
 
     void finish() {
@@ -395,7 +396,9 @@ class Loader final {
         for (const auto& key : config_keys()) {
             if (rest.starts_with(std::string(key.section) + "_") || rest == key.name) return true;
         }
-        return !nearest(name, known_variables(), [](const std::string& s) { return s; }).empty();
+        // Variables read elsewhere (HUBSYNC_AUTHORIZE_TIMEOUT, ...) must not be caught here, so
+        // only near misses of HUBSYNC_CONFIG count beyond the section prefixes.
+        return edit_distance(name, "HUBSYNC_CONFIG") <= 2;
     }
 
     void check_override_name(const std::string& name) {
@@ -435,7 +438,10 @@ class Loader final {
         const std::size_t before = problem_count();
         std::string shown = value;
         if (!value.empty()) shown = assign(key, origin, value);
-        if (problem_count() != before) return;
+        if (problem_count() != before) {
+            if (key.id == ConfigKey::kClientId) client_id_problem_ = true;
+            return;
+        }
         if (key.kind == KeyKind::kSecret && !value.empty()) shown = "(set)";
         result_.entries.push_back(
             ConfigEntry{key_label(key), shown, s != nullptr ? s->origin : "default"});
@@ -481,6 +487,8 @@ class Loader final {
                 return assign_duration(key, s, value, c.sync.lookback);
             case ConfigKey::kReconcileInterval:
                 return assign_duration(key, s, value, c.sync.reconcile_interval);
+            case ConfigKey::kArchivedInterval:
+                return assign_duration(key, s, value, c.sync.archived_interval);
             case ConfigKey::kRequestsPer10s:
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:
@@ -745,6 +753,7 @@ class Loader final {
             if (auto token = read_secret("private_app_token_file", private_app_token_file_,
                                          where(*s), order(*s))) {
                 h.private_app_token = *token;
+                h.private_app_token_source = private_app_token_file_;
             }
         }
         if (inline_secret_ && !inline_secret_->from_env &&
@@ -810,26 +819,19 @@ class Loader final {
             }
         }
         if (h.private_app() || setting(ConfigKey::kPrivateAppTokenFile) != nullptr) return;
-        if (h.client_id.empty() && !has_problem_about("client_id")) {
+        if (h.client_id.empty() && !client_id_problem_) {
             problem(path_, "missing required key client_id in [hubspot]",
                     "add 'client_id = ...' from your app's Auth settings, or set "
                     "private_app_token_file");
         }
         const bool secret_attempted =
             setting(ConfigKey::kClientSecretFile) != nullptr || inline_secret_.has_value();
-        if (h.client_secret.empty() && !secret_attempted && !has_problem_about("client_secret") &&
-            !has_problem_about("CREDENTIALS_DIRECTORY")) {
+        if (h.client_secret.empty() && !secret_attempted && !secret_problem_) {
             problem(path_, "no client secret configured",
                     "set client_secret_file in [hubspot], or provide "
                     "$CREDENTIALS_DIRECTORY/client_secret "
                     "(systemd LoadCredential=)");
         }
-    }
-
-    bool has_problem_about(std::string_view word) const {
-        return std::any_of(problems_.begin(), problems_.end(), [&](const auto& p) {
-            return p.second.message.find(word) != std::string::npos;
-        });
     }
 
     void add_warnings() {
@@ -858,6 +860,8 @@ class Loader final {
     std::string client_secret_file_;
     std::string private_app_token_file_;
     std::optional<Setting> inline_secret_;
+    bool client_id_problem_ = false;  // already reported, so not "missing" as well
+    bool secret_problem_ = false;
 };
 
 }  // namespace

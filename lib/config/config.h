@@ -18,8 +18,9 @@ struct HubSpotConfig {
     std::string client_secret_source;  // where it came from, for messages (never the value)
     std::string scopes = "oauth crm.objects.contacts.read";  // space separated
     std::string redirect_uri = "http://localhost:8976/callback";
-    std::string
-        private_app_token;  // loaded from private_app_token_file; non-empty = private-app mode
+    // Loaded from private_app_token_file; non-empty = private-app mode.
+    std::string private_app_token;
+    std::string private_app_token_source;  // the file it came from, for messages
     std::string authorize_url = "https://app.hubspot.com/oauth/authorize";
     std::string api_base_url = "https://api.hubapi.com";
     std::string token_url;  // default: api_base_url + "/oauth/2026-03/token"
@@ -35,6 +36,8 @@ struct SyncConfig {
     std::vector<std::string> properties;  // empty = every property ("*")
     std::chrono::milliseconds lookback{10 * 60'000};
     std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
+    // How often the archived list is swept for deletes (search never shows archived contacts).
+    std::chrono::milliseconds archived_interval{30 * 60'000};
     int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
     std::chrono::milliseconds http_timeout{30'000};

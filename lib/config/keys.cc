@@ -79,6 +79,10 @@ constexpr KeyDef kKeys[] = {
     {ConfigKey::kReconcileInterval, "sync", "reconcile_interval", KeyKind::kDuration, "24h",
      "Time between full id sweeps, which find contacts deleted for good (GDPR) or merged.",
      "", true, kMinute, 90 * kDay},
+    {ConfigKey::kArchivedInterval, "sync", "archived_interval", KeyKind::kDuration, "30m",
+     "Time between sweeps of HubSpot's list of archived contacts, which is how deletes reach "
+     "the mirror (search never shows archived contacts).",
+     "", false, 0, 7 * kDay},
     {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
      "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
      "110; staying below leaves room for retries.",

@@ -26,6 +26,7 @@ enum class ConfigKey {
     kProperties,
     kLookback,
     kReconcileInterval,
+    kArchivedInterval,
     kRequestsPer10s,
     kSearchesPerSecond,
     kHttpTimeout,

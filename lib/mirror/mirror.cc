@@ -37,7 +37,7 @@ constexpr const char* kSynchronous = "NORMAL";
 // A contact row with dozens of properties and its JSON takes a few KiB: 16 KiB pages hold
 // several rows each instead of one row per 4 KiB page with the rest wasted, and a page commit
 // writes a quarter of the WAL frames (each frame is two write calls).
-constexpr int kPageSize = HUBSYNC_MIRROR_PAGE_SIZE;
+constexpr int kPageSize = 16384;
 // Automatic checkpoints after this many WAL pages (4 KiB each: ~64 MiB). Larger than the
 // default 1000 so a backfill is not interrupted by a checkpoint every few pages; the explicit
 // checkpoint() after each cycle keeps the WAL small between cycles.
@@ -277,8 +277,8 @@ Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_a
                 break;
             case ValueKind::kDate:
             case ValueKind::kDateTime:
-                if (auto d = mirror_date(raw, slot.kind == ValueKind::kDate)) {
-                    text_scratch[i] = std::move(*d);
+                if (mirror_values::normalize_date(raw, slot.kind == ValueKind::kDate,
+                                                  text_scratch[i])) {
                     st.bind(slot.param, std::string_view(text_scratch[i]));
                 } else {
                     st.bind_null(slot.param);

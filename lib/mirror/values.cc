@@ -108,11 +108,9 @@ std::optional<bool> mirror_bool(std::string_view raw) {
 }
 
 std::optional<std::string> mirror_date(std::string_view raw, bool date_only) {
-    Instant t;
-    if (!to_instant(raw, t)) return std::nullopt;
-    std::string iso = format_iso8601(t);
-    if (date_only) iso.resize(10);
-    return iso;
+    std::string out;
+    if (!mirror_values::normalize_date(raw, date_only, out)) return std::nullopt;
+    return out;
 }
 
 namespace mirror_values {
@@ -166,6 +164,12 @@ bool normalize_timestamp(std::string_view raw, std::string& out) {
     Instant t;
     if (!to_instant(raw, t)) return false;
     out = format_iso8601(t);
+    return true;
+}
+
+bool normalize_date(std::string_view raw, bool date_only, std::string& out) {
+    if (!normalize_timestamp(trim(raw), out)) return false;
+    if (date_only) out.resize(10);  // the UTC day of a normalized timestamp
     return true;
 }
 

@@ -15,6 +15,10 @@ void append_json_string(std::string& out, std::string_view s);
 // stored timestamps compare correctly as text. Returns false (out untouched) when unparseable.
 bool normalize_timestamp(std::string_view raw, std::string& out);
 
+// The typed-column value of a date (`date_only`: "YYYY-MM-DD") or datetime property into
+// `out`, reusing its buffer. False when unparseable.
+bool normalize_date(std::string_view raw, bool date_only, std::string& out);
+
 // SQL column type for a HubSpot property type.
 std::string_view column_type_for(std::string_view hubspot_type);
 

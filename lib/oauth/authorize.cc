@@ -106,6 +106,7 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
                << "?code=... (an error page there is expected on a server without a listener).\n"
                << "Copy that full address from the address bar and paste it here:\n";
         io.out.flush();
+        if (io.open_url) io.open_url(request.url);
         HS_ASSIGN_OR_RETURN(std::string pasted, read_pasted_line(io));
         HS_ASSIGN_OR_RETURN(code, parse_pasted_redirect(pasted, redirect, request.state));
     }

@@ -24,7 +24,8 @@ inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
 struct AuthorizeIo {
     std::ostream& out;  // the URL, progress and next steps
     std::istream& in;   // --paste: the redirect URL
-    // Best effort: try to open the URL in a browser (e.g. xdg-open). May be empty.
+    // Best effort: try to open the URL in a browser (e.g. xdg-open). May be empty. Called in
+    // --paste mode too; leave it empty there when the browser is on another machine.
     std::function<void(const std::string& url)> open_url;
 };
 

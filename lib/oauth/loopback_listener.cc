@@ -209,7 +209,7 @@ Result<std::unique_ptr<LoopbackListener>> LoopbackListener::start(const Url& red
                 socket.bind6(address, /*reuseAddress=*/true, /*reusePort=*/false,
                              /*ipV6Only=*/true);
             else
-                socket.bind(address, /*reuseAddress=*/true);
+                socket.bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
             socket.listen(16);
             port = socket.address().port();
             auto* params = new Poco::Net::HTTPServerParams;

@@ -116,6 +116,9 @@ Error classify_token_error(const HttpResponse& response, const std::string& what
     if (response.status >= 500)
         return make_error(ErrorKind::kTransient, message,
                           "HubSpot is having trouble; retrying later");
+    if (status == "BAD_REDIRECT_URI" || error == "redirect_uri_mismatch")
+        return make_error(ErrorKind::kConfig, message,
+                          "redirect_uri must equal a redirect URL registered for the app");
     if (error == "invalid_grant" || status == "BAD_REFRESH_TOKEN" || status == "BAD_AUTH_CODE" ||
         status == "EXPIRED_AUTH_CODE" || status == "INVALID_GRANT")
         return make_error(ErrorKind::kAuthRequired, message,
@@ -124,9 +127,6 @@ Error classify_token_error(const HttpResponse& response, const std::string& what
         status == "BAD_CLIENT_SECRET" || response.status == 401 || response.status == 403)
         return make_error(ErrorKind::kConfig, message,
                           "check client_id and client_secret_file against the app's Auth settings");
-    if (status == "BAD_REDIRECT_URI" || error == "redirect_uri_mismatch")
-        return make_error(ErrorKind::kConfig, message,
-                          "redirect_uri must equal a redirect URL registered for the app");
     if (response.status == 408) return make_error(ErrorKind::kTransient, message, "retrying later");
     return make_error(ErrorKind::kBadData, message, "check client_id, client_secret and token_url");
 }

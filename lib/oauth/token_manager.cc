@@ -354,7 +354,7 @@ Status TokenManager::refresh_locked(Reason reason, const std::string& rejected) 
         if (saved.ok()) adopt_locked(std::move(next), store_.stamp());
     }
     HS_LOG_WARN("token refresh failed (attempt {}): {}; next attempt in {}", failures,
-                error.describe(), format_duration(delay));
+                error.describe(), format_duration(std::max<Millis>(Millis{1000}, std::chrono::duration_cast<std::chrono::seconds>(delay))));
     return error;
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
@@ -25,7 +26,7 @@ Error notify_error(const std::string& socket, std::string_view what, int err) {
 
 // Closes the descriptor however the send ends.
 class FdGuard final {
-public:
+  public:
     explicit FdGuard(int fd) : fd_(fd) {}
     ~FdGuard() {
         if (fd_ >= 0) ::close(fd_);
@@ -34,7 +35,7 @@ public:
     FdGuard& operator=(const FdGuard&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
@@ -68,17 +69,17 @@ Status Notifier::send(std::string_view message) const {
                           "run the service from systemd or unset NOTIFY_SOCKET");
     }
     if (socket_.size() > sizeof addr.sun_path) {
-        return make_error(ErrorKind::kConfig,
-                          fmt::format("NOTIFY_SOCKET '{}' is longer than a socket path can be",
-                                      socket_),
-                          "use a shorter socket path");
+        return make_error(
+            ErrorKind::kConfig,
+            fmt::format("NOTIFY_SOCKET '{}' is longer than a socket path can be", socket_),
+            "use a shorter socket path");
     }
     std::memcpy(addr.sun_path, socket_.data(), socket_.size());
     // Abstract names start with a NUL byte and are not NUL-terminated; their length is
     // exactly what the address length says.
     if (abstract) addr.sun_path[0] = '\0';
-    const auto addr_len =
-        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_.size() + (abstract ? 0 : 1));
+    const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_.size() +
+                                                 (abstract ? 0 : 1));
 
     FdGuard fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0) return notify_error(socket_, "socket", errno);
@@ -94,7 +95,9 @@ Status Notifier::send(std::string_view message) const {
     return Status::Ok();
 }
 
-Status Notifier::ready() const { return send("READY=1"); }
+Status Notifier::ready() const {
+    return send("READY=1");
+}
 
 Status Notifier::status(std::string_view line) const {
     if (!enabled()) return Status::Ok();
@@ -106,9 +109,13 @@ Status Notifier::ready(std::string_view status_line) const {
     return send("READY=1\nSTATUS=" + one_line(status_line));
 }
 
-Status Notifier::watchdog() const { return send("WATCHDOG=1"); }
+Status Notifier::watchdog() const {
+    return send("WATCHDOG=1");
+}
 
-Status Notifier::stopping() const { return send("STOPPING=1"); }
+Status Notifier::stopping() const {
+    return send("STOPPING=1");
+}
 
 Status Notifier::reloading() const {
     if (!enabled()) return Status::Ok();
@@ -153,6 +160,15 @@ std::optional<std::chrono::microseconds> parse_watchdog_interval(const char* wat
 std::optional<std::chrono::microseconds> watchdog_interval_from_environment() {
     return parse_watchdog_interval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
                                    ::getpid());
+}
+
+std::chrono::milliseconds cap_for_watchdog(std::chrono::milliseconds configured,
+                                           std::optional<std::chrono::microseconds> watchdog) {
+    if (!watchdog) return configured;
+    // Keep a tenth of the half-interval for the work around the step (parsing, the write).
+    const auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog / 2);
+    const auto cap = std::max(std::chrono::milliseconds(1), half - half / 10);
+    return std::min(configured, cap);
 }
 
 }  // namespace hubsync

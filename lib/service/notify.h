@@ -17,7 +17,7 @@ namespace hubsync {
 // non-blocking, and a full or missing receiver yields an error, not a wait. Thread-safe
 // (each message opens, sends and closes its own socket).
 class Notifier final {
-public:
+  public:
     // Disabled: every call succeeds without doing anything.
     Notifier() = default;
     // `socket` as systemd passes it: an absolute path, or "@name" for an abstract socket.
@@ -48,7 +48,7 @@ public:
     // Sends `message` ("KEY=value\nKEY=value") as one datagram.
     Status send(std::string_view message) const;
 
-private:
+  private:
     std::string socket_;
 };
 
@@ -60,5 +60,11 @@ std::optional<std::chrono::microseconds> parse_watchdog_interval(const char* wat
                                                                  pid_t self);
 // parse_watchdog_interval() on this process's environment and pid.
 std::optional<std::chrono::microseconds> watchdog_interval_from_environment();
+
+// The longest a single blocking step (an HTTP request) may take so that a ping still goes
+// out in time: `configured`, capped below half the watchdog interval. Without a watchdog,
+// `configured` unchanged.
+std::chrono::milliseconds cap_for_watchdog(std::chrono::milliseconds configured,
+                                           std::optional<std::chrono::microseconds> watchdog);
 
 }  // namespace hubsync

@@ -21,9 +21,12 @@ bool needs_a_person(ErrorKind kind) {
 
 const char* to_string(Task task) {
     switch (task) {
-        case Task::kRefresh: return "token refresh";
-        case Task::kSync: return "sync";
-        case Task::kReconcile: return "reconcile";
+        case Task::kRefresh:
+            return "token refresh";
+        case Task::kSync:
+            return "sync";
+        case Task::kReconcile:
+            return "reconcile";
     }
     return "task";
 }
@@ -33,12 +36,14 @@ Millis backoff_delay(int failures, Millis initial, Millis max, double unit, Erro
     Millis delay = max;
     if (!needs_a_person(kind)) {
         delay = initial;
-        for (int i = 1; i < failures && delay < max; ++i) delay *= 2;
+        for (int i = 1; i < failures && delay < max; ++i)
+            delay *= 2;
         delay = std::min(delay, max);
     }
     unit = std::clamp(unit, 0.0, 1.0);
     const auto half = delay.count() / 2;
-    return Millis(half + static_cast<Millis::rep>(std::floor(unit * static_cast<double>(delay.count() - half))));
+    return Millis(half + static_cast<Millis::rep>(
+                             std::floor(unit * static_cast<double>(delay.count() - half))));
 }
 
 Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)
@@ -49,7 +54,8 @@ Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)
 
 Millis Scheduler::next_backoff(int failures, ErrorKind kind) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    return backoff_delay(failures, options_.backoff_initial, options_.backoff_max, unit(rng_), kind);
+    return backoff_delay(failures, options_.backoff_initial, options_.backoff_max, unit(rng_),
+                         kind);
 }
 
 SchedulerSnapshot Scheduler::snapshot() const {
@@ -218,10 +224,10 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
         watchdog_last_.reset();
         last_reconcile_ = options_.last_reconcile;
         sync_ = TaskState{start, 0};
-        reconcile_ = TaskState{
-            options_.last_reconcile ? *options_.last_reconcile + options_.cadence.reconcile_interval
-                                    : start,
-            0};
+        reconcile_ = TaskState{options_.last_reconcile
+                                   ? *options_.last_reconcile + options_.cadence.reconcile_interval
+                                   : start,
+                               0};
         refresh_ = TaskState{Instant::min(), 0};
     }
     std::uint64_t seen_generation = stop_.generation();

@@ -72,7 +72,7 @@ struct SchedulerSnapshot {
     int sync_failures = 0;                  // consecutive failures of each task
     int reconcile_failures = 0;
     int refresh_failures = 0;
-    std::optional<Instant> watchdog_last;   // last WATCHDOG ping
+    std::optional<Instant> watchdog_last;  // last WATCHDOG ping
 };
 
 // The delay before retry number `failures` (1 = first retry): initial * 2^(failures-1) capped
@@ -82,7 +82,7 @@ Millis backoff_delay(int failures, Millis initial, Millis max, double unit,
                      ErrorKind kind = ErrorKind::kTransient);
 
 class Scheduler final {
-public:
+  public:
     // `clock` and `stop` must outlive the scheduler.
     Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options);
 
@@ -98,7 +98,7 @@ public:
 
     SchedulerSnapshot snapshot() const;
 
-private:
+  private:
     struct TaskState {
         Instant next;
         int failures = 0;

@@ -27,9 +27,10 @@ sigset_t handled_signals() {
 }
 
 Error signal_error(std::string_view what, int err) {
-    return make_error(ErrorKind::kInternal,
-                      fmt::format("cannot set up signal handling: {}: {}", what, std::strerror(err)),
-                      "this is a bug or a too-strict system call filter; report it");
+    return make_error(
+        ErrorKind::kInternal,
+        fmt::format("cannot set up signal handling: {}: {}", what, std::strerror(err)),
+        "this is a bug or a too-strict system call filter; report it");
 }
 
 }  // namespace
@@ -56,6 +57,10 @@ Result<std::unique_ptr<SignalHandler>> SignalHandler::start(StopSource& stop, Op
         pthread_sigmask(SIG_SETMASK, &handler->old_mask_, nullptr);
         return signal_error("eventfd", err);
     }
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, &handler->old_sigpipe_);
     handler->thread_ = std::thread([h = handler.get()] { h->loop(); });
     return handler;
 }
@@ -73,6 +78,7 @@ SignalHandler::~SignalHandler() {
     const timespec zero{0, 0};
     while (::sigtimedwait(&set, nullptr, &zero) > 0) {
     }
+    ::sigaction(SIGPIPE, &old_sigpipe_, nullptr);
     if (std::this_thread::get_id() == owner_) pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
     ::close(signal_fd_);
     ::close(wake_fd_);

@@ -16,7 +16,7 @@
 namespace hubsync {
 
 class SignalHandler final {
-public:
+  public:
     struct Options {
         // Called on the handler thread after each signal was translated (for logging).
         std::function<void(int signo)> on_signal;
@@ -28,14 +28,16 @@ public:
     // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, which every thread started
     // afterwards inherits, and starts the handler thread. Call it from main() before starting
     // any other thread. SIGTERM/SIGINT call stop.request_stop(); SIGHUP sets the reload flag
-    // and calls stop.notify(). `stop` must outlive the handler.
+    // and calls stop.notify(). SIGPIPE is ignored meanwhile: a peer closing a connection
+    // must surface as an EPIPE error, not end the service. `stop` must outlive the handler.
     static Result<std::unique_ptr<SignalHandler>> start(StopSource& stop, Options options);
     static Result<std::unique_ptr<SignalHandler>> start(StopSource& stop) {
         return start(stop, Options{});
     }
 
-    // Stops the handler thread, discards signals still pending, and restores the previous
-    // signal mask of the thread that called start() (only if it is the one destroying).
+    // Stops the handler thread, discards signals still pending, restores SIGPIPE, and
+    // restores the previous signal mask of the thread that called start() (only if it is the
+    // one destroying).
     ~SignalHandler();
     SignalHandler(const SignalHandler&) = delete;
     SignalHandler& operator=(const SignalHandler&) = delete;
@@ -45,13 +47,14 @@ public:
     // The signal that requested the stop, 0 while none did.
     int stop_signal() const { return stop_signal_.load(std::memory_order_acquire); }
 
-private:
+  private:
     SignalHandler(StopSource& stop, Options options);
     void loop();
 
     StopSource& stop_;
     Options options_;
     sigset_t old_mask_{};
+    struct sigaction old_sigpipe_ {};
     std::thread::id owner_;
     int signal_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: tells the handler thread to end

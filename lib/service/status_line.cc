@@ -61,9 +61,9 @@ std::string format_count(std::int64_t n) {
 std::string format_status_line(const StatusLineInput& in) {
     std::vector<std::string> state;
     if (in.syncing) {
-        state.push_back(in.sync_progress >= 0
-                            ? fmt::format("syncing ({} contacts so far)", format_count(in.sync_progress))
-                            : "syncing");
+        state.push_back(in.sync_progress >= 0 ? fmt::format("syncing ({} contacts so far)",
+                                                            format_count(in.sync_progress))
+                                              : "syncing");
     }
     if (in.last_sync) {
         state.push_back(fmt::format("last sync {} ago", format_age(until(*in.last_sync, in.now))));
@@ -96,7 +96,8 @@ std::string format_status_line(const StatusLineInput& in) {
     if (line.size() > kMaxStatusLine) {
         std::size_t cut = kMaxStatusLine - 3;
         // Never cut a UTF-8 sequence in half.
-        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+            --cut;
         line.resize(cut);
         line += "...";
     }

@@ -17,12 +17,12 @@ struct StatusLineInput {
     std::string problem;
     // When a failed task is retried next, shown with the problem.
     std::optional<Instant> retry_at;
-    bool syncing = false;                    // a sync is running right now
-    std::int64_t sync_progress = -1;         // contacts written by the running sync, -1 unknown
-    std::optional<Instant> last_sync;        // end of the last successful sync
-    std::int64_t contacts = -1;              // active contacts in the mirror, -1 unknown
-    std::optional<Instant> next_sync;        // when the next sync is due
-    bool private_app = false;                // static token: no expiry to show
+    bool syncing = false;                     // a sync is running right now
+    std::int64_t sync_progress = -1;          // contacts written by the running sync, -1 unknown
+    std::optional<Instant> last_sync;         // end of the last successful sync
+    std::int64_t contacts = -1;               // active contacts in the mirror, -1 unknown
+    std::optional<Instant> next_sync;         // when the next sync is due
+    bool private_app = false;                 // static token: no expiry to show
     std::optional<Instant> token_expires_at;  // access token expiry
 };
 

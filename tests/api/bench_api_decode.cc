@@ -1,5 +1,6 @@
 // Decoder micro-benchmark: decodes a typical contact page (100 contacts x 50 properties by
-// default) repeatedly and prints contacts/s. Usage: bench_api_decode [contacts] [properties] [seconds]
+// default) repeatedly and prints contacts/s. Usage: bench_api_decode [contacts] [properties]
+// [seconds]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -85,12 +85,18 @@ TEST(DecodeContactPage, EscapesAndUnicode) {
     ASSERT_TRUE(page.ok()) << page.error().describe();
     const Contact& c = only_contact(*page);
     EXPECT_EQ(**c.find("simple"), "q\"b\\s/n\nr\rt\tb\bf\f");
-    EXPECT_EQ(**c.find("latin"), "Ren\xc3\xa9" "e");
+    EXPECT_EQ(**c.find("latin"),
+              "Ren\xc3\xa9"
+              "e");
     EXPECT_EQ(**c.find("euro"), "\xe2\x82\xac");
     EXPECT_EQ(**c.find("emoji"), "\xf0\x9f\x98\x80");
     EXPECT_EQ(**c.find("raw"), "Grüße 日本");
-    EXPECT_EQ(**c.find("lone_high"), "a\xef\xbf\xbd" "b");
-    EXPECT_EQ(**c.find("lone_low"), "a\xef\xbf\xbd" "b");
+    EXPECT_EQ(**c.find("lone_high"),
+              "a\xef\xbf\xbd"
+              "b");
+    EXPECT_EQ(**c.find("lone_low"),
+              "a\xef\xbf\xbd"
+              "b");
     EXPECT_EQ(**c.find("nul"), std::string("x\0y", 3));
     EXPECT_EQ(**c.find("esc\"aped key"), "v");
 }
@@ -138,14 +144,24 @@ TEST(DecodeContactPage, RejectsIdsThatAreNotDigitStrings) {
 
 TEST(DecodeContactPage, BrokenBodiesAreTransient) {
     for (const char* body : {
-             "", "   ", "<html><body>502 Bad Gateway</body></html>", "Service Unavailable",
-             R"({"results":[{"id":"1")", R"({"results":[]})"
-                                           "garbage",
-             R"({"results":[]}{"results":[]})", R"({"results":[{"id":"1","properties":{"a":"b)",
+             "",
+             "   ",
+             "<html><body>502 Bad Gateway</body></html>",
+             "Service Unavailable",
+             R"({"results":[{"id":"1")",
+             R"({"results":[]})"
+             "garbage",
+             R"({"results":[]}{"results":[]})",
+             R"({"results":[{"id":"1","properties":{"a":"b)",
              R"({"results":[{"id":"1","properties":{"a":"\u12"}}]})",
-             R"({"results":[{"id":"1","properties":{"a":"\q"}}]})", R"({"results":[01]})",
-             R"({"results":[-]})", R"({"results":[1.]})", R"({"results":[1e]})",
-             R"({"results" [])", R"({"results":[] "paging":{}})", R"({"results":[tru]})",
+             R"({"results":[{"id":"1","properties":{"a":"\q"}}]})",
+             R"({"results":[01]})",
+             R"({"results":[-]})",
+             R"({"results":[1.]})",
+             R"({"results":[1e]})",
+             R"({"results" [])",
+             R"({"results":[] "paging":{}})",
+             R"({"results":[tru]})",
              // A shape problem early in a body that is then cut short: the cut wins.
              R"({"results":[{"id":"x"},{"id":"2)",
          }) {
@@ -186,7 +202,9 @@ TEST(DecodeContactPage, HugePages) {
     const auto tall = decode_contact_page(make_page(shape));
     ASSERT_TRUE(tall.ok()) << tall.error().describe();
     EXPECT_EQ(tall->contacts.size(), 10000u);
-    EXPECT_EQ(**tall->contacts[1234].find("firstname"), "Ren\xc3\xa9" "e");
+    EXPECT_EQ(**tall->contacts[1234].find("firstname"),
+              "Ren\xc3\xa9"
+              "e");
     EXPECT_EQ(**tall->contacts[1234].find("lastname"), "O'Brien \"Bob\"");
 }
 
@@ -219,17 +237,25 @@ TEST(DecodeContactPage, RandomCorruptionNeverCrashes) {
         for (int f = 0; f < flips; ++f) {
             const std::size_t at = rng() % mutated.size();
             switch (rng() % 4) {
-                case 0: mutated[at] = static_cast<char>(rng() & 0xFF); break;
-                case 1: mutated[at] = interesting[rng() % (sizeof interesting - 1)]; break;
-                case 2: mutated.erase(at, 1 + rng() % 8); break;
-                default: mutated.insert(at, 1, interesting[rng() % (sizeof interesting - 1)]);
+                case 0:
+                    mutated[at] = static_cast<char>(rng() & 0xFF);
+                    break;
+                case 1:
+                    mutated[at] = interesting[rng() % (sizeof interesting - 1)];
+                    break;
+                case 2:
+                    mutated.erase(at, 1 + rng() % 8);
+                    break;
+                default:
+                    mutated.insert(at, 1, interesting[rng() % (sizeof interesting - 1)]);
             }
             if (mutated.empty()) mutated = "{";
         }
         const auto r = decode_contact_page(mutated);
         if (r.ok()) {
             ++ok;
-            for (const Contact& c : r->contacts) EXPECT_GT(c.id, -1);
+            for (const Contact& c : r->contacts)
+                EXPECT_GT(c.id, -1);
         } else {
             EXPECT_TRUE(r.error().kind == ErrorKind::kTransient ||
                         r.error().kind == ErrorKind::kBadData);
@@ -280,7 +306,8 @@ TEST(DecodeProperties, ReadsDefinitions) {
     EXPECT_TRUE((*r)[1].calculated);
     EXPECT_FALSE((*r)[1].hubspot_defined);
 
-    EXPECT_EQ(decode_properties(R"({"results":[{"label":"x"}]})").error().kind, ErrorKind::kBadData);
+    EXPECT_EQ(decode_properties(R"({"results":[{"label":"x"}]})").error().kind,
+              ErrorKind::kBadData);
     EXPECT_EQ(decode_properties(R"({"other":1})").error().kind, ErrorKind::kBadData);
 }
 
@@ -324,12 +351,16 @@ TEST(JsonReader, FailureLatchesAndReportsOffset) {
 
 TEST(JsonString, EscapesForRequestBodies) {
     std::string out;
-    append_json_string(out, "a\"b\\c\nd\x01" "é");
+    append_json_string(out,
+                       "a\"b\\c\nd\x01"
+                       "é");
     EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001é\"");
     JsonReader r(out);
     std::string back;
     ASSERT_TRUE(r.read_string(back));
-    EXPECT_EQ(back, "a\"b\\c\nd\x01" "é");
+    EXPECT_EQ(back,
+              "a\"b\\c\nd\x01"
+              "é");
 }
 
 }  // namespace

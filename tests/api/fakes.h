@@ -35,7 +35,7 @@ struct SentRequest {
 };
 
 class ScriptedTransport final : public HttpTransport {
-public:
+  public:
     using Handler = std::function<Result<HttpResponse>(const HttpRequest&)>;
 
     explicit ScriptedTransport(Clock& clock) : clock_(clock) {}
@@ -60,14 +60,14 @@ public:
 
     std::vector<SentRequest> sent;
 
-private:
+  private:
     Clock& clock_;
     std::deque<Result<HttpResponse>> queue_;
     Handler handler_;
 };
 
 class FakeTokens final : public AccessTokenSource {
-public:
+  public:
     Result<std::string> access_token() override {
         ++access_calls;
         return current;

@@ -32,7 +32,8 @@ int max_in_window(std::vector<Instant> times, Millis window) {
     int best = 0;
     std::size_t lo = 0;
     for (std::size_t hi = 0; hi < times.size(); ++hi) {
-        while (times[hi] - times[lo] >= window) ++lo;
+        while (times[hi] - times[lo] >= window)
+            ++lo;
         best = std::max(best, static_cast<int>(hi - lo + 1));
     }
     return best;
@@ -40,7 +41,7 @@ int max_in_window(std::vector<Instant> times, Millis window) {
 
 // Captures log lines for the duration of a test.
 class LogCapture {
-public:
+  public:
     LogCapture() {
         set_log_sink([this](LogLevel, std::string_view line) {
             std::lock_guard lock(mu_);
@@ -54,17 +55,18 @@ public:
     }
     std::string all() {
         std::string out;
-        for (const auto& l : lines()) out += l + "\n";
+        for (const auto& l : lines())
+            out += l + "\n";
         return out;
     }
 
-private:
+  private:
     std::mutex mu_;
     std::vector<std::string> lines_;
 };
 
 class HubSpotApiTest : public ::testing::Test {
-protected:
+  protected:
     HubSpotApiTest() : transport_(clock_) {
         options_.base_url = kBase;
         options_.jitter_seed = 7;
@@ -118,7 +120,8 @@ TEST_F(HubSpotApiTest, ListSendsTheDocumentedRequest) {
 TEST_F(HubSpotApiTest, ListUrlOverTheLimitIsRefusedBeforeSending) {
     options_.max_url_length = 2000;
     ListRequest request;
-    for (int i = 0; i < 200; ++i) request.properties.push_back("custom_property_" + std::to_string(i));
+    for (int i = 0; i < 200; ++i)
+        request.properties.push_back("custom_property_" + std::to_string(i));
     const std::size_t length = api().list_url_length(request);
     EXPECT_GT(length, 2000u);
     const auto page = api().list_contacts(request);
@@ -159,7 +162,8 @@ TEST_F(HubSpotApiTest, BatchReadLimits) {
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(transport_.sent.empty());
     std::vector<ContactId> ids(101);
-    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<ContactId>(i + 1);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        ids[i] = static_cast<ContactId>(i + 1);
     const auto too_many = api().batch_read(ids, {});
     ASSERT_FALSE(too_many.ok());
     EXPECT_EQ(too_many.error().kind, ErrorKind::kInternal);
@@ -168,9 +172,10 @@ TEST_F(HubSpotApiTest, BatchReadLimits) {
 
 SearchRequest sample_search() {
     SearchRequest s;
-    s.filter_groups = {{{"lastmodifieddate", "BETWEEN", "1700000000000", "1700000600000", {}},
-                        {"hs_object_id", "GT", "1234", "", {}}},
-                       {{"email", "IN", "", "", {"a@b.c", "d@e.f"}}, {"phone", "HAS_PROPERTY", "", "", {}}}};
+    s.filter_groups = {
+        {{"lastmodifieddate", "BETWEEN", "1700000000000", "1700000600000", {}},
+         {"hs_object_id", "GT", "1234", "", {}}},
+        {{"email", "IN", "", "", {"a@b.c", "d@e.f"}}, {"phone", "HAS_PROPERTY", "", "", {}}}};
     s.sort_property = "hs_object_id";
     s.properties = {"email", "lastmodifieddate"};
     s.limit = 200;
@@ -179,7 +184,9 @@ SearchRequest sample_search() {
 }
 
 TEST_F(HubSpotApiTest, SearchSendsTheDocumentedBody) {
-    transport_.push(200, R"({"total":401,"results":[{"id":"5","properties":{}}],"paging":{"next":{"after":"600"}}})");
+    transport_.push(
+        200,
+        R"({"total":401,"results":[{"id":"5","properties":{}}],"paging":{"next":{"after":"600"}}})");
     const SearchRequest s = sample_search();
     const auto page = api().search(s);
     ASSERT_TRUE(page.ok()) << page.error().describe();
@@ -188,13 +195,14 @@ TEST_F(HubSpotApiTest, SearchSendsTheDocumentedBody) {
     const HttpRequest& sent = transport_.sent[0].request;
     EXPECT_EQ(sent.method, "POST");
     EXPECT_EQ(sent.url, "http://hubspot.test/crm/v3/objects/contacts/search");
-    EXPECT_EQ(sent.body,
-              R"({"filterGroups":[{"filters":[{"propertyName":"lastmodifieddate","operator":"BETWEEN","value":"1700000000000","highValue":"1700000600000"},)"
-              R"({"propertyName":"hs_object_id","operator":"GT","value":"1234"}]},)"
-              R"({"filters":[{"propertyName":"email","operator":"IN","values":["a@b.c","d@e.f"]},)"
-              R"({"propertyName":"phone","operator":"HAS_PROPERTY"}]}],)"
-              R"("sorts":[{"propertyName":"hs_object_id","direction":"ASCENDING"}],)"
-              R"("properties":["email","lastmodifieddate"],"limit":200,"after":"400"})");
+    EXPECT_EQ(
+        sent.body,
+        R"({"filterGroups":[{"filters":[{"propertyName":"lastmodifieddate","operator":"BETWEEN","value":"1700000000000","highValue":"1700000600000"},)"
+        R"({"propertyName":"hs_object_id","operator":"GT","value":"1234"}]},)"
+        R"({"filters":[{"propertyName":"email","operator":"IN","values":["a@b.c","d@e.f"]},)"
+        R"({"propertyName":"phone","operator":"HAS_PROPERTY"}]}],)"
+        R"("sorts":[{"propertyName":"hs_object_id","direction":"ASCENDING"}],)"
+        R"("properties":["email","lastmodifieddate"],"limit":200,"after":"400"})");
     EXPECT_EQ(api().search_body_length(s), sent.body.size());
     EXPECT_EQ(api().stats().searches, 1);
 }
@@ -255,7 +263,9 @@ TEST_F(HubSpotApiTest, TokenIsAskedForBeforeEveryRequest) {
 }
 
 TEST_F(HubSpotApiTest, ForbiddenNamesTheMissingScope) {
-    transport_.push(403, R"({"status":"error","message":"This app hasn't been granted all required scopes","category":"MISSING_SCOPES","correlationId":"c-403"})");
+    transport_.push(
+        403,
+        R"({"status":"error","message":"This app hasn't been granted all required scopes","category":"MISSING_SCOPES","correlationId":"c-403"})");
     const auto page = list();
     ASSERT_FALSE(page.ok());
     EXPECT_EQ(page.error().kind, ErrorKind::kForbidden);
@@ -265,8 +275,10 @@ TEST_F(HubSpotApiTest, ForbiddenNamesTheMissingScope) {
 }
 
 TEST_F(HubSpotApiTest, RateLimitedWaitsRetryAfter) {
-    transport_.push(429, R"({"status":"error","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING","correlationId":"c-429"})",
-                    {{"Retry-After", "7"}});
+    transport_.push(
+        429,
+        R"({"status":"error","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING","correlationId":"c-429"})",
+        {{"Retry-After", "7"}});
     transport_.push(200, kOnePage);
     LogCapture logs;
     const auto page = list();
@@ -294,9 +306,41 @@ TEST_F(HubSpotApiTest, RateLimitedWithoutRetryAfterWaitsForThePolicyWindow) {
     EXPECT_EQ(ms_between(transport_.sent[2].at, transport_.sent[3].at), 1000);
 }
 
+TEST_F(HubSpotApiTest, RateLimitWaitFollowsThePolicyNotTheEndpoint) {
+    // A search answered with the 10-second policy waits 10 s; Retry-After: 0 still waits 1 s.
+    transport_.push(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})");
+    transport_.push(429, R"({"policyName":"SECONDLY"})", {{"Retry-After", "0"}});
+    transport_.push(200, R"({"total":0,"results":[]})");
+    ASSERT_TRUE(api().search(sample_search()).ok());
+    ASSERT_EQ(transport_.sent.size(), 3u);
+    EXPECT_EQ(ms_between(transport_.sent[0].at, transport_.sent[1].at), 10000);
+    EXPECT_EQ(ms_between(transport_.sent[1].at, transport_.sent[2].at), 1000);
+}
+
+TEST_F(HubSpotApiTest, AbsurdHeaderValuesDoNotOverflow) {
+    transport_.push(200, kOnePage,
+                    {{"X-HubSpot-RateLimit-Remaining", "0"},
+                     {"X-HubSpot-RateLimit-Interval-Milliseconds", "9223372036854775807"}});
+    transport_.push(429, "{}", {{"Retry-After", "9223372036854775807"}});
+    ASSERT_TRUE(list().ok());
+    const auto page = list();
+    ASSERT_FALSE(page.ok());
+    EXPECT_EQ(page.error().kind, ErrorKind::kRateLimited);
+    // The low-remaining wait was clamped to max_wait, not to the end of time.
+    EXPECT_LE(clock_.slept(), options_.max_wait);
+    EXPECT_GE(clock_.slept(), Millis(10'000));
+    // The refused Retry-After does not block later calls for a year either.
+    const Millis before = clock_.slept();
+    transport_.push(200, kOnePage);
+    ASSERT_TRUE(list().ok());
+    EXPECT_LE(clock_.slept() - before, Millis(10'000));
+}
+
 TEST_F(HubSpotApiTest, DailyLimitStopsWithoutRetrying) {
-    transport_.push(429, R"({"errorType":"RATE_LIMIT","policyName":"DAILY","message":"You have reached your daily limit."})",
-                    {{"Retry-After", "3"}});
+    transport_.push(
+        429,
+        R"({"errorType":"RATE_LIMIT","policyName":"DAILY","message":"You have reached your daily limit."})",
+        {{"Retry-After", "3"}});
     transport_.push(200, kOnePage);
     const auto page = list();
     ASSERT_FALSE(page.ok());
@@ -328,7 +372,8 @@ TEST_F(HubSpotApiTest, ServerErrorsBackOffExponentiallyWithJitterAndGiveUp) {
         api_.reset();
         transport_.sent.clear();
         transport_.set_handler([](const HttpRequest&) -> Result<HttpResponse> {
-            return testing::response(503, R"({"category":"SERVICE_UNAVAILABLE","correlationId":"c-503"})");
+            return testing::response(
+                503, R"({"category":"SERVICE_UNAVAILABLE","correlationId":"c-503"})");
         });
         const auto page = api().batch_read({1, 2, 3}, {"email"});  // POST is retried too
         ASSERT_FALSE(page.ok());
@@ -433,7 +478,9 @@ TEST_F(HubSpotApiTest, WellFormedButWrongDataIsNotRetried) {
 }
 
 TEST_F(HubSpotApiTest, OtherClientErrorsAreNotRetried) {
-    transport_.push(400, R"({"status":"error","category":"VALIDATION_ERROR","message":"There was a problem with the request."})");
+    transport_.push(
+        400,
+        R"({"status":"error","category":"VALIDATION_ERROR","message":"There was a problem with the request."})");
     auto page = api().search(sample_search());
     ASSERT_FALSE(page.ok());
     EXPECT_EQ(page.error().kind, ErrorKind::kInternal);
@@ -454,7 +501,8 @@ TEST_F(HubSpotApiTest, StopEndsWaitsAtOnce) {
     options_.stop = &stop;
     transport_.set_handler([&](const HttpRequest&) -> Result<HttpResponse> {
         stop.request_stop();  // a SIGTERM arrives while the request is in flight
-        return testing::response(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})", {{"Retry-After", "10"}});
+        return testing::response(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})",
+                                 {{"Retry-After", "10"}});
     });
     const auto page = list();
     ASSERT_FALSE(page.ok());
@@ -484,7 +532,8 @@ TEST_F(HubSpotApiTest, LimiterNeverExceedsBudgetsOverALongRun) {
     std::mt19937 rng(99);
     transport_.set_handler([&](const HttpRequest& request) -> Result<HttpResponse> {
         clock_.advance(Millis(rng() % 40));  // network latency
-        if (request.url.ends_with("/search")) return testing::response(200, R"({"total":0,"results":[]})");
+        if (request.url.ends_with("/search"))
+            return testing::response(200, R"({"total":0,"results":[]})");
         return testing::response(200, kOnePage);
     });
     for (int i = 0; i < 3000; ++i) {
@@ -511,9 +560,11 @@ TEST_F(HubSpotApiTest, LimiterUsesItsWholeBudget) {
         return testing::response(200, kOnePage);
     });
     const Instant start = clock_.now();
-    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(list().ok());
+    for (int i = 0; i < 1000; ++i)
+        ASSERT_TRUE(list().ok());
     std::vector<Instant> times;
-    for (const auto& s : transport_.sent) times.push_back(s.at);
+    for (const auto& s : transport_.sent)
+        times.push_back(s.at);
     EXPECT_EQ(max_in_window(times, Millis(10'000)), 100);
     // 1000 requests at 100 per 10 s: the 901st can go after 90 s, and not much later.
     const std::int64_t elapsed = ms_between(start, clock_.now());

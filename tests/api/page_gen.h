@@ -28,21 +28,36 @@ inline std::string make_page(const PageShape& shape) {
         for (int p = 0; p < shape.properties; ++p) {
             if (p) out += ',';
             switch (p % 10) {
-                case 0: out += fmt::format(R"("email":"user{}@example.com")", id); break;
-                case 1: out += R"("firstname":"Ren\u00e9e")"; break;
-                case 2: out += R"("lastname":"O'Brien \"Bob\"")"; break;
-                case 3: out += fmt::format(R"("custom_prop_{}":null)", p); break;
+                case 0:
+                    out += fmt::format(R"("email":"user{}@example.com")", id);
+                    break;
+                case 1:
+                    out += R"("firstname":"Ren\u00e9e")";
+                    break;
+                case 2:
+                    out += R"("lastname":"O'Brien \"Bob\"")";
+                    break;
+                case 3:
+                    out += fmt::format(R"("custom_prop_{}":null)", p);
+                    break;
                 case 4:
                     out += fmt::format(R"("hs_object_id":"{}")", id);
                     break;
-                case 5: out += R"("lastmodifieddate":"2024-09-11T13:27:39.356Z")"; break;
+                case 5:
+                    out += R"("lastmodifieddate":"2024-09-11T13:27:39.356Z")";
+                    break;
                 case 6:
                     out += fmt::format(R"("custom_notes_{}":"line one\nline two\ttabbed")", p);
                     break;
-                case 7: out += fmt::format(R"("custom_amount_{}":"12345.67")", p); break;
-                case 8: out += fmt::format(R"("custom_city_{}":"M\u00fcnchen \ud83d\ude00")", p); break;
+                case 7:
+                    out += fmt::format(R"("custom_amount_{}":"12345.67")", p);
+                    break;
+                case 8:
+                    out += fmt::format(R"("custom_city_{}":"M\u00fcnchen \ud83d\ude00")", p);
+                    break;
                 default:
-                    out += fmt::format(R"("custom_text_property_{}":"some ordinary text value {}")", p, c);
+                    out += fmt::format(R"("custom_text_property_{}":"some ordinary text value {}")",
+                                       p, c);
             }
         }
         out += fmt::format(

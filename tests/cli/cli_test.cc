@@ -249,6 +249,16 @@ TEST_F(CliTest, ExampleEqualsTheShippedConfig) {
     EXPECT_EQ(r.out, read_text(std::string(HUBSYNC_SOURCE_DIR) + "/etc/hubsync.conf"));
 }
 
+TEST_F(CliTest, CheckConfigNamesThePrivateAppTokenFileButNotTheToken) {
+    const std::string token = dir_.write("token", "pat-na1-ffffeeee-1234\n");
+    const std::string path = dir_.write("pat.conf", "[hubspot]\nprivate_app_token_file = token\n");
+    const ProcessResult r = run({"check-config", "-c", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("mode: private app, token from " + token), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("pat-na1-ffffeeee-1234"), std::string::npos);
+    EXPECT_EQ(r.err.find("pat-na1-ffffeeee-1234"), std::string::npos);
+}
+
 // ---- which config file ----
 
 TEST_F(CliTest, ConfigOptionBeatsEnvironmentWhichBeatsTheDefault) {

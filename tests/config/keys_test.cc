@@ -105,6 +105,7 @@ TEST(ConfigKeys, TableDefaultsEqualTheConfigStructDefaults) {
     EXPECT_EQ(c.sync.properties, defaults.sync.properties);
     EXPECT_EQ(c.sync.lookback, defaults.sync.lookback);
     EXPECT_EQ(c.sync.reconcile_interval, defaults.sync.reconcile_interval);
+    EXPECT_EQ(c.sync.archived_interval, defaults.sync.archived_interval);
     EXPECT_EQ(c.sync.requests_per_10s, defaults.sync.requests_per_10s);
     EXPECT_EQ(c.sync.searches_per_second, defaults.sync.searches_per_second);
     EXPECT_EQ(c.sync.http_timeout, defaults.sync.http_timeout);

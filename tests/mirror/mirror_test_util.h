@@ -20,7 +20,7 @@ namespace hubsync::mirror_test {
 
 // A fresh directory under TMPDIR, removed afterwards.
 class TempDir final {
-public:
+  public:
     TempDir() {
         std::string tmpl = (std::filesystem::temp_directory_path() / "mirror-test-XXXXXX").string();
         path_ = ::mkdtemp(tmpl.data());
@@ -32,7 +32,7 @@ public:
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -60,7 +60,7 @@ inline Contact contact(ContactId id, std::string updated_at,
 
 // A raw connection, as the sqlite3 shell or a reporting tool would open the file.
 class RawDb final {
-public:
+  public:
     explicit RawDb(const std::string& path, bool read_only = true) {
         const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
         rc_ = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -100,7 +100,7 @@ public:
         return r.empty() ? std::string("<no row>") : r.front();
     }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     int rc_ = SQLITE_ERROR;
 };

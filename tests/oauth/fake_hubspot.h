@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "http/transport.h"
 #include "http/url.h"
+#include "oauth/authorize_request.h"
 
 namespace hubsync::testing {
 
@@ -151,7 +152,11 @@ private:
                 if (it != codes_.end()) codes_.erase(it);
                 return json(400, R"({"status":"BAD_AUTH_CODE","message":"auth code not found","error":"invalid_grant","error_description":"auth code not found"})");
             }
+            const bool pkce_ok = it->second.challenge.empty() ||
+                                 pkce_challenge(param(form, "code_verifier")) == it->second.challenge;
             codes_.erase(it);  // single use
+            if (!pkce_ok)
+                return json(400, R"({"error":"invalid_grant","error_description":"code_verifier does not match"})");
             return issue_locked(new_refresh_locked());
         }
         if (grant == "refresh_token") {

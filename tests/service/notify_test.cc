@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "service/notify.h"
+#include "service/scheduler.h"
 
 namespace hubsync {
 namespace {
@@ -21,7 +23,7 @@ namespace fs = std::filesystem;
 
 // A datagram socket standing in for systemd's notification socket.
 class Receiver final {
-public:
+  public:
     // `name` starting with '@' binds an abstract socket, else a path.
     explicit Receiver(std::string name) : name_(std::move(name)) {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -51,14 +53,14 @@ public:
         return std::string(buf, static_cast<std::size_t>(n));
     }
 
-private:
+  private:
     std::string name_;
     int fd_ = -1;
     bool bound_ = false;
 };
 
 class NotifyTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("hubsync-notify-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -182,10 +184,49 @@ TEST_F(NotifyTest, FullReceiverDoesNotBlock) {
     // for a service manager that is not reading.
     const auto start = std::chrono::steady_clock::now();
     bool failed = false;
-    for (int i = 0; i < 100'000 && !failed; ++i) failed = !notifier.watchdog().ok();
+    for (int i = 0; i < 100'000 && !failed; ++i)
+        failed = !notifier.watchdog().ok();
     EXPECT_TRUE(failed);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
     EXPECT_EQ(receiver.take(), "WATCHDOG=1");
+}
+
+// The scheduler's watchdog pings, sent for real: over a virtual hour with a 20 s watchdog,
+// the socket receives WATCHDOG=1 every 10 s, and nothing else.
+TEST_F(NotifyTest, SchedulerSendsWatchdogDatagramsAtHalfTheInterval) {
+    Receiver receiver(socket_path());
+    ASSERT_TRUE(receiver.bound());
+    const Notifier notifier(socket_path());
+    ManualClock clock;
+    const Instant start = clock.now();
+    StopSource stop;
+    SchedulerOptions options;
+    options.cadence = Cadence{std::chrono::minutes(5), std::chrono::hours(24)};
+    options.last_reconcile = start;
+    const auto watchdog = parse_watchdog_interval("20000000", nullptr, 1);
+    ASSERT_TRUE(watchdog.has_value());
+    options.watchdog_interval = std::chrono::duration_cast<Millis>(*watchdog);
+    Scheduler scheduler(clock, stop, options);
+
+    std::vector<Instant> received;
+    SchedulerHooks hooks;
+    hooks.watchdog = [&] {
+        ASSERT_TRUE(notifier.watchdog().ok());
+        // systemd reads as the service writes; so does the test, or the queue would fill.
+        while (auto message = receiver.take()) {
+            EXPECT_EQ(*message, "WATCHDOG=1");
+            received.push_back(clock.now());
+        }
+    };
+    hooks.sync = [&] {
+        if (clock.now() - start >= std::chrono::hours(1)) stop.request_stop();
+        return Status::Ok();
+    };
+    ASSERT_TRUE(scheduler.run(hooks).ok());
+    ASSERT_EQ(received.size(), 361u);  // 0 s, 10 s, ..., 3600 s
+    for (std::size_t i = 1; i < received.size(); ++i) {
+        EXPECT_EQ(received[i] - received[i - 1], std::chrono::seconds(10));
+    }
 }
 
 TEST(WatchdogInterval, ParsesMicroseconds) {
@@ -217,6 +258,16 @@ TEST(WatchdogInterval, FromEnvironment) {
     EXPECT_EQ(watchdog_interval_from_environment(), std::chrono::seconds(4));
     ::unsetenv("WATCHDOG_USEC");
     EXPECT_EQ(watchdog_interval_from_environment(), std::nullopt);
+}
+
+TEST(WatchdogInterval, CapsBlockingStepsBelowHalfTheInterval) {
+    using std::chrono::milliseconds;
+    using std::chrono::seconds;
+    EXPECT_EQ(cap_for_watchdog(seconds(30), std::nullopt), seconds(30));
+    EXPECT_EQ(cap_for_watchdog(seconds(30), seconds(120)), seconds(30));
+    EXPECT_EQ(cap_for_watchdog(seconds(30), seconds(20)), seconds(9));
+    EXPECT_LT(cap_for_watchdog(seconds(30), seconds(60)), seconds(30));
+    EXPECT_GE(cap_for_watchdog(seconds(30), std::chrono::microseconds(1)), milliseconds(1));
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ using std::chrono::seconds;
 // order, at their time, and wakes early when one of them stops or notifies the StopSource,
 // just as a signal would wake the real clock. Hooks may advance() to simulate slow work.
 class ScriptedClock final : public Clock {
-public:
+  public:
     Instant now() const override { return now_; }
 
     bool sleep_until(Instant deadline, StopSource* stop) override {
@@ -42,7 +42,7 @@ public:
     void advance(Millis d) { now_ += d; }
     Instant start() const { return start_; }
 
-private:
+  private:
     Instant start_ = ManualClock::default_start();
     Instant now_ = start_;
     std::multimap<Instant, std::function<void()>> events_;
@@ -50,7 +50,7 @@ private:
 
 // Failure warnings are expected by the hundred here; keep the test output readable.
 class QuietLogs : public ::testing::Environment {
-public:
+  public:
     void SetUp() override {
         set_log_sink([](LogLevel, std::string_view) {});
     }
@@ -59,7 +59,9 @@ public:
 [[maybe_unused]] ::testing::Environment* const quiet_logs =
     ::testing::AddGlobalTestEnvironment(new QuietLogs);
 
-Millis gap(Instant a, Instant b) { return std::chrono::duration_cast<Millis>(b - a); }
+Millis gap(Instant a, Instant b) {
+    return std::chrono::duration_cast<Millis>(b - a);
+}
 
 SchedulerOptions options_5m() {
     SchedulerOptions options;
@@ -68,7 +70,9 @@ SchedulerOptions options_5m() {
     return options;
 }
 
-Error transient() { return make_error(ErrorKind::kTransient, "HubSpot unreachable"); }
+Error transient() {
+    return make_error(ErrorKind::kTransient, "HubSpot unreachable");
+}
 
 TEST(Backoff, ExponentialBoundedAndJittered) {
     const Millis initial = seconds(30), max = minutes(30);
@@ -355,9 +359,11 @@ TEST(Scheduler, ReloadAppliesTheNewCadenceAndKeepsTheOldOnABadConfig) {
     ASSERT_TRUE(scheduler.run(hooks).ok());
     EXPECT_EQ(reloads, 2);
     std::vector<Instant> expected;
-    for (int m = 0; m <= 60; m += 5) expected.push_back(clock.start() + minutes(m));
+    for (int m = 0; m <= 60; m += 5)
+        expected.push_back(clock.start() + minutes(m));
     // The new 1-minute interval counts from the last sync at 01:00, so 01:01 is due at once.
-    for (int m = 61; m < 70; ++m) expected.push_back(clock.start() + minutes(m));
+    for (int m = 61; m < 70; ++m)
+        expected.push_back(clock.start() + minutes(m));
     EXPECT_EQ(syncs, expected);
 }
 

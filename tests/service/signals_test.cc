@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <future>
 #include <thread>
 
@@ -91,6 +92,28 @@ TEST(Signals, MaskIsRestoredWhenTheHandlerEnds) {
     EXPECT_FALSE(blocked_here(SIGTERM));
 }
 
+TEST(Signals, SigpipeIsIgnoredWhileRunning) {
+    auto disposition = [] {
+        struct sigaction current {};
+        ::sigaction(SIGPIPE, nullptr, &current);
+        return current.sa_handler;
+    };
+    ASSERT_EQ(disposition(), SIG_DFL);
+    {
+        Harness h;
+        ASSERT_TRUE(h.handler);
+        EXPECT_EQ(disposition(), SIG_IGN);
+        // Writing to a pipe nobody reads fails with EPIPE instead of ending the process.
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        ::close(fds[0]);
+        EXPECT_EQ(::write(fds[1], "x", 1), -1);
+        EXPECT_EQ(errno, EPIPE);
+        ::close(fds[1]);
+    }
+    EXPECT_EQ(disposition(), SIG_DFL);
+}
+
 TEST(Signals, SigtermEndsASchedulerSleepingOnTheRealClock) {
     Harness h;
     ASSERT_TRUE(h.handler);
@@ -127,7 +150,8 @@ TEST(Signals, SecondStopSignalExitsAtOnceWhenAsked) {
         if (!h.handler) ::_exit(2);
         if (h.send_and_wait(SIGINT) != SIGINT) ::_exit(3);
         ::kill(::getpid(), SIGINT);
-        for (;;) ::pause();  // SIGALRM is not blocked; the handler thread exits first
+        for (;;)
+            ::pause();  // SIGALRM is not blocked; the handler thread exits first
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);

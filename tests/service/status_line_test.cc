@@ -65,8 +65,8 @@ TEST(StatusLine, ExpiredTokenAndPrivateApp) {
 TEST(StatusLine, OneLineBoundedAndRedacted) {
     StatusLineInput in = healthy();
     add_secret("s3cr3t-refresh-value");
-    in.problem = "token endpoint said\nrefresh_token=s3cr3t-refresh-value is bad " +
-                 std::string(400, 'x');
+    in.problem =
+        "token endpoint said\nrefresh_token=s3cr3t-refresh-value is bad " + std::string(400, 'x');
     const std::string line = format_status_line(in);
     clear_secrets();
     EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -79,7 +79,8 @@ TEST(StatusLine, TruncationKeepsUtf8Whole) {
     StatusLineInput in;
     in.now = ManualClock::default_start();
     std::string problem;
-    for (int i = 0; i < 150; ++i) problem += "\xC3\xA9";  // é, two bytes each
+    for (int i = 0; i < 150; ++i)
+        problem += "\xC3\xA9";  // é, two bytes each
     in.problem = problem;
     const std::string line = format_status_line(in);
     ASSERT_LE(line.size(), kMaxStatusLine);

@@ -30,13 +30,16 @@ CommandResult run(const std::string& command) {
     if (pipe == nullptr) return result;
     char buf[4096];
     std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
+        result.output.append(buf, n);
     const int status = ::pclose(pipe);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }
 
-bool have(const std::string& tool) { return run("command -v " + tool).exit_code == 0; }
+bool have(const std::string& tool) {
+    return run("command -v " + tool).exit_code == 0;
+}
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -46,7 +49,7 @@ std::string read_file(const fs::path& path) {
 }
 
 class UnitFilesTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("hubsync-units-" + std::to_string(::getpid()));
         fs::remove_all(dir_);
@@ -82,8 +85,9 @@ TEST_F(UnitFilesTest, SecurityExposureIsAtMostTwo) {
     for (const auto& [unit, name] : {std::pair{"hubsync.service", "hubsync.service"},
                                      std::pair{"hubsync@.service", "hubsync@acme.service"}}) {
         const fs::path path = copy_unit(unit, name);
-        const CommandResult r = run("cd '" + dir_.string() +
-                          "' && systemd-analyze security --offline=true --no-pager ./" + name);
+        const CommandResult r =
+            run("cd '" + dir_.string() +
+                "' && systemd-analyze security --offline=true --no-pager ./" + name);
         const double score = exposure(r.output);
         ASSERT_GE(score, 0.0) << unit << ": no exposure score in:\n" << r.output;
         EXPECT_LE(score, 2.0) << unit << "\n" << r.output;
@@ -107,15 +111,14 @@ TEST_F(UnitFilesTest, UnitsVerify) {
     }
 }
 
-TEST_F(UnitFilesTest, ServiceSpeaksNotifyRunsAsItsUserAndKeepsSecretsOut) {
+TEST_F(UnitFilesTest, UnitsCarryTheEssentials) {
     for (const char* unit : {"hubsync.service", "hubsync@.service"}) {
         const std::string text = read_file(kSystemdDir / unit);
-        for (const char* line :
-             {"Type=notify\n", "User=hubsync\n", "Group=hubsync-readers\n", "UMask=0027\n",
-              "StateDirectoryMode=2750\n", "WatchdogSec=", "Restart=on-failure\n",
-              "ExecReload=/bin/kill -HUP $MAINPID\n",
-              "LoadCredential=client_secret:/etc/hubsync/client_secret\n",
-              "CapabilityBoundingSet=\n", "NoNewPrivileges=yes\n"}) {
+        for (const char* line : {"Type=notify\n", "User=hubsync\n", "Group=hubsync-readers\n",
+                                 "UMask=0027\n", "StateDirectoryMode=2750\n", "WatchdogSec=",
+                                 "Restart=on-failure\n", "ExecReload=/bin/kill -HUP $MAINPID\n",
+                                 "LoadCredential=client_secret:/etc/hubsync/client_secret\n",
+                                 "CapabilityBoundingSet=\n", "NoNewPrivileges=yes\n"}) {
             EXPECT_NE(text.find(line), std::string::npos) << unit << " lacks " << line;
         }
     }

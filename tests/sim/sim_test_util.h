@@ -44,7 +44,8 @@ inline Reply http(int port, const std::string& method, const std::string& target
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
         session.setTimeout(Poco::Timespan(10, 0));
         Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-        for (const auto& [k, v] : headers) req.set(k, v);
+        for (const auto& [k, v] : headers)
+            req.set(k, v);
         if (!body.empty() || method == "POST" || method == "PATCH") {
             req.setContentLength(static_cast<std::streamsize>(body.size()));
             if (!content_type.empty()) req.setContentType(content_type);
@@ -55,7 +56,8 @@ inline Reply http(int port, const std::string& method, const std::string& target
         r.status = resp.getStatus();
         for (const auto& [k, v] : resp) {
             std::string key = k;
-            for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (char& c : key)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             r.headers[key] = v;
         }
         Poco::StreamCopier::copyToString(in, r.body);

@@ -44,6 +44,9 @@ private:
     Instant expires_;
 };
 
+// The differences between a mirror and the simulator's truth, one line each; empty when equal.
+std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& mirror);
+
 struct HarnessOptions {
     int contacts = 1000;
     int custom_properties = 10;

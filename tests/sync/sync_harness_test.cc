@@ -74,10 +74,10 @@ std::map<std::string, std::optional<std::string>> parse_properties(const std::st
 
 }  // namespace
 
-std::vector<std::string> SyncHarness::differences() {
+std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& mirror) {
     std::vector<std::string> diffs;
-    const auto truth = sim->truth(true);
-    auto counts = mirror->counts();
+    const auto truth = sim.truth(true);
+    auto counts = mirror.counts();
     if (!counts.ok()) return {"counts failed: " + counts.error().describe()};
     std::int64_t archived = 0;
     for (const auto& c : truth) archived += c.archived ? 1 : 0;
@@ -88,7 +88,7 @@ std::vector<std::string> SyncHarness::differences() {
         diffs.push_back("mirror has " + std::to_string(counts->archived) + " archived, HubSpot " +
                         std::to_string(archived));
     for (const auto& c : truth) {
-        auto row = mirror->get_contact(c.id);
+        auto row = mirror.get_contact(c.id);
         if (!row.ok() || !row->has_value()) {
             diffs.push_back("contact " + std::to_string(c.id) + " missing from the mirror");
             continue;
@@ -111,9 +111,11 @@ std::vector<std::string> SyncHarness::differences() {
             }
         }
     }
-    if (!mirror->integrity_check().ok()) diffs.push_back("integrity_check failed");
+    if (!mirror.integrity_check().ok()) diffs.push_back("integrity_check failed");
     return diffs;
 }
+
+std::vector<std::string> SyncHarness::differences() { return mirror_differences(*sim, *mirror); }
 
 void SyncHarness::expect_mirror_equals_truth() {
     const auto diffs = differences();

@@ -1,1 +1,2 @@
 hubsync_test(sync hubsync_sync hubsync_sim Poco::JSON Poco::Foundation)
+add_dependencies(test_sync hubsync)

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
+# contacts/s, CPU seconds, peak RSS of hubsync and requests per 1,000 contacts.
+# Usage: scripts/bench.sh [backfill|million|limits|incremental|all]   (default: backfill)
+# Results are recorded by hand in docs/benchmarks.md with the machine and date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+dir=$(scripts/build.sh)
+bin="$PWD/$dir"
+what=${1:-backfill}
+work=$(mktemp -d /tmp/hubsync-bench.XXXXXX)
+sim_pid=""
+cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# start_sim CONTACTS CUSTOM_PROPERTIES [extra flags...]
+start_sim() {
+  local n=$1 custom=$2; shift 2
+  [[ -n "$sim_pid" ]] && { kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; }
+  "$bin/sim/hubspot-sim" --port 0 --contacts "$n" --custom-properties "$custom" --seed 3 \
+    --token-ttl 86400 "$@" >"$work/sim.log" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 600); do grep -q "listening on" "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
+  sim_url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/sim.log" | head -n1)
+  curl -fsS -X POST -d '{}' "$sim_url/_sim/tokens" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' >"$work/token"
+  chmod 600 "$work/token"
+  rm -rf "$work/state" "$work/hubspot.db"*
+  cat >"$work/hubsync.conf" <<CONF
+[hubspot]
+private_app_token_file = $work/token
+api_base_url = $sim_url
+[sync]
+database = $work/hubspot.db
+state_dir = $work/state
+[log]
+level = warning
+CONF
+}
+
+requests() { curl -fsS "$sim_url/_sim/requests" | grep -o '"method"' | wc -l; }
+clear_requests() { curl -fsS -X DELETE "$sim_url/_sim/requests" >/dev/null; }
+count_429() { curl -fsS "$sim_url/_sim/requests" | grep -o '"status":429' | wc -l; }
+
+# timed_sync LABEL CONTACTS [sync args...]: one `hubsync sync`, measured.
+timed_sync() {
+  local label=$1 n=$2; shift 2
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync "$@" >/dev/null
+  read -r wall user sys rss <"$work/time"
+  local reqs; reqs=$(requests)
+  local r429; r429=$(count_429)
+  awk -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v r="$reqs" -v z="$r429" 'BEGIN {
+    printf "%-34s %9d contacts %8.2f s %9.0f contacts/s  cpu %6.2f s  peak RSS %6.1f MB  %6.2f req/1000  %d x 429\n",
+      l, n, w, (w > 0 ? n / w : 0), u + s, m / 1024, (n > 0 ? r * 1000 / n : r), z }'
+}
+
+bench_backfill() {
+  echo "# 1. backfill, 100,000 contacts x 50 properties, rate limits off"
+  start_sim 100000 26 --no-rate-limits
+  timed_sync "backfill 100k x 50" 100000
+}
+
+bench_million() {
+  echo "# 3. backfill, 1,000,000 contacts: peak RSS must stay flat"
+  for n in 100000 1000000; do
+    start_sim "$n" 26 --no-rate-limits
+    timed_sync "backfill $n" "$n"
+  done
+}
+
+bench_limits() {
+  echo "# 4. HubSpot's limits on (110 per 10 s, 5 searches/s): fraction of the allowed rate"
+  start_sim 20000 26
+  timed_sync "backfill 20k, limits on" 20000
+  # The plan needs 1 list request per 100 contacts: 110 requests / 10 s allows 1,100 contacts/s.
+  awk -v n=20000 -f /dev/stdin "$work/time" <<'AWK'
+{ printf "achieved %.0f contacts/s of 1100 allowed: %.2f\n", n / $1, (n / $1) / 1100 }
+AWK
+}
+
+bench_incremental() {
+  echo "# 5. incremental on a 1,000,000-contact mirror"
+  start_sim 1000000 26 --no-rate-limits
+  "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null
+  for k in 0 100 10000; do
+    if (( k > 0 )); then
+      ids=$(seq 1 "$k" | awk -v base=1 'BEGIN{ORS=","} {print base+$1*7}' | sed 's/,$//')
+      curl -fsS -X POST -H 'Content-Type: application/json' \
+        -d "{\"ids\":[${ids}],\"properties\":{\"city\":\"Bench$k\"}}" "$sim_url/_sim/touch" >/dev/null || true
+    fi
+    sleep 1
+    timed_sync "incremental, $k changes" "$k"
+  done
+}
+
+case "$what" in
+  backfill) bench_backfill ;;
+  million) bench_million ;;
+  limits) bench_limits ;;
+  incremental) bench_incremental ;;
+  all) bench_backfill; bench_million; bench_limits; bench_incremental ;;
+  *) echo "usage: scripts/bench.sh [backfill|million|limits|incremental|all]"; exit 64 ;;
+esac
