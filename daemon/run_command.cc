@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "core/duration.h"
 #include "core/log.h"
 #include "oauth/authorize.h"
 #include "oauth/token_store.h"

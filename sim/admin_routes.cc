@@ -87,6 +87,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
         for (const auto& [k, v] : m) {
             const int p = store_.property_index(k);
             if (p < 0) throw std::invalid_argument("unknown contact property: " + k);
+            if (store_.property_read_only(k))
+                throw std::invalid_argument("read-only contact property: " + k);
             out.emplace_back(p, v);
         }
         std::sort(out.begin(), out.end());

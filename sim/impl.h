@@ -17,9 +17,12 @@
 #include "sim/simulator.h"
 #include "sim/store.h"
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace hubsync::sim {
 
@@ -142,6 +145,7 @@ class Simulator::Impl final {
     std::deque<RequestRecord> log_;
 
     std::atomic<std::uint64_t> correlation_counter_{0};
+    std::unique_ptr<Poco::ThreadPool> pool_;  // own pool: stop() waits for every handler
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     int port_ = 0;
     bool tls_ = false;

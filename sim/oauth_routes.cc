@@ -3,6 +3,7 @@
 #include <Poco/SHA2Engine.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "sim/impl.h"
 #include "sim/json_out.h"
@@ -180,7 +181,11 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std
         "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
         "you can find more details at "
         "https://developers.hubspot.com/docs/methods/auth/oauth-overview";
-    if (req.authorization.rfind("Bearer ", 0) != 0) {
+    // The scheme name is case-insensitive (RFC 9110); the token is not.
+    std::string scheme = req.authorization.substr(0, 7);
+    for (char& c : scheme)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "bearer " || req.authorization.size() == 7) {
         error_body(resp, 401, "INVALID_AUTHENTICATION", kNotFound);
         return false;
     }

@@ -518,7 +518,9 @@ Status Simulator::Impl::start() {
         params->setKeepAlive(true);
         params->setMaxKeepAliveRequests(0);
         params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), *socket, params);
+        pool_ = std::make_unique<Poco::ThreadPool>(2, params->getMaxThreads() + 2, 60);
+        server_ =
+            std::make_unique<Poco::Net::HTTPServer>(new Factory(this), *pool_, *socket, params);
         server_->start();
     } catch (const Poco::Exception& e) {
         return make_error(ErrorKind::kConfig,
@@ -548,7 +550,10 @@ void Simulator::Impl::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     stopper.join();
+    // Handlers still running (a delayed response, say) use this object: wait for them.
+    pool_->joinAll();
     server_.reset();
+    pool_.reset();
 }
 
 // ---------------------------------------------------------------- public API
@@ -602,6 +607,8 @@ std::vector<std::pair<int, std::string>> to_values(
     for (const auto& [name, value] : props) {
         const int p = store.property_index(name);
         if (p < 0) throw std::invalid_argument("unknown contact property: " + name);
+        if (store.property_read_only(name))
+            throw std::invalid_argument("read-only contact property: " + name);
         out.emplace_back(p, value);
     }
     std::sort(out.begin(), out.end());

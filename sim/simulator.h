@@ -43,7 +43,9 @@ struct SimOptions {
     std::int64_t hub_id = 62515;
     // The scopes the app is configured with; an authorize URL may ask for these only.
     std::vector<std::string> granted_scopes = {"oauth", "crm.objects.contacts.read"};
-    int threads = 2;                        // HTTP worker threads
+    // HTTP worker threads. POCO holds a thread per open keep-alive connection, so the pool gets
+    // 30 more than this for idle client connections.
+    int threads = 2;
     std::size_t max_request_log = 200'000;  // oldest request records are dropped beyond this
 };
 

@@ -290,6 +290,22 @@ int ContactStore::property_index(std::string_view name) const {
     return it == prop_index_.end() ? -1 : it->second;
 }
 
+bool ContactStore::is_record_number(int p) const {
+    const Gen g = props_[static_cast<std::size_t>(p)].gen;
+    return g == Gen::kCreateDate || g == Gen::kLastModified || g == Gen::kObjectId;
+}
+
+std::int64_t ContactStore::record_number(int p, const ContactState& s, std::int64_t id) const {
+    switch (props_[static_cast<std::size_t>(p)].gen) {
+        case Gen::kCreateDate:
+            return s.created_ms;
+        case Gen::kLastModified:
+            return s.updated_ms;
+        default:
+            return id;
+    }
+}
+
 std::vector<int> ContactStore::property_indexes(const std::vector<std::string>& names) const {
     std::shared_lock lock(mu_);
     std::vector<int> out;
@@ -682,17 +698,61 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
                                   int limit, std::int64_t now_ms,
                                   const std::vector<int>& props) const {
     std::shared_lock lock(mu_);
-    // Resolve filter property indexes once.
-    std::vector<std::vector<std::pair<const Filter*, int>>> groups;
+    // Resolve filter properties once; filters on the record's own timestamps and id compare
+    // as integers without formatting values (the common incremental-sync query).
+    struct Compiled {
+        const Filter* f = nullptr;
+        int p = 0;
+        bool fast = false;
+        std::int64_t a = 0, b = 0;
+        std::vector<std::int64_t> set;
+    };
+    std::vector<std::vector<Compiled>> groups;
     for (const auto& g : q.groups) {
         groups.emplace_back();
-        for (const auto& f : g)
-            groups.back().emplace_back(&f, prop_index_.at(f.property));
+        for (const auto& f : g) {
+            Compiled c;
+            c.f = &f;
+            c.p = prop_index_.at(f.property);
+            if (is_record_number(c.p)) {
+                const std::string& op = f.op;
+                if (op == "IN" || op == "NOT_IN") {
+                    c.fast = true;
+                    for (const auto& x : f.values) {
+                        std::int64_t n = 0;
+                        c.fast = c.fast && parse_time_ms(x, n);
+                        c.set.push_back(n);
+                    }
+                } else if (op == "HAS_PROPERTY" || op == "NOT_HAS_PROPERTY") {
+                    c.fast = true;
+                } else if (op != "CONTAINS_TOKEN" && op != "NOT_CONTAINS_TOKEN") {
+                    c.fast = parse_time_ms(f.value, c.a) &&
+                             (op != "BETWEEN" || parse_time_ms(f.high_value, c.b));
+                }
+            }
+            groups.back().push_back(std::move(c));
+        }
     }
+    auto fast_match = [](const Compiled& c, std::int64_t n) {
+        const std::string& op = c.f->op;
+        if (op == "EQ") return n == c.a;
+        if (op == "NEQ") return n != c.a;
+        if (op == "LT") return n < c.a;
+        if (op == "LTE") return n <= c.a;
+        if (op == "GT") return n > c.a;
+        if (op == "GTE") return n >= c.a;
+        if (op == "BETWEEN") return n >= c.a && n <= c.b;
+        if (op == "IN" || op == "NOT_IN") {
+            const bool in = std::find(c.set.begin(), c.set.end(), n) != c.set.end();
+            return op == "IN" ? in : !in;
+        }
+        return op == "HAS_PROPERTY";
+    };
     const int sort_p = prop_index_.at(q.sort_property);
     const std::string& sort_type = props_[static_cast<std::size_t>(sort_p)].def.type;
     const bool numeric_sort =
         sort_type == "number" || sort_type == "datetime" || sort_type == "date";
+    const bool sort_fast = is_record_number(sort_p);
     const auto query_tokens = tokens(q.query);
     static const char* kQueryProps[] = {"email", "firstname", "lastname", "phone", "company"};
 
@@ -705,14 +765,16 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
     std::vector<Hit> hits;
     std::string v;
     for (const auto& r : records_) {
-        if (r.gone) continue;
+        // Archiving hides a contact from search at once; other changes wait for the index.
+        if (r.gone || r.cur.archived_ms != 0) continue;
         const ContactState* s = now_ms >= r.visible_ms ? &r.cur : r.indexed.get();
         if (!s || s->archived_ms != 0) continue;
         bool ok = groups.empty();
         for (const auto& g : groups) {
             bool all = true;
-            for (const auto& [f, p] : g) {
-                if (!matches(*f, p, *s, r.id, v)) {
+            for (const auto& c : g) {
+                if (c.fast ? !fast_match(c, record_number(c.p, *s, r.id))
+                           : !matches(*c.f, c.p, *s, r.id, v)) {
                     all = false;
                     break;
                 }
@@ -734,8 +796,10 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
             if (!found) continue;
         }
         Hit hit{0, {}, r.id, s};
-        const bool has = value(*s, r.id, sort_p, v);
-        if (numeric_sort) {
+        const bool has = !sort_fast && value(*s, r.id, sort_p, v);
+        if (sort_fast) {
+            hit.num = static_cast<double>(record_number(sort_p, *s, r.id));
+        } else if (numeric_sort) {
             std::int64_t t = 0;
             double d = 0;
             if (!has) {

@@ -156,6 +156,9 @@ class ContactStore final {
     void write_record(std::string& out, std::int64_t id, const ContactState& s,
                       const std::vector<int>& props) const;
     Contact to_contact(const ContactRecord& r) const;
+    // createdate, lastmodifieddate and hs_object_id: read-only numbers held by the record.
+    bool is_record_number(int p) const;
+    std::int64_t record_number(int p, const ContactState& s, std::int64_t id) const;
     bool matches(const Filter& f, int p, const ContactState& s, std::int64_t id,
                  std::string& scratch) const;
 

@@ -327,6 +327,41 @@ class Decoder {
     std::string shape_;
 };
 
+// errors[].context.requiredGranularScopes[] of a 403 body; anything unexpected is skipped.
+bool read_required_scopes(JsonReader& r, std::vector<std::string>& out) {
+    std::string_view key;
+    r.begin_array();
+    while (r.next_element()) {
+        if (r.peek() != Type::kObject) {
+            if (!r.skip_value()) return false;
+            continue;
+        }
+        r.begin_object();
+        while (r.next_key(key)) {
+            if (key != "context" || r.peek() != Type::kObject) {
+                if (!r.skip_value()) return false;
+                continue;
+            }
+            r.begin_object();
+            while (r.next_key(key)) {
+                if (key != "requiredGranularScopes" || r.peek() != Type::kArray) {
+                    if (!r.skip_value()) return false;
+                    continue;
+                }
+                r.begin_array();
+                while (r.next_element()) {
+                    if (r.peek() == Type::kString) {
+                        if (!r.read_string(out.emplace_back())) return false;
+                    } else if (!r.skip_value()) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    return !r.failed();
+}
+
 }  // namespace
 
 bool parse_contact_id(std::string_view text, ContactId& out) {
@@ -432,6 +467,8 @@ ErrorBody decode_error_body(std::string_view json) {
             field = &out.error_type;
         if (field && r.peek() == Type::kString) {
             if (!r.read_string(*field)) break;
+        } else if (key == "errors" && r.peek() == Type::kArray) {
+            if (!read_required_scopes(r, out.required_scopes)) break;
         } else if (!r.skip_value()) {
             break;
         }

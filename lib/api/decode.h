@@ -36,6 +36,8 @@ struct ErrorBody {
     std::string correlation_id;
     std::string policy_name;  // 429: TEN_SECONDLY_ROLLING, SECONDLY, DAILY, ...
     std::string error_type;   // 429: RATE_LIMIT
+    // 403 MISSING_SCOPES: errors[].context.requiredGranularScopes
+    std::vector<std::string> required_scopes;
 };
 ErrorBody decode_error_body(std::string_view json);
 

@@ -514,14 +514,19 @@ class HubSpotApiClient final : public HubSpotApi {
 
     Error forbidden(const Call& call, const HttpResponse& response) const {
         const ErrorBody body = decode_error_body(response.body);
+        // Name the scope HubSpot says is missing; the contacts read scope when it says none.
+        std::string scopes;
+        for (const auto& s : body.required_scopes)
+            scopes += (scopes.empty() ? "" : ", ") + s;
+        if (scopes.empty()) scopes = kContactsScope;
         return make_error(
             ErrorKind::kForbidden,
             fmt::format("{}: HubSpot refused access ({}{}); the token lacks the {} scope",
                         call.what, describe_status(response.status, body), correlation_suffix(body),
-                        kContactsScope),
+                        scopes),
             fmt::format("grant the {} scope to the app (or private app) and run `hubsync "
                         "authorize` again",
-                        kContactsScope));
+                        scopes));
     }
 
     Error permanent_error(const Call& call, const HttpResponse& response) {

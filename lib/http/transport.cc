@@ -150,6 +150,12 @@ private:
                               "fix the server certificate or add its CA with ca_file");
         } catch (const Poco::Net::SSLException& e) {
             sessions_.erase(origin);
+            // An untrusted chain surfaces as a plain SSLException from the handshake, not as a
+            // CertificateValidationException: retrying cannot fix it either.
+            if (e.displayText().find("certificate verify failed") != std::string::npos)
+                return make_error(ErrorKind::kConfig,
+                                  "TLS certificate of " + url.host + " failed verification: " + e.displayText(),
+                                  "fix the server certificate or add its CA with ca_file");
             return make_error(ErrorKind::kTransient, "TLS error talking to " + url.host + ": " + e.displayText());
         } catch (const Poco::TimeoutException& e) {
             sessions_.erase(origin);

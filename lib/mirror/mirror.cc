@@ -38,10 +38,10 @@ constexpr const char* kSynchronous = "NORMAL";
 // several rows each instead of one row per 4 KiB page with the rest wasted, and a page commit
 // writes a quarter of the WAL frames (each frame is two write calls).
 constexpr int kPageSize = 16384;
-// Automatic checkpoints after this many WAL pages (4 KiB each: ~64 MiB). Larger than the
+// Automatic checkpoints after this many WAL pages (16 KiB each: 64 MiB). Larger than the
 // default 1000 so a backfill is not interrupted by a checkpoint every few pages; the explicit
 // checkpoint() after each cycle keeps the WAL small between cycles.
-constexpr int kWalAutocheckpointPages = 16384;
+constexpr int kWalAutocheckpointPages = 4096;
 // When the WAL is reset, its file is truncated to at most this size, so one large cycle does
 // not leave a large WAL file behind for months.
 constexpr std::int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
@@ -203,18 +203,18 @@ Status Mirror::Impl::build_upsert() {
 
 template <typename Body>
 Status Mirror::Impl::transaction(std::string_view doing, Body&& body) {
-    if (begin_immediate.step() != SQLITE_DONE) {
-        const int rc = sqlite3_errcode(db.handle());
+    if (const int rc = begin_immediate.step(); rc != SQLITE_DONE) {
+        Error e = db.error(rc, fmt::format("starting a transaction for {}", doing));
         begin_immediate.reset();
-        return db.error(rc, fmt::format("starting a transaction for {}", doing));
+        return e;
     }
     begin_immediate.reset();
     Status status = body();
     if (status.ok()) {
         const int rc = commit.step();
+        if (rc != SQLITE_DONE) status = db.error(rc, fmt::format("committing {}", doing));
         commit.reset();
-        if (rc == SQLITE_DONE) return Status::Ok();
-        status = db.error(rc, fmt::format("committing {}", doing));
+        if (status.ok()) return Status::Ok();
     }
     // SQLite may already have rolled back (e.g. disk full); only roll back an open one.
     if (!sqlite3_get_autocommit(db.handle())) {
@@ -303,9 +303,12 @@ Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_a
         st.bind_null(5);
     st.bind(6, std::string_view(synced_at));
     st.bind(7, std::string_view(json));
-    const int rc = st.step();
+    if (const int rc = st.step(); rc != SQLITE_DONE) {
+        Error e = db.error(rc, fmt::format("writing contact {}", c.id));
+        st.reset();
+        return e;
+    }
     st.reset();
-    if (rc != SQLITE_DONE) return db.error(rc, fmt::format("writing contact {}", c.id));
     if (db.changes() > 0)
         ++result.upserted;
     else
@@ -568,9 +571,24 @@ Result<std::vector<PropertyColumn>> Mirror::apply_properties(
 }
 
 Result<PageResult> Mirror::write(const PageWrite& page) {
+    return write_parts(page.contacts, page.archived, page.merges, page.state, page.run_id,
+                       page.requests_made);
+}
+
+Result<PageResult> Mirror::write_page(const std::vector<Contact>& contacts,
+                                      const std::vector<StateUpdate>& state) {
+    return write_parts(contacts, {}, {}, state, 0, 0);
+}
+
+// write() without copying the caller's contacts into a PageWrite.
+Result<PageResult> Mirror::write_parts(const std::vector<Contact>& contacts,
+                                       const std::vector<ArchiveMark>& archived,
+                                       const std::vector<MergeMark>& merges,
+                                       const std::vector<StateUpdate>& state, std::int64_t run_id,
+                                       std::int64_t requests_made) {
     Impl& m = *impl_;
     if (m.options.read_only) return read_only_error(path_);
-    if (!page.contacts.empty() && !m.layout_ready) {
+    if (!contacts.empty() && !m.layout_ready) {
         return make_error(ErrorKind::kInternal, "mirror: write() before apply_properties()",
                           "call apply_properties with the property definitions first");
     }
@@ -579,9 +597,9 @@ Result<PageResult> Mirror::write(const PageWrite& page) {
     if (Status tx = m.transaction(
             "a page of contacts",
             [&]() -> Status {
-                for (const Contact& c : page.contacts)
+                for (const Contact& c : contacts)
                     HS_RETURN_IF_ERROR(m.write_contact(c, now, result));
-                for (const ArchiveMark& a : page.archived) {
+                for (const ArchiveMark& a : archived) {
                     std::string at;
                     if (!a.archived_at.empty() &&
                         !mirror_values::normalize_timestamp(a.archived_at, at))
@@ -592,13 +610,13 @@ Result<PageResult> Mirror::write(const PageWrite& page) {
                     HS_RETURN_IF_ERROR(m.db.run(m.archive_mark, "marking a contact archived"));
                     result.archived += m.db.changes();
                 }
-                for (const MergeMark& mm : page.merges)
+                for (const MergeMark& mm : merges)
                     HS_RETURN_IF_ERROR(m.mark_merged(mm.absorbed_id, mm.survivor_id, now, result));
-                HS_RETURN_IF_ERROR(m.apply_state(page.state, now));
-                if (page.run_id != 0) {
-                    m.run_add.bind(1, std::int64_t{page.run_id});
+                HS_RETURN_IF_ERROR(m.apply_state(state, now));
+                if (run_id != 0) {
+                    m.run_add.bind(1, std::int64_t{run_id});
                     m.run_add.bind(2, std::int64_t{result.upserted});
-                    m.run_add.bind(3, std::int64_t{page.requests_made});
+                    m.run_add.bind(3, std::int64_t{requests_made});
                     HS_RETURN_IF_ERROR(m.db.run(m.run_add, "counting the sync run"));
                 }
                 return Status::Ok();
@@ -606,14 +624,6 @@ Result<PageResult> Mirror::write(const PageWrite& page) {
         !tx.ok())
         return std::move(tx).error();
     return result;
-}
-
-Result<PageResult> Mirror::write_page(const std::vector<Contact>& contacts,
-                                      const std::vector<StateUpdate>& state) {
-    PageWrite page;
-    page.contacts = contacts;
-    page.state = state;
-    return write(page);
 }
 
 Status Mirror::mark_merged(ContactId absorbed_id, ContactId survivor_id) {

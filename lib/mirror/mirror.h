@@ -215,6 +215,11 @@ class Mirror final {
 
   private:
     Mirror(std::string path, std::unique_ptr<Impl> impl);
+    Result<PageResult> write_parts(const std::vector<Contact>& contacts,
+                                   const std::vector<ArchiveMark>& archived,
+                                   const std::vector<MergeMark>& merges,
+                                   const std::vector<StateUpdate>& state, std::int64_t run_id,
+                                   std::int64_t requests_made);
     std::string path_;
     std::unique_ptr<Impl> impl_;
 };

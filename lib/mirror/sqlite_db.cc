@@ -3,13 +3,36 @@
 
 #include <fmt/core.h>
 
+#include <cerrno>
+
 namespace hubsync::sql {
 
 Error to_error(int rc, sqlite3* db, std::string_view doing, const std::string& path) {
+    // Callers convert right after the failing call, so errno still holds the failed write's
+    // cause when SQLite did not record it (sqlite3_system_errno is 0 on the commit path).
+    const int saved_errno = errno;
     const int primary = rc & 0xff;
     // errmsg describes the last failure on this connection; for an open failure db may be
     // the half-open handle, which still carries the message.
     const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    // SQLite reports ENOSPC on a short write as SQLITE_FULL, but ENOSPC from fsync or
+    // ftruncate, quota and file size limits arrive as SQLITE_IOERR with the errno kept.
+    int sys_errno = db ? sqlite3_system_errno(db) : 0;
+    if (sys_errno == 0 && primary == SQLITE_IOERR) sys_errno = saved_errno;
+    if (primary == SQLITE_FULL ||
+        (primary == SQLITE_IOERR && (sys_errno == ENOSPC || sys_errno == EDQUOT))) {
+        return make_error(
+            ErrorKind::kIo, fmt::format("disk full while {} in database {}", doing, path),
+            "free space on the file system holding the database (or raise the "
+            "quota); the interrupted transaction was rolled back, so nothing is half-written");
+    }
+    if (primary == SQLITE_IOERR && sys_errno == EFBIG) {
+        return make_error(
+            ErrorKind::kIo,
+            fmt::format("file size limit reached while {} in database {}", doing, path),
+            "raise the process file size limit (ulimit -f, LimitFSIZE= in the systemd unit); "
+            "the interrupted transaction was rolled back, so nothing is half-written");
+    }
     switch (primary) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
@@ -18,11 +41,6 @@ Error to_error(int rc, sqlite3* db, std::string_view doing, const std::string& p
                 fmt::format("database {} stayed locked while {}: {}", path, doing, detail),
                 "another process is writing to it (only one hubsync service or sync should "
                 "run at a time); it will be retried");
-        case SQLITE_FULL:
-            return make_error(ErrorKind::kIo,
-                              fmt::format("disk full while {} in database {}", doing, path),
-                              "free space on the file system holding the database; the "
-                              "interrupted page was rolled back and is fetched again");
         case SQLITE_CANTOPEN:
             return make_error(ErrorKind::kIo,
                               fmt::format("cannot open database {}: {}", path, detail),
@@ -99,8 +117,12 @@ Result<Statement> Database::prepare(std::string_view sql, bool persistent) {
 
 Status Database::run(Statement& stmt, std::string_view doing) {
     const int rc = stmt.step();
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        Error e = error(rc, doing);  // before reset(), which clears the system errno
+        stmt.reset();
+        return e;
+    }
     stmt.reset();
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return error(rc, doing);
     return Status::Ok();
 }
 

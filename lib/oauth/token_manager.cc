@@ -214,7 +214,9 @@ Status TokenManager::refresh_if_due() {
     {
         std::lock_guard lock(mu_);
         sync_with_store_locked();
-        if (auto e = unavailable_locked()) return *e;
+        // Waiting for a person: access_token() and state() report it; the scheduler has
+        // nothing to retry (and must not log a failure every poll).
+        if (unavailable_locked()) return Status::Ok();
         const Instant now = clock_.now();
         if (now < next_attempt_at_) return Status::Ok();
         if (!unsaved_ && now < refresh_at_) return Status::Ok();
@@ -354,7 +356,9 @@ Status TokenManager::refresh_locked(Reason reason, const std::string& rejected) 
         if (saved.ok()) adopt_locked(std::move(next), store_.stamp());
     }
     HS_LOG_WARN("token refresh failed (attempt {}): {}; next attempt in {}", failures,
-                error.describe(), format_duration(std::max<Millis>(Millis{1000}, std::chrono::duration_cast<std::chrono::seconds>(delay))));
+                error.describe(),
+                format_duration(std::max<Millis>(
+                    Millis{1000}, std::chrono::duration_cast<std::chrono::seconds>(delay))));
     return error;
 }
 

@@ -51,6 +51,8 @@ class TokenManager final : public AccessTokenSource {
     // When the service scheduler should call refresh_if_due() next.
     Instant next_refresh_at();
     // Refreshes when the schedule (and any backoff) says so; also picks up a new token store.
+    // Ok while authorization is required or missing: there is nothing to retry until a person
+    // runs `hubsync authorize` (access_token() and state() report that state).
     Status refresh_if_due();
     // Refreshes now, ignoring schedule and backoff (never while authorization is required).
     Status refresh_now();

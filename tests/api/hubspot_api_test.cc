@@ -274,6 +274,20 @@ TEST_F(HubSpotApiTest, ForbiddenNamesTheMissingScope) {
     EXPECT_EQ(transport_.sent.size(), 1u);
 }
 
+TEST_F(HubSpotApiTest, ForbiddenNamesTheScopeHubSpotReports) {
+    transport_.push(
+        403,
+        R"({"status":"error","message":"This app hasn't been granted all required scopes to make this call.","correlationId":"c-1",)"
+        R"("errors":[{"message":"One or more of the following scopes are required.","context":{"requiredGranularScopes":["crm.schemas.contacts.read"]}}],"category":"MISSING_SCOPES"})");
+    const auto props = api().list_properties();
+    ASSERT_FALSE(props.ok());
+    EXPECT_EQ(props.error().kind, ErrorKind::kForbidden);
+    EXPECT_NE(props.error().message.find("lacks the crm.schemas.contacts.read scope"),
+              std::string::npos)
+        << props.error().message;
+    EXPECT_NE(props.error().hint.find("crm.schemas.contacts.read"), std::string::npos);
+}
+
 TEST_F(HubSpotApiTest, RateLimitedWaitsRetryAfter) {
     transport_.push(
         429,

@@ -3,6 +3,7 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -547,23 +548,49 @@ TEST_F(ConfigTest, CredentialsDirectoryIsUsedWhenNoSecretFileIsNamed) {
               std::string::npos);
 }
 
+// Loads `path` as an unprivileged user (root reads mode-000 files), in a child process;
+// returns the error's message and hint, one per line.
+std::string load_as_nobody(const std::string& path) {
+    int fds[2];
+    if (::pipe(fds) != 0) return "pipe failed";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(fds[0]);
+        std::string report = "could not drop privileges";
+        if (::setgid(65534) == 0 && ::setuid(65534) == 0) {
+            const auto config = load_config(path, {});
+            report = config.ok() ? "loaded" : config.error().message + "\n" + config.error().hint;
+        }
+        [[maybe_unused]] const ssize_t n = ::write(fds[1], report.data(), report.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string report;
+    char buf[512];
+    ssize_t n = 0;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+        report.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    ::waitpid(pid, nullptr, 0);
+    return report;
+}
+
 TEST_F(ConfigTest, UnreadableSecretFileIsReported) {
     const std::string secret = dir_.write("locked", "x-secret-value\n", 0000);
-    const std::string path =
-        write_config("[hubspot]\nclient_id = x\nclient_secret_file = " + secret + "\n");
+    const std::string text = "[hubspot]\nclient_id = x\nclient_secret_file = " + secret + "\n";
+    std::string report;
     if (::geteuid() == 0) {
-        // root reads mode-000 files; a directory is unreadable as a secret for everyone.
-        const auto config = load_config(
-            write_config("[hubspot]\nclient_id = x\nclient_secret_file = a_directory\n"), {});
+        ::chmod(dir_.path().c_str(), 0711);
+        report = load_as_nobody(write_config(text, 0644));
+    } else {
+        const auto config = load_config(write_config(text), {});
         ASSERT_FALSE(config.ok());
-        EXPECT_NE(config.error().message.find(":3: cannot read client_secret_file"),
-                  std::string::npos);
-        GTEST_SKIP() << "running as root: permission-denied case not observable";
+        report = config.error().message + "\n" + config.error().hint;
     }
-    const auto config = load_config(path, {});
-    ASSERT_FALSE(config.ok());
-    EXPECT_NE(config.error().message.find("Permission denied"), std::string::npos);
-    EXPECT_NE(config.error().hint.find("readable by the user hubsync runs as"), std::string::npos);
+    EXPECT_NE(report.find(":3: cannot read client_secret_file '" + secret + "': Permission denied"),
+              std::string::npos)
+        << report;
+    EXPECT_NE(report.find("readable by the user hubsync runs as"), std::string::npos) << report;
 }
 
 TEST_F(ConfigTest, WorldReadableSecretFileIsAcceptedWithAWarning) {

@@ -2,6 +2,7 @@
 // timeout while pages are written and checkpointed: it must never get SQLITE_BUSY and never
 // see part of a page or a cursor that disagrees with the rows.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,17 @@ int reader_main(const std::string& path, int ready_fd, int stats_fd) {
     return 6;
 }
 
+// Kills and reaps the child if the test stops early, so no reader is left behind.
+struct ChildGuard {
+    pid_t pid = -1;
+    ~ChildGuard() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
 TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
     TempDir dir;
     const std::string path = dir.file("mirror.db");
@@ -117,6 +129,7 @@ TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
         if (::read(go[0], &c, 1) != 1) ::_exit(3);
         ::_exit(reader_main(path, ready[1], stats_pipe[1]));
     }
+    ChildGuard guard{pid};
 
     auto mirror = open_mirror(path);
     ASSERT_TRUE(mirror);
@@ -152,12 +165,14 @@ TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
 
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    guard.pid = -1;
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0) << "2 busy, 3 error, 4 torn page, 5 cursor mismatch";
     ReaderStats stats;
     ASSERT_EQ(::read(stats_pipe[0], &stats, sizeof stats), static_cast<ssize_t>(sizeof stats));
     // The reader really ran alongside the writer: it saw several intermediate states.
     EXPECT_GT(stats.distinct_totals, 2) << stats.queries << " queries";
+    std::printf("reader: %d queries, %d distinct states\n", stats.queries, stats.distinct_totals);
     EXPECT_TRUE(mirror->integrity_check().ok());
     for (int fd : {go[0], go[1], ready[0], ready[1], stats_pipe[0], stats_pipe[1]})
         ::close(fd);

@@ -211,5 +211,32 @@ TEST(MirrorSchema, ReadOnlyMirrorReadsButNeverWrites) {
     EXPECT_EQ(reader->counts()->active, 2);
 }
 
+TEST(MirrorSchema, ReaderWithoutWriteAccessToAnyFileStillReads) {
+    // A reporting user in the database's group gets read permission only (0640): no write
+    // access to the database, -wal or -shm. Read-only chmod plays that user here.
+    TempDir dir;
+    const std::string path = dir.file("m.db");
+    auto writer = open_mirror(path);
+    ASSERT_TRUE(writer->apply_properties({def("email")}, {}).ok());
+    ASSERT_TRUE(writer->write_page({contact(1, "2024-01-01T00:00:00.000Z")}).ok());
+    for (const char* suffix : {"", "-wal", "-shm"})
+        ASSERT_EQ(::chmod((path + suffix).c_str(), 0444), 0) << suffix;
+
+    MirrorOptions ro;
+    ro.read_only = true;
+    auto reader = open_mirror(path, ro);
+    ASSERT_TRUE(reader);
+    EXPECT_EQ(reader->counts()->total, 1);
+    ASSERT_TRUE(writer->write_page({contact(2, "2024-01-01T00:00:00.000Z")}).ok());
+    EXPECT_EQ(reader->counts()->total, 2);
+
+    // And after the service has stopped.
+    writer.reset();
+    reader.reset();
+    auto later = open_mirror(path, ro);
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later->counts()->total, 2);
+}
+
 }  // namespace
 }  // namespace hubsync

@@ -174,6 +174,31 @@ TEST_F(MirrorWrite, HostileAndCollidingNamesGetSafeDistinctColumns) {
     EXPECT_EQ(again[1].column_name, "Email");
 }
 
+TEST_F(MirrorWrite, PropertiesBeyondSqlitesColumnLimitStayInJson) {
+    std::vector<PropertyDef> defs;
+    std::vector<PropertyValue> values;
+    for (int i = 0; i < 2100; ++i) {
+        defs.push_back(def(fmt::format("custom_{}", i)));
+        values.push_back({defs.back().name, fmt::format("v{}", i)});
+    }
+    auto cols = apply(defs);
+    ASSERT_EQ(cols.size(), 2100u);
+    EXPECT_EQ(cols[0].column_name, "custom_0");
+    EXPECT_EQ(cols[2099].column_name, "");
+    write({contact(1, "2024-01-01T00:00:00.000Z", values)});
+    RawDb db(path_);
+    EXPECT_EQ(db.one("SELECT custom_0, custom_1500, json_extract(properties, '$.custom_2099') "
+                     "FROM contacts"),
+              "v0|v1500|v2099");
+    EXPECT_EQ(db.one("SELECT count(*) FROM contact_properties WHERE column_name IS NULL"),
+              std::to_string(2100 - std::stoi(db.one("SELECT count(*) FROM contact_properties "
+                                                     "WHERE column_name IS NOT NULL"))));
+    // Applying again (as every cycle does) is stable.
+    auto again = apply(defs);
+    EXPECT_EQ(again[2099].column_name, "");
+    EXPECT_EQ(again[1500].column_name, "custom_1500");
+}
+
 TEST_F(MirrorWrite, OlderDataNeverOverwritesNewerAndEqualHeals) {
     apply({def("email")});
     write({contact(1, "2024-05-01T10:00:00.000Z", {{"email", "new@x"}})});

@@ -30,7 +30,8 @@ TEST(AuthorizeRequest, UrlCarriesEveryParameter) {
     EXPECT_EQ(url->host, "app.hubspot.com");
     EXPECT_EQ(url->path, "/oauth/authorize");
     // Scopes are space separated and the space is sent as %20, never '+'.
-    EXPECT_NE(req.url.find("scope=oauth%20crm.objects.contacts.read&"), std::string::npos) << req.url;
+    EXPECT_NE(req.url.find("scope=oauth%20crm.objects.contacts.read&"), std::string::npos)
+        << req.url;
     const Params p = parse_query(url->query);
     EXPECT_EQ(param(p, "client_id"), "cid-1");
     EXPECT_EQ(param(p, "redirect_uri"), "http://localhost:8976/callback");
@@ -43,7 +44,8 @@ TEST(AuthorizeRequest, UrlCarriesEveryParameter) {
 TEST(AuthorizeRequest, StateAndVerifierAreFreshAndLongEnough) {
     std::set<std::string> states;
     for (int i = 0; i < 20; ++i) {
-        const auto req = make_authorize_request("https://x.test/a", "c", "oauth", "http://localhost:1/cb");
+        const auto req =
+            make_authorize_request("https://x.test/a", "c", "oauth", "http://localhost:1/cb");
         // >= 128 bits: 22+ base64url characters; ours carry 256 bits.
         EXPECT_GE(req.state.size(), 43u);
         EXPECT_GE(req.code_verifier.size(), 43u);
@@ -109,10 +111,11 @@ TEST(PastedRedirect, RefusesOtherPathsStateMismatchDenialAndEmptyInput) {
                   .error()
                   .kind,
               ErrorKind::kUsage);
-    EXPECT_EQ(parse_pasted_redirect("http://localhost:8976/callback?code=c&state=zz", *redirect, "st")
-                  .error()
-                  .kind,
-              ErrorKind::kAuthRequired);
+    EXPECT_EQ(
+        parse_pasted_redirect("http://localhost:8976/callback?code=c&state=zz", *redirect, "st")
+            .error()
+            .kind,
+        ErrorKind::kAuthRequired);
     EXPECT_EQ(parse_pasted_redirect("http://localhost:8976/callback?error=access_denied&state=st",
                                     *redirect, "st")
                   .error()

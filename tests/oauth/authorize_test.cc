@@ -44,7 +44,7 @@ int browser_get(const std::string& url_text, std::string* body = nullptr) {
 }
 
 class AuthorizeTest : public ::testing::Test {
-protected:
+  protected:
     AuthorizeTest() {
         config.hubspot.client_id = kClientId;
         config.hubspot.client_secret = kClientSecret;
@@ -58,16 +58,17 @@ protected:
 
     // The consent page: HubSpot hands out a code for the URL's redirect_uri and PKCE challenge.
     // `tamper` may change what the browser is sent back with.
-    std::function<void(const std::string&)> browser(
-        std::function<void(Params&)> tamper = {}) {
+    std::function<void(const std::string&)> browser(std::function<void(Params&)> tamper = {}) {
         return [this, tamper](const std::string& authorize_url) {
             auto url = parse_url(authorize_url);
             ASSERT_TRUE(url.ok());
             const Params q = parse_query(url->query);
-            Params back = {{"code", hub.issue_code(param(q, "redirect_uri"), param(q, "code_challenge"))},
-                           {"state", param(q, "state")}};
+            Params back = {
+                {"code", hub.issue_code(param(q, "redirect_uri"), param(q, "code_challenge"))},
+                {"state", param(q, "state")}};
             if (tamper) tamper(back);
-            browser_status = browser_get(param(q, "redirect_uri") + "?" + encode_query(back), &browser_page);
+            browser_status =
+                browser_get(param(q, "redirect_uri") + "?" + encode_query(back), &browser_page);
         };
     }
 
@@ -76,7 +77,9 @@ protected:
         return run_authorize(config, hub, io, clock, options);
     }
 
-    bool store_exists() const { return std::filesystem::exists(config.sync.state_dir + "/tokens.json"); }
+    bool store_exists() const {
+        return std::filesystem::exists(config.sync.state_dir + "/tokens.json");
+    }
 
     TempDir dir;
     ManualClock clock;
@@ -193,12 +196,14 @@ TEST_F(AuthorizeTest, TimeoutStoresNothing) {
 TEST_F(AuthorizeTest, PasteModeReadsTheRedirectUrl) {
     options.paste = true;
     options.listen_on_any_port = false;
-    config.hubspot.redirect_uri = "https://hubsync.example.com/oauth/callback";  // no listener possible
+    config.hubspot.redirect_uri =
+        "https://hubsync.example.com/oauth/callback";  // no listener possible
     auto outcome = authorize([this](const std::string& authorize_url) {
         const Params q = parse_query(parse_url(authorize_url)->query);
         EXPECT_EQ(param(q, "redirect_uri"), config.hubspot.redirect_uri);
-        const Params back = {{"code", hub.issue_code(param(q, "redirect_uri"), param(q, "code_challenge"))},
-                             {"state", param(q, "state")}};
+        const Params back = {
+            {"code", hub.issue_code(param(q, "redirect_uri"), param(q, "code_challenge"))},
+            {"state", param(q, "state")}};
         in << "\n" << config.hubspot.redirect_uri << "?" << encode_query(back) << "\n";
     });
     ASSERT_TRUE(outcome.ok()) << outcome.error().describe();

@@ -22,7 +22,7 @@ inline constexpr const char* kClientId = "client-id-1234";
 inline constexpr const char* kClientSecret = "client-secret-SECRET-5678";
 
 class FakeHubSpot final : public HttpTransport {
-public:
+  public:
     explicit FakeHubSpot(Clock& clock) : clock_(clock) {}
 
     // Overrides the answer to a request when it returns a value (outages, odd bodies).
@@ -105,10 +105,10 @@ public:
     int unauthorized = 0;
     std::string last_issued_refresh;
     std::string last_issued_access;
-    std::vector<std::string> issued;        // every code and token handed out
-    std::vector<Instant> refresh_times;     // when each refresh grant arrived
+    std::vector<std::string> issued;     // every code and token handed out
+    std::vector<Instant> refresh_times;  // when each refresh grant arrived
 
-private:
+  private:
     struct Code {
         std::string redirect_uri;
         std::string challenge;
@@ -137,33 +137,42 @@ private:
         last_issued_access = access;
         access_tokens_[access] = clock_.now() + ttl;
         return json(200, R"({"token_type":"bearer","refresh_token":")" + refresh +
-                             R"(","access_token":")" + access +
-                             R"(","expires_in":)" + std::to_string(ttl.count()) + "}");
+                             R"(","access_token":")" + access + R"(","expires_in":)" +
+                             std::to_string(ttl.count()) + "}");
     }
 
     HttpResponse token(const Params& form) {
         if (param(form, "client_id") != kClientId || param(form, "client_secret") != kClientSecret)
-            return json(400, R"({"status":"BAD_CLIENT_ID","message":"missing or unknown client id","error":"invalid_client"})");
+            return json(
+                400,
+                R"({"status":"BAD_CLIENT_ID","message":"missing or unknown client id","error":"invalid_client"})");
         const std::string grant = param(form, "grant_type");
         if (grant == "authorization_code") {
             const auto it = codes_.find(param(form, "code"));
             if (it == codes_.end() || clock_.now() >= it->second.expires ||
                 it->second.redirect_uri != param(form, "redirect_uri")) {
                 if (it != codes_.end()) codes_.erase(it);
-                return json(400, R"({"status":"BAD_AUTH_CODE","message":"auth code not found","error":"invalid_grant","error_description":"auth code not found"})");
+                return json(
+                    400,
+                    R"({"status":"BAD_AUTH_CODE","message":"auth code not found","error":"invalid_grant","error_description":"auth code not found"})");
             }
-            const bool pkce_ok = it->second.challenge.empty() ||
-                                 pkce_challenge(param(form, "code_verifier")) == it->second.challenge;
+            const bool pkce_ok =
+                it->second.challenge.empty() ||
+                pkce_challenge(param(form, "code_verifier")) == it->second.challenge;
             codes_.erase(it);  // single use
             if (!pkce_ok)
-                return json(400, R"({"error":"invalid_grant","error_description":"code_verifier does not match"})");
+                return json(
+                    400,
+                    R"({"error":"invalid_grant","error_description":"code_verifier does not match"})");
             return issue_locked(new_refresh_locked());
         }
         if (grant == "refresh_token") {
             refresh_times.push_back(clock_.now());
             const std::string refresh = param(form, "refresh_token");
             if (refresh_tokens_.count(refresh) == 0)
-                return json(400, R"({"status":"BAD_REFRESH_TOKEN","message":"missing or unknown refresh token","error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked"})");
+                return json(
+                    400,
+                    R"({"status":"BAD_REFRESH_TOKEN","message":"missing or unknown refresh token","error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked"})");
             if (rotate) {
                 refresh_tokens_.erase(refresh);
                 return issue_locked(new_refresh_locked());
@@ -177,9 +186,12 @@ private:
         const auto it = access_tokens_.find(param(form, "token"));
         if (it == access_tokens_.end()) return json(200, R"({"active":false})");
         std::string scopes;
-        for (const auto& s : granted_scopes) scopes += (scopes.empty() ? "\"" : ",\"") + s + "\"";
-        return json(200, R"({"active":true,"hub_id":4242,"hub_domain":"demo.hubspot.test","scopes":[)" +
-                             scopes + R"(],"expires_in":1700,"app_id":7,"user":"admin@example.com","token_use":"access_token"})");
+        for (const auto& s : granted_scopes)
+            scopes += (scopes.empty() ? "\"" : ",\"") + s + "\"";
+        return json(
+            200,
+            R"({"active":true,"hub_id":4242,"hub_domain":"demo.hubspot.test","scopes":[)" + scopes +
+                R"(],"expires_in":1700,"app_id":7,"user":"admin@example.com","token_use":"access_token"})");
     }
 
     Clock& clock_;

@@ -52,7 +52,8 @@ TEST(LoopbackListener, ReturnsTheCodeOfAValidRedirect) {
     auto code = listener->wait(5s);
     ASSERT_TRUE(code.ok()) << code.error().describe();
     EXPECT_EQ(*code, "the-code");
-    EXPECT_EQ(listener->redirect_uri(), "http://127.0.0.1:" + std::to_string(listener->port()) + "/callback");
+    EXPECT_EQ(listener->redirect_uri(),
+              "http://127.0.0.1:" + std::to_string(listener->port()) + "/callback");
 }
 
 TEST(LoopbackListener, WrongPathGets404AndTheWaitGoesOn) {
@@ -61,7 +62,7 @@ TEST(LoopbackListener, WrongPathGets404AndTheWaitGoesOn) {
     EXPECT_EQ(get(listener->port(), "/favicon.ico").status, 404);
     EXPECT_EQ(get(listener->port(), "/callbackx?code=c&state=st-1").status, 404);
     EXPECT_EQ(get(listener->port(), "/callback").status, 400);  // a bare visit, not a redirect
-    EXPECT_FALSE(listener->wait(50ms).ok());                  // still waiting
+    EXPECT_FALSE(listener->wait(50ms).ok());                    // still waiting
     EXPECT_EQ(get(listener->port(), "/callback?code=c2&state=st-1").status, 200);
     auto code = listener->wait(5s);
     ASSERT_TRUE(code.ok());
@@ -85,8 +86,9 @@ TEST(LoopbackListener, StateMismatchEndsTheWaitWithAnError) {
 TEST(LoopbackListener, DeniedConsentEndsTheWaitWithAnError) {
     auto listener = start("http://127.0.0.1:8976/callback", "st-1");
     ASSERT_TRUE(listener);
-    const Reply reply = get(listener->port(),
-                            "/callback?error=access_denied&error_description=The+user+declined&state=st-1");
+    const Reply reply =
+        get(listener->port(),
+            "/callback?error=access_denied&error_description=The+user+declined&state=st-1");
     EXPECT_EQ(reply.status, 400);
     EXPECT_NE(reply.body.find("access_denied"), std::string::npos);
     auto code = listener->wait(5s);
@@ -144,8 +146,8 @@ TEST(LoopbackListener, RefusesNonLoopbackAndHttpsRedirects) {
 TEST(LoopbackListener, PortInUseIsAClearError) {
     Poco::Net::ServerSocket busy(Poco::Net::SocketAddress("127.0.0.1", 0));
     const int port = busy.address().port();
-    auto listener =
-        LoopbackListener::start(*parse_url("http://127.0.0.1:" + std::to_string(port) + "/callback"));
+    auto listener = LoopbackListener::start(
+        *parse_url("http://127.0.0.1:" + std::to_string(port) + "/callback"));
     ASSERT_FALSE(listener.ok());
     EXPECT_EQ(listener.error().kind, ErrorKind::kConfig);
     EXPECT_NE(listener.error().message.find(std::to_string(port)), std::string::npos);

@@ -54,12 +54,13 @@ std::string link(const std::string& html, const std::string& id) {
     if (at == std::string::npos) return {};
     const auto start = at + marker.size();
     std::string href = html.substr(start, html.find('"', start) - start);
-    for (std::size_t p; (p = href.find("&amp;")) != std::string::npos;) href.replace(p, 5, "&");
+    for (std::size_t p; (p = href.find("&amp;")) != std::string::npos;)
+        href.replace(p, 5, "&");
     return href;
 }
 
 class SimFlowTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         start_sim({});
         config.hubspot.client_id = "sim-client-id";
@@ -151,7 +152,27 @@ TEST_F(SimFlowTest, ConsentFlowThroughTheListenerWithAPlainHttpClient) {
     EXPECT_EQ(api_request(*manager), 200);
     EXPECT_EQ(sim->count_status(401), 0);
     // The sim verified PKCE S256 (it refuses a code whose verifier does not match).
-    EXPECT_EQ(logs.all().find("sim-client-secret"), std::string::npos);
+    clock.advance(26min);
+    EXPECT_EQ(api_request(*manager), 200);  // after a refresh (with rotation)
+    auto stored = TokenStore(config.sync.state_dir).load();
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    const std::string all = logs.all() + out.str();
+    EXPECT_EQ(all.find("sim-client-secret"), std::string::npos);
+    EXPECT_EQ(all.find((*stored)->access_token), std::string::npos);
+    EXPECT_EQ(all.find((*stored)->refresh_token), std::string::npos);
+}
+
+TEST_F(SimFlowTest, TheRotatedRefreshTokenOnDiskSurvivesARestart) {
+    ASSERT_TRUE(authorize(browser()).ok());
+    for (int restart = 0; restart < 3; ++restart) {
+        // Each "process" refreshes once (rotation: the old refresh token dies at HubSpot) and
+        // exits; the next one starts from the store alone.
+        auto manager = make_token_manager(config, *transport, clock);
+        clock.advance(26min);
+        ASSERT_EQ(api_request(*manager), 200);
+    }
+    EXPECT_EQ(sim->count_status(401), 0);
+    EXPECT_EQ(sim->count_status(400), 0);  // never an invalid_grant
 }
 
 TEST_F(SimFlowTest, DeniedConsentStoresNothing) {
@@ -243,7 +264,8 @@ TEST_F(SimFlowTest, TwentyFourSimulatedHoursWithoutOneExpiredTokenRequest) {
     }
     EXPECT_EQ(requests, 24 * 30);
     EXPECT_EQ(sim->count_status(401), 0);
-    const int refreshes = sim->count_path("/oauth/2026-03/token") - 2;  // minus exchange + introspect
+    const int refreshes =
+        sim->count_path("/oauth/2026-03/token") - 2;  // minus exchange + introspect
     EXPECT_GE(refreshes, 24 * 60 / 26);
     EXPECT_LE(refreshes, 24 * 60 / 24 + 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kOk);
@@ -278,20 +300,31 @@ TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     LogCapture logs;
     ASSERT_TRUE(authorize(browser()).ok());
     auto manager = make_token_manager(config, *transport, clock);
-    sim->revoke_all_refresh_tokens();
+    sim->revoke_all_refresh_tokens();  // also kills the access tokens minted from them
     const int token_calls_before = sim->count_path("/oauth/2026-03/token");
+    int auth_required = 0;
     for (int i = 0; i < 3 * 60; ++i) {
         if (clock.now() >= manager->next_refresh_at()) (void)manager->refresh_if_due();
+        // The API client's protocol: a 401 gets one refresh and one retry.
         auto token = manager->access_token();
         if (token.ok()) {
-            EXPECT_EQ(api_request(*manager), 200);
+            if (api_request(*manager) == 401) {
+                auto again = manager->refresh_after_unauthorized(*token);
+                ASSERT_FALSE(again.ok());
+                EXPECT_EQ(again.error().kind, ErrorKind::kAuthRequired);
+            }
+        } else {
+            EXPECT_EQ(token.error().kind, ErrorKind::kAuthRequired);
+            EXPECT_NE(token.error().describe().find("hubsync authorize"), std::string::npos);
+            ++auth_required;
         }
         clock.advance(1min);
     }
+    EXPECT_EQ(auth_required, 3 * 60 - 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kAuthRequired);
     EXPECT_EQ(sim->count_path("/oauth/2026-03/token") - token_calls_before, 1);
     EXPECT_EQ(logs.count_containing("run `hubsync authorize`"), 1);
-    EXPECT_EQ(sim->count_status(401), 0);
+    EXPECT_EQ(sim->count_status(401), 1);
 
     out.str("");
     ASSERT_TRUE(authorize(browser()).ok());  // while the "service" keeps its manager

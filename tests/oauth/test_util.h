@@ -15,9 +15,10 @@
 namespace hubsync::testing {
 
 class TempDir final {
-public:
+  public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "hubsync-oauth-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "hubsync-oauth-XXXXXX").string();
         path_ = ::mkdtemp(tmpl.data());
     }
     ~TempDir() {
@@ -27,13 +28,13 @@ public:
     const std::string& path() const { return path_; }
     std::string sub(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+  private:
     std::string path_;
 };
 
 // Captures every log line while alive.
 class LogCapture final {
-public:
+  public:
     LogCapture() {
         set_log_level(LogLevel::kDebug);
         set_log_sink([this](LogLevel, std::string_view line) {
@@ -51,7 +52,8 @@ public:
     }
     std::string all() {
         std::string out;
-        for (const auto& l : lines()) out += l + "\n";
+        for (const auto& l : lines())
+            out += l + "\n";
         return out;
     }
     int count_containing(const std::string& text) {
@@ -61,7 +63,7 @@ public:
         return n;
     }
 
-private:
+  private:
     std::mutex mu_;
     std::vector<std::string> lines_;
 };

@@ -22,7 +22,7 @@ HttpResponse response(int status, std::string body) {
 }
 
 class TokenClientTest : public ::testing::Test {
-protected:
+  protected:
     ManualClock clock;
     FakeHubSpot hub{clock};
     TokenClient client{hub, {kTokenUrl, kClientId, kClientSecret}};
@@ -92,11 +92,14 @@ TEST_F(TokenClientTest, RevokeInvalidatesTheRefreshToken) {
 
 TEST(TokenErrors, ClassifiesHubSpotBodies) {
     const std::string what = "refreshing";
-    EXPECT_EQ(classify_token_error(
-                  response(400, R"({"error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked","status":"BAD_REFRESH_TOKEN","message":"x"})"),
-                  what)
-                  .kind,
-              ErrorKind::kAuthRequired);
+    EXPECT_EQ(
+        classify_token_error(
+            response(
+                400,
+                R"({"error":"invalid_grant","error_description":"refresh token is invalid, expired or revoked","status":"BAD_REFRESH_TOKEN","message":"x"})"),
+            what)
+            .kind,
+        ErrorKind::kAuthRequired);
     // Every field is optional: only the legacy status.
     EXPECT_EQ(classify_token_error(response(400, R"({"status":"BAD_REFRESH_TOKEN"})"), what).kind,
               ErrorKind::kAuthRequired);
@@ -107,13 +110,17 @@ TEST(TokenErrors, ClassifiesHubSpotBodies) {
     EXPECT_EQ(classify_token_error(response(400, R"({"error":"invalid_client"})"), what).kind,
               ErrorKind::kConfig);
     EXPECT_EQ(classify_token_error(response(401, ""), what).kind, ErrorKind::kConfig);
-    EXPECT_EQ(classify_token_error(response(503, "<html>down</html>"), what).kind, ErrorKind::kTransient);
+    EXPECT_EQ(classify_token_error(response(503, "<html>down</html>"), what).kind,
+              ErrorKind::kTransient);
     EXPECT_EQ(classify_token_error(response(502, ""), what).kind, ErrorKind::kTransient);
-    EXPECT_EQ(classify_token_error(
-                  response(429, R"({"status":"error","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"})"),
-                  what)
-                  .kind,
-              ErrorKind::kRateLimited);
+    EXPECT_EQ(
+        classify_token_error(
+            response(
+                429,
+                R"({"status":"error","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"})"),
+            what)
+            .kind,
+        ErrorKind::kRateLimited);
     EXPECT_EQ(classify_token_error(response(400, "not json"), what).kind, ErrorKind::kBadData);
     EXPECT_EQ(classify_token_error(response(400, "[1,2]"), what).kind, ErrorKind::kBadData);
     EXPECT_EQ(classify_token_error(response(400, R"({"error":null,"status":7})"), what).kind,
@@ -123,7 +130,9 @@ TEST(TokenErrors, ClassifiesHubSpotBodies) {
 TEST(TokenErrors, MessageNamesStatusAndCorrelationButNoSecrets) {
     add_secret("refresh-SECRET-value");
     const Error e = classify_token_error(
-        response(400, R"({"error":"invalid_grant","message":"bad token refresh-SECRET-value","correlationId":"c0ffee"})"),
+        response(
+            400,
+            R"({"error":"invalid_grant","message":"bad token refresh-SECRET-value","correlationId":"c0ffee"})"),
         "refreshing the access token");
     EXPECT_NE(e.message.find("HTTP 400"), std::string::npos);
     EXPECT_NE(e.message.find("invalid_grant"), std::string::npos);

@@ -36,11 +36,11 @@ StoredTokens sample(const std::string& tag) {
 }
 
 class UmaskGuard final {
-public:
+  public:
     explicit UmaskGuard(mode_t mask) : old_(::umask(mask)) {}
     ~UmaskGuard() { ::umask(old_); }
 
-private:
+  private:
     mode_t old_;
 };
 
@@ -142,11 +142,13 @@ TEST(TokenStore, ReadersSeeTheOldOrTheNewFileNeverAMix) {
     TempDir tmp;
     TokenStore store(tmp.path());
     StoredTokens a = sample("aaaa");
-    StoredTokens b = sample("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    StoredTokens b =
+        sample("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
     ASSERT_TRUE(store.save(a).ok());
     std::atomic<bool> done{false};
     std::thread writer([&] {
-        for (int i = 0; i < 200; ++i) ASSERT_TRUE(store.save(i % 2 ? a : b).ok());
+        for (int i = 0; i < 200; ++i)
+            ASSERT_TRUE(store.save(i % 2 ? a : b).ok());
         done = true;
     });
     int reads = 0;

@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "service/scheduler.h"
 #include "service/signals.h"
@@ -24,27 +27,37 @@ bool blocked_here(int signo) {
     return sigismember(&current, signo) == 1;
 }
 
-// Starts a handler that reports each handled signal through a future.
+// Starts a handler that reports each handled signal.
 struct Harness {
     StopSource stop;
-    std::promise<int> handled;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<int> handled;  // guarded by mu
+    // Last, so it (and its thread, which calls back into the members above) ends first.
     std::unique_ptr<SignalHandler> handler;
 
     explicit Harness(bool second_stop_exits = false) {
         SignalHandler::Options options;
-        options.on_signal = [this](int signo) { handled.set_value(signo); };
+        options.on_signal = [this](int signo) {
+            {
+                std::lock_guard lock(mu);
+                handled.push_back(signo);
+            }
+            cv.notify_all();
+        };
         options.second_stop_exits = second_stop_exits;
         auto started = SignalHandler::start(stop, std::move(options));
         if (started.ok()) handler = std::move(started).value();
     }
 
     // Sends `signo` to the whole process and waits (bounded) until the handler took it.
+    // Returns the signal handled, 0 when none was within 10 s.
     int send_and_wait(int signo) {
-        handled = std::promise<int>();
-        auto result = handled.get_future();
+        std::unique_lock lock(mu);
+        const std::size_t before = handled.size();
         ::kill(::getpid(), signo);
-        if (result.wait_for(seconds(10)) != std::future_status::ready) return 0;
-        return result.get();
+        if (!cv.wait_for(lock, seconds(10), [&] { return handled.size() > before; })) return 0;
+        return handled[before];
     }
 };
 

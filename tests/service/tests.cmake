@@ -1,7 +1,7 @@
 hubsync_test(service hubsync_service)
 
 # The Debian package, built with cpack and inspected with dpkg-deb. Labelled `package`
-# (about half a minute): `ctest -L package` runs it alone, `ctest -LE package` skips it.
+# (about ten seconds): `ctest -L package` runs it alone, `ctest -LE package` skips it.
 find_program(HUBSYNC_CPACK cpack)
 find_program(HUBSYNC_DPKG_DEB dpkg-deb)
 if(HUBSYNC_CPACK AND HUBSYNC_DPKG_DEB AND TARGET hubsync)

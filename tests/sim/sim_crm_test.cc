@@ -346,6 +346,11 @@ TEST(SimSearch, ArchivedNeverAppearAndChangesShowOnlyAfterIndexDelay) {
     ASSERT_EQ(old->getValue<int>("total"), 1);
     EXPECT_EQ(old->getArray("results")->getObject(0)->getValue<std::string>("updatedAt"),
               truth[7].updated_at);
+    // Archived contacts leave search at once, index delay or not.
+    const std::string by_archived =
+        search_body(R"({"propertyName":"hs_object_id","operator":"EQ","value":")" +
+                    std::to_string(truth[8].id) + "\"}");
+    EXPECT_EQ(post_json(f.port, kSearch, by_archived, f.token).json()->getValue<int>("total"), 0);
     f.clock.advance(std::chrono::seconds(31));
     EXPECT_EQ(post_json(f.port, kSearch, by_city, f.token).json()->getValue<int>("total"), 1);
     const std::string all =

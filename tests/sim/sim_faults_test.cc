@@ -32,6 +32,16 @@ TEST(SimFaults, FailNextNWithEachServerStatus) {
     EXPECT_EQ(f.sim->count_status(503), 2);
 }
 
+TEST(SimFaults, ServiceUnavailableWithRetryAfter) {
+    SimFixture f(quiet());
+    FaultRule rule = FaultRule::fail_next(kList, 1, 503);
+    rule.retry_after_seconds = 3;
+    f.sim->add_fault(rule);
+    auto r = get(f.port, kList, f.token);
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.header("retry-after"), "3");
+}
+
 TEST(SimFaults, OnlyMatchingPathsAndMethods) {
     SimFixture f(quiet());
     FaultRule rule = FaultRule::fail_next("/crm/v3/objects/contacts/search", -1, 502);

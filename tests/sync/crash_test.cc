@@ -78,11 +78,12 @@ protected:
     }
 
     // Runs `hubsync sync` and kills it after `delay` (a random moment of its work).
-    void run_and_kill(bool full, std::chrono::milliseconds delay) {
+    // Returns true when the kill landed while the process was still working.
+    bool run_and_kill(bool full, std::chrono::milliseconds delay) {
         const pid_t pid = spawn_sync(full);
         std::this_thread::sleep_for(delay);  // the moment of the crash, not a wait for anything
         ::kill(pid, SIGKILL);
-        wait_exit(pid);
+        return wait_exit(pid) == 128 + SIGKILL;
     }
 
     void mutate(std::mt19937& rng) {
@@ -106,9 +107,10 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
     std::mt19937 rng(1234);
     // Backfill, killed early and often; each restart must resume, not start over.
     int resumed_with_cursor = 0;
+    int killed = 0;
     for (int run = 0; run < 8; ++run) {
         sim_->clear_requests();
-        run_and_kill(false, std::chrono::milliseconds(80 + rng() % 250));
+        killed += run_and_kill(false, std::chrono::milliseconds(80 + rng() % 250)) ? 1 : 0;
         for (const auto& r : sim_->requests()) {
             if (r.path == "/crm/v3/objects/contacts" && r.query.find("after=") != std::string::npos) {
                 if (run > 0) ++resumed_with_cursor;
@@ -120,13 +122,14 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
     // Incremental cycles with changes in between, killed at random moments.
     for (int run = 0; run < 10; ++run) {
         mutate(rng);
-        run_and_kill(false, std::chrono::milliseconds(5 + rng() % 120));
+        killed += run_and_kill(false, std::chrono::milliseconds(5 + rng() % 120)) ? 1 : 0;
     }
     // Reconcile (sync --full) killed mid-way.
     for (int run = 0; run < 6; ++run) {
         mutate(rng);
-        run_and_kill(true, std::chrono::milliseconds(50 + rng() % 400));
+        killed += run_and_kill(true, std::chrono::milliseconds(50 + rng() % 400)) ? 1 : 0;
     }
+    EXPECT_GE(killed, 20) << "most kills must land while hubsync is working";
     // Convergence: an uninterrupted sync, then a full one for the GDPR deletes.
     ASSERT_EQ(wait_exit(spawn_sync(false)), 0);
     ASSERT_EQ(wait_exit(spawn_sync(true)), 0);
