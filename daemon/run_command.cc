@@ -21,9 +21,12 @@ namespace {
 
 // The service's state, shared by the scheduler thread and the store watcher.
 class Service final {
-public:
+  public:
     Service(const CommandContext& ctx, StopSource& stop, SignalHandler& signals)
-        : ctx_(ctx), config_(ctx.config), stop_(stop), signals_(signals),
+        : ctx_(ctx),
+          config_(ctx.config),
+          stop_(stop),
+          signals_(signals),
           notifier_(Notifier::from_environment()) {
         if (auto wd = watchdog_interval_from_environment()) {
             watchdog_ = std::chrono::duration_cast<Millis>(*wd);
@@ -54,8 +57,10 @@ public:
         return 0;
     }
 
-private:
-    static Cadence cadence(const Config& c) { return Cadence{c.sync.interval, c.sync.reconcile_interval}; }
+  private:
+    static Cadence cadence(const Config& c) {
+        return Cadence{c.sync.interval, c.sync.reconcile_interval};
+    }
 
     Status build(const Config& config) {
         EngineHooks hooks;
@@ -131,13 +136,15 @@ private:
         (void)notifier_.reloading();
         auto fresh = load_config(ctx_.config_path, ctx_.env);
         if (!fresh.ok()) {
-            HS_LOG_ERROR("reload refused, keeping the running configuration: {}", fresh.error().describe());
+            HS_LOG_ERROR("reload refused, keeping the running configuration: {}",
+                         fresh.error().describe());
             (void)notifier_.ready(status_line());
             return std::nullopt;
         }
         auto previous = std::move(parts_);
         if (auto built = build(*fresh); !built.ok()) {
-            HS_LOG_ERROR("reload failed, keeping the running configuration: {}", built.error().describe());
+            HS_LOG_ERROR("reload failed, keeping the running configuration: {}",
+                         built.error().describe());
             parts_ = std::move(previous);
             (void)notifier_.ready(status_line());
             return std::nullopt;

@@ -73,7 +73,8 @@ void print_json(std::ostream& out, const Config& config, const StatusFacts& f) {
     auth.set("hub_id", f.token.hub_id);
     auth.set("hub_domain", f.token.hub_domain);
     Poco::JSON::Array scopes;
-    for (const auto& s : f.token.scopes) scopes.add(s);
+    for (const auto& s : f.token.scopes)
+        scopes.add(s);
     auth.set("scopes", scopes);
     auth.set("access_token_expires_at", iso_or_empty(f.token.access_expires_at));
     auth.set("access_token_valid", f.token.access_token_valid);
@@ -120,18 +121,23 @@ void print_text(std::ostream& out, const Config& config, const StatusFacts& f) {
     if (f.token.mode == TokenStatus::Mode::kPrivateApp) out << " (private app token)";
     out << "\n";
     if (f.token.hub_id != 0) out << "hub id:        " << f.token.hub_id << "\n";
-    if (f.token.mode == TokenStatus::Mode::kOAuth && f.token.access_expires_at.time_since_epoch().count() != 0) {
+    if (f.token.mode == TokenStatus::Mode::kOAuth &&
+        f.token.access_expires_at.time_since_epoch().count() != 0) {
         out << "token expires: " << format_iso8601(f.token.access_expires_at);
         if (f.token.access_expires_at > now)
-            out << " (in " << format_age(std::chrono::duration_cast<Millis>(f.token.access_expires_at - now)) << ")";
+            out << " (in "
+                << format_age(std::chrono::duration_cast<Millis>(f.token.access_expires_at - now))
+                << ")";
         else
             out << " (expired; refreshed on the next request)";
         out << "\n";
     }
     if (!f.token.auth_required_reason.empty())
         out << "action needed: " << f.token.auth_required_reason << " - run `hubsync authorize`\n";
-    if (!f.token.last_refresh_error.empty()) out << "refresh error: " << f.token.last_refresh_error << "\n";
-    out << "database:      " << config.sync.database << (f.mirror_exists ? "" : " (not created yet)") << "\n";
+    if (!f.token.last_refresh_error.empty())
+        out << "refresh error: " << f.token.last_refresh_error << "\n";
+    out << "database:      " << config.sync.database
+        << (f.mirror_exists ? "" : " (not created yet)") << "\n";
     if (f.mirror_exists) {
         out << "contacts:      " << format_count(f.counts.active) << " active, "
             << format_count(f.counts.archived) << " archived, " << format_count(f.counts.merged)

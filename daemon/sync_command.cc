@@ -12,7 +12,7 @@ namespace {
 
 // Rewrites one terminal line per page: phase, contacts, rate, and an estimate of what is left.
 class ProgressPrinter final {
-public:
+  public:
     explicit ProgressPrinter(std::ostream& out) : out_(out) {}
     ~ProgressPrinter() { finish(); }
 
@@ -25,15 +25,15 @@ public:
         }
         if (now - last_print_ < std::chrono::milliseconds(100) && p.pages > 1) return;
         last_print_ = now;
-        const double seconds =
-            std::chrono::duration<double>(now - phase_started_).count();
+        const double seconds = std::chrono::duration<double>(now - phase_started_).count();
         const double rate = seconds > 0.05 ? static_cast<double>(p.contacts) / seconds : 0.0;
         std::string line = p.phase + ": " + format_count(p.contacts);
         if (p.expected > 0) line += " of ~" + format_count(p.expected);
         line += " contacts, " + std::to_string(p.pages) + " pages";
         if (rate > 0) line += ", " + format_count(static_cast<std::int64_t>(rate)) + "/s";
         if (p.expected > p.contacts && rate > 0) {
-            const auto left = static_cast<std::int64_t>(static_cast<double>(p.expected - p.contacts) / rate);
+            const auto left =
+                static_cast<std::int64_t>(static_cast<double>(p.expected - p.contacts) / rate);
             line += ", ~" + format_age(Millis(left * 1000)) + " left";
         }
         out_ << "\r\033[K" << line << std::flush;
@@ -45,7 +45,7 @@ public:
         open_ = false;
     }
 
-private:
+  private:
     std::ostream& out_;
     std::string phase_;
     std::chrono::steady_clock::time_point phase_started_{};

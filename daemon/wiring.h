@@ -20,14 +20,14 @@ namespace hubsync {
 // An exclusive flock on state_dir/sync.lock: one writer of the mirror at a time (the service
 // or a `hubsync sync`), across processes.
 class SyncLock final {
-public:
+  public:
     // kTransient right away when another process holds it.
     static Result<std::unique_ptr<SyncLock>> try_acquire(const std::string& state_dir);
     ~SyncLock();
     SyncLock(const SyncLock&) = delete;
     SyncLock& operator=(const SyncLock&) = delete;
 
-private:
+  private:
     explicit SyncLock(int fd) : fd_(fd) {}
     int fd_ = -1;
 };

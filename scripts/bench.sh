@@ -5,9 +5,14 @@
 # Results are recorded by hand in docs/benchmarks.md with the machine and date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-dir=$(scripts/build.sh)
-bin="$PWD/$dir"
+# BUILD_DIR=<dir> uses an existing build instead of configuring and building everything.
+if [[ -n "${BUILD_DIR:-}" ]]; then
+  bin=$(cd "$BUILD_DIR" && pwd)
+else
+  scripts/deps.sh
+  dir=$(scripts/build.sh)
+  bin="$PWD/$dir"
+fi
 what=${1:-backfill}
 work=$(mktemp -d /tmp/hubsync-bench.XXXXXX)
 sim_pid=""
@@ -50,9 +55,10 @@ timed_sync() {
   read -r wall user sys rss <"$work/time"
   local reqs; reqs=$(requests)
   local r429; r429=$(count_429)
-  awk -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v r="$reqs" -v z="$r429" 'BEGIN {
-    printf "%-34s %9d contacts %8.2f s %9.0f contacts/s  cpu %6.2f s  peak RSS %6.1f MB  %6.2f req/1000  %d x 429\n",
-      l, n, w, (w > 0 ? n / w : 0), u + s, m / 1024, (n > 0 ? r * 1000 / n : r), z }'
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  awk -v ld="$load" -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v r="$reqs" -v z="$r429" 'BEGIN {
+    printf "%-34s %9d contacts %8.2f s %9.0f contacts/s  cpu %6.2f s  peak RSS %6.1f MB  %6.2f req/1000  %d x 429  (%d requests, load %s)\n",
+      l, n, w, (w > 0 ? n / w : 0), u + s, m / 1024, (n > 0 ? r * 1000 / n : r), z, r, ld }'
 }
 
 bench_backfill() {

@@ -1,5 +1,5 @@
 // Hand-written JSON output for the simulator's hot paths (list pages are written straight
-// into one reserved string; a DOM would be ten times slower), plus time formatting helpers.
+// into one reserved string instead of building a DOM), plus time formatting helpers.
 #pragma once
 
 #include <cstdint>

@@ -704,6 +704,7 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
         const Filter* f = nullptr;
         int p = 0;
         bool fast = false;
+        int code = -1;  // index of the operator in kFastOps
         std::int64_t a = 0, b = 0;
         std::vector<std::int64_t> set;
     };
@@ -714,6 +715,19 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
             Compiled c;
             c.f = &f;
             c.p = prop_index_.at(f.property);
+            static const char* kFastOps[] = {"EQ",
+                                             "NEQ",
+                                             "LT",
+                                             "LTE",
+                                             "GT",
+                                             "GTE",
+                                             "BETWEEN",
+                                             "IN",
+                                             "NOT_IN",
+                                             "HAS_PROPERTY",
+                                             "NOT_HAS_PROPERTY"};
+            for (int k = 0; k < 11; ++k)
+                if (f.op == kFastOps[k]) c.code = k;
             if (is_record_number(c.p)) {
                 const std::string& op = f.op;
                 if (op == "IN" || op == "NOT_IN") {
@@ -734,19 +748,30 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
         }
     }
     auto fast_match = [](const Compiled& c, std::int64_t n) {
-        const std::string& op = c.f->op;
-        if (op == "EQ") return n == c.a;
-        if (op == "NEQ") return n != c.a;
-        if (op == "LT") return n < c.a;
-        if (op == "LTE") return n <= c.a;
-        if (op == "GT") return n > c.a;
-        if (op == "GTE") return n >= c.a;
-        if (op == "BETWEEN") return n >= c.a && n <= c.b;
-        if (op == "IN" || op == "NOT_IN") {
-            const bool in = std::find(c.set.begin(), c.set.end(), n) != c.set.end();
-            return op == "IN" ? in : !in;
+        switch (c.code) {
+            case 0:
+                return n == c.a;
+            case 1:
+                return n != c.a;
+            case 2:
+                return n < c.a;
+            case 3:
+                return n <= c.a;
+            case 4:
+                return n > c.a;
+            case 5:
+                return n >= c.a;
+            case 6:
+                return n >= c.a && n <= c.b;
+            case 7:
+                return std::find(c.set.begin(), c.set.end(), n) != c.set.end();
+            case 8:
+                return std::find(c.set.begin(), c.set.end(), n) == c.set.end();
+            case 9:
+                return true;
+            default:
+                return false;
         }
-        return op == "HAS_PROPERTY";
     };
     const int sort_p = prop_index_.at(q.sort_property);
     const std::string& sort_type = props_[static_cast<std::size_t>(sort_p)].def.type;
@@ -758,11 +783,16 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
 
     struct Hit {
         double num;
-        std::string text;
         std::int64_t id;
         const ContactState* state;
+        std::size_t text;  // index into texts when sorting by a string
     };
-    std::vector<Hit> hits;
+    // Reused per thread: a fresh multi-megabyte vector per search costs more in page faults
+    // than the scan itself.
+    thread_local std::vector<Hit> hits;
+    thread_local std::vector<std::string> texts;
+    hits.clear();
+    texts.clear();
     std::string v;
     for (const auto& r : records_) {
         // Archiving hides a contact from search at once; other changes wait for the index.
@@ -795,7 +825,7 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
             }
             if (!found) continue;
         }
-        Hit hit{0, {}, r.id, s};
+        Hit hit{0, r.id, s, 0};
         const bool has = !sort_fast && value(*s, r.id, sort_p, v);
         if (sort_fast) {
             hit.num = static_cast<double>(record_number(sort_p, *s, r.id));
@@ -812,18 +842,24 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
                 hit.num = -INFINITY;
             }
         } else {
-            hit.text = has ? lower(v) : std::string();
+            hit.text = texts.size();
+            texts.push_back(has ? lower(v) : std::string());
         }
-        hits.push_back(std::move(hit));
+        hits.push_back(hit);
     }
     const bool desc = q.descending;
-    std::sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-        if (numeric_sort ? a.num != b.num : a.text != b.text) {
-            const bool less = numeric_sort ? a.num < b.num : a.text < b.text;
-            return desc ? !less : less;
-        }
-        return a.id < b.id;
-    });
+    // Only the requested page needs ordering: sort the first offset+limit hits.
+    const auto wanted = static_cast<std::size_t>(
+        std::min<std::int64_t>(static_cast<std::int64_t>(hits.size()), offset + limit));
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(wanted), hits.end(),
+                      [&](const Hit& a, const Hit& b) {
+                          if (numeric_sort ? a.num != b.num : texts[a.text] != texts[b.text]) {
+                              const bool less =
+                                  numeric_sort ? a.num < b.num : texts[a.text] < texts[b.text];
+                              return desc ? !less : less;
+                          }
+                          return a.id < b.id;
+                      });
     const auto total = static_cast<std::int64_t>(hits.size());
     out.append("{\"total\":");
     append_int(out, total);

@@ -9,7 +9,7 @@
 namespace hubsync {
 
 class AccessTokenSource {
-public:
+  public:
     virtual ~AccessTokenSource() = default;
     // A token valid for at least the refresh margin, refreshing first when needed.
     // kAuthRequired when a person must run `hubsync authorize`. Thread-safe.

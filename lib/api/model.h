@@ -19,8 +19,8 @@ struct PropertyValue {
 
 struct Contact {
     ContactId id = 0;
-    std::string created_at;   // ISO-8601 UTC as HubSpot sent it
-    std::string updated_at;   // ISO-8601 UTC as HubSpot sent it
+    std::string created_at;  // ISO-8601 UTC as HubSpot sent it
+    std::string updated_at;  // ISO-8601 UTC as HubSpot sent it
     bool archived = false;
     std::string archived_at;  // empty unless archived
     std::vector<PropertyValue> properties;

@@ -39,15 +39,20 @@ bool StopSource::wait_until(std::chrono::steady_clock::time_point deadline) {
     return !woken;
 }
 
-std::int64_t Clock::now_ms() const { return to_epoch_ms(now()); }
+std::int64_t Clock::now_ms() const {
+    return to_epoch_ms(now());
+}
 
-Instant SystemClock::now() const { return std::chrono::system_clock::now(); }
+Instant SystemClock::now() const {
+    return std::chrono::system_clock::now();
+}
 
 bool SystemClock::sleep_until(Instant deadline, StopSource* stop) {
     const auto remaining = deadline - std::chrono::system_clock::now();
     if (remaining <= Instant::duration::zero()) return !(stop && stop->stop_requested());
-    const auto steady_deadline = std::chrono::steady_clock::now() +
-                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining);
+    const auto steady_deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining);
     if (stop == nullptr) {
         std::this_thread::sleep_until(steady_deadline);
         return true;
@@ -63,7 +68,9 @@ SystemClock& SystemClock::instance() {
 
 ManualClock::ManualClock(Instant start) : now_(start) {}
 
-Instant ManualClock::default_start() { return from_epoch_ms(1767225600000LL); }
+Instant ManualClock::default_start() {
+    return from_epoch_ms(1767225600000LL);
+}
 
 Instant ManualClock::now() const {
     std::lock_guard lock(mu_);
@@ -99,7 +106,9 @@ std::int64_t to_epoch_ms(Instant t) {
     return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
 }
 
-Instant from_epoch_ms(std::int64_t ms) { return Instant(Millis(ms)); }
+Instant from_epoch_ms(std::int64_t ms) {
+    return Instant(Millis(ms));
+}
 
 std::string format_iso8601(Instant t) {
     const std::int64_t ms = to_epoch_ms(t);

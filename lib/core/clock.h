@@ -18,7 +18,7 @@ using Seconds = std::chrono::seconds;
 
 // A stop request shared between a signal handler thread and sleepers. Thread-safe.
 class StopSource final {
-public:
+  public:
     void request_stop();
     bool stop_requested() const { return stop_.load(std::memory_order_acquire); }
     // Wakes sleepers without stopping (e.g. a reload or a new authorization).
@@ -29,7 +29,7 @@ public:
     bool wait_until(std::chrono::steady_clock::time_point deadline);
     std::uint64_t generation() const;
 
-private:
+  private:
     std::atomic<bool> stop_{false};
     mutable std::mutex mu_;
     std::condition_variable cv_;
@@ -37,7 +37,7 @@ private:
 };
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // The current wall-clock time.
     virtual Instant now() const = 0;
@@ -51,7 +51,7 @@ public:
 
 // Real time. Thread-safe.
 class SystemClock final : public Clock {
-public:
+  public:
     Instant now() const override;
     bool sleep_until(Instant deadline, StopSource* stop = nullptr) override;
     // The process-wide instance.
@@ -62,7 +62,7 @@ public:
 // component that waits 20 minutes does so instantly; advance() moves time from the test.
 // Thread-safe: several threads (a simulator and a client) may share one ManualClock.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(Instant start = default_start());
     Instant now() const override;
     bool sleep_until(Instant deadline, StopSource* stop = nullptr) override;
@@ -74,7 +74,7 @@ public:
     // 2026-01-01T00:00:00Z: a fixed, readable start for deterministic tests.
     static Instant default_start();
 
-private:
+  private:
     mutable std::mutex mu_;
     Instant now_;
     Millis slept_{0};

@@ -8,8 +8,10 @@
 namespace hubsync {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     if (s.empty()) return std::nullopt;
     std::int64_t total = 0;
     while (!s.empty()) {
@@ -28,11 +30,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
             s.remove_prefix(2);
         } else if (!s.empty()) {
             switch (s.front()) {
-                case 's': unit = 1000; break;
-                case 'm': unit = 60'000; break;
-                case 'h': unit = 3'600'000; break;
-                case 'd': unit = 86'400'000; break;
-                default: return std::nullopt;
+                case 's':
+                    unit = 1000;
+                    break;
+                case 'm':
+                    unit = 60'000;
+                    break;
+                case 'h':
+                    unit = 3'600'000;
+                    break;
+                case 'd':
+                    unit = 86'400'000;
+                    break;
+                default:
+                    return std::nullopt;
             }
             s.remove_prefix(1);
         } else {
@@ -50,7 +61,8 @@ std::string format_duration(std::chrono::milliseconds d) {
         std::int64_t size;
         const char* name;
     };
-    static constexpr Unit kUnits[] = {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+    static constexpr Unit kUnits[] = {
+        {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
     for (const auto& u : kUnits) {
         if (ms != 0 && ms % u.size == 0) return std::to_string(ms / u.size) + u.name;
     }

@@ -22,11 +22,16 @@ LogSink g_sink;
 // syslog priorities (sd-daemon.h): debug 7, info 6, notice 5, warning 4, err 3.
 int syslog_priority(LogLevel level) {
     switch (level) {
-        case LogLevel::kDebug: return 7;
-        case LogLevel::kInfo: return 6;
-        case LogLevel::kNotice: return 5;
-        case LogLevel::kWarning: return 4;
-        case LogLevel::kError: return 3;
+        case LogLevel::kDebug:
+            return 7;
+        case LogLevel::kInfo:
+            return 6;
+        case LogLevel::kNotice:
+            return 5;
+        case LogLevel::kWarning:
+            return 4;
+        case LogLevel::kError:
+            return 3;
     }
     return 6;
 }
@@ -49,22 +54,33 @@ std::string escape_newlines(std::string s) {
 }  // namespace
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-    if (text == "debug") out = LogLevel::kDebug;
-    else if (text == "info") out = LogLevel::kInfo;
-    else if (text == "notice") out = LogLevel::kNotice;
-    else if (text == "warning" || text == "warn") out = LogLevel::kWarning;
-    else if (text == "error") out = LogLevel::kError;
-    else return false;
+    if (text == "debug")
+        out = LogLevel::kDebug;
+    else if (text == "info")
+        out = LogLevel::kInfo;
+    else if (text == "notice")
+        out = LogLevel::kNotice;
+    else if (text == "warning" || text == "warn")
+        out = LogLevel::kWarning;
+    else if (text == "error")
+        out = LogLevel::kError;
+    else
+        return false;
     return true;
 }
 
 const char* to_string(LogLevel level) {
     switch (level) {
-        case LogLevel::kDebug: return "debug";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kNotice: return "notice";
-        case LogLevel::kWarning: return "warning";
-        case LogLevel::kError: return "error";
+        case LogLevel::kDebug:
+            return "debug";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kNotice:
+            return "notice";
+        case LogLevel::kWarning:
+            return "warning";
+        case LogLevel::kError:
+            return "error";
     }
     return "info";
 }
@@ -75,8 +91,12 @@ LogFormat detect_log_format() {
     return LogFormat::kPlain;
 }
 
-void set_log_level(LogLevel level) { g_level.store(level); }
-LogLevel log_level() { return g_level.load(); }
+void set_log_level(LogLevel level) {
+    g_level.store(level);
+}
+LogLevel log_level() {
+    return g_level.load();
+}
 
 void set_log_format(LogFormat format) {
     std::lock_guard lock(g_mu);

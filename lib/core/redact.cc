@@ -11,7 +11,7 @@ namespace hubsync {
 namespace {
 
 constexpr std::array<std::string_view, 9> kSecretKeys = {
-    "client_secret", "access_token", "refresh_token", "code_verifier", "id_token",
+    "client_secret", "access_token", "refresh_token", "code_verifier",    "id_token",
     "code",          "token",        "state",         "private_app_token"};
 
 std::mutex g_mu;
@@ -20,7 +20,9 @@ std::vector<std::string>& secrets() {
     return values;
 }
 
-bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
+bool is_word(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
 
 bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
     if (pos + word.size() > text.size()) return false;
@@ -70,10 +72,12 @@ bool match_field(std::string_view text, std::size_t pos, std::size_t& key_len,
         }
         if (p < text.size() && text[p] == '"' && pos > 0 && text[pos - 1] == '"') {  // JSON key
             ++p;
-            while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+            while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p])))
+                ++p;
             if (p >= text.size() || text[p] != ':') continue;
             ++p;
-            while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+            while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p])))
+                ++p;
             if (p < text.size() && text[p] == '"') {
                 value_begin = p + 1;
                 value_end = quoted_end(text, value_begin);
@@ -92,10 +96,12 @@ bool match_field(std::string_view text, std::size_t pos, std::size_t& key_len,
 bool match_credential(std::string_view text, std::size_t pos, std::size_t& value_begin,
                       std::size_t& value_end) {
     if (pos > 0 && is_word(text[pos - 1])) return false;
-    for (const std::string_view scheme : {std::string_view("bearer "), std::string_view("basic ")}) {
+    for (const std::string_view scheme :
+         {std::string_view("bearer "), std::string_view("basic ")}) {
         if (!iequals_at(text, pos, scheme)) continue;
         std::size_t p = pos + scheme.size();
-        while (p < text.size() && text[p] == ' ') ++p;
+        while (p < text.size() && text[p] == ' ')
+            ++p;
         value_begin = p;
         value_end = unquoted_end(text, p);
         return value_end > value_begin;
@@ -140,7 +146,8 @@ void replace_all(std::string& s, std::string_view what) {
 std::string redact(std::string_view text) {
     std::string out = redact_fields(text);
     std::lock_guard lock(g_mu);
-    for (const auto& secret : secrets()) replace_all(out, secret);
+    for (const auto& secret : secrets())
+        replace_all(out, secret);
     return out;
 }
 

@@ -9,18 +9,18 @@
 namespace hubsync {
 
 enum class ErrorKind {
-    kTransient,      // network, timeout, 5xx: retry later
-    kRateLimited,    // 429: wait for the window
-    kUnauthorized,   // 401 that survived a refresh
-    kAuthRequired,   // invalid_grant, no tokens: a person must run `hubsync authorize`
-    kForbidden,      // 403: missing scope
-    kBadData,        // HubSpot sent something we cannot handle
-    kConfig,         // configuration problem
-    kUsage,          // bad command line
-    kIo,             // local file system / database failure
-    kNotFound,       // a looked-up thing does not exist
-    kCancelled,      // stop requested (signal)
-    kInternal,       // a bug
+    kTransient,     // network, timeout, 5xx: retry later
+    kRateLimited,   // 429: wait for the window
+    kUnauthorized,  // 401 that survived a refresh
+    kAuthRequired,  // invalid_grant, no tokens: a person must run `hubsync authorize`
+    kForbidden,     // 403: missing scope
+    kBadData,       // HubSpot sent something we cannot handle
+    kConfig,        // configuration problem
+    kUsage,         // bad command line
+    kIo,            // local file system / database failure
+    kNotFound,      // a looked-up thing does not exist
+    kCancelled,     // stop requested (signal)
+    kInternal,      // a bug
 };
 
 const char* to_string(ErrorKind kind);
@@ -34,7 +34,9 @@ struct Error {
     std::string describe() const;
     // The sysexits code a command exits with for this error.
     int exit_code() const;
-    bool retryable() const { return kind == ErrorKind::kTransient || kind == ErrorKind::kRateLimited; }
+    bool retryable() const {
+        return kind == ErrorKind::kTransient || kind == ErrorKind::kRateLimited;
+    }
 };
 
 inline Error make_error(ErrorKind kind, std::string message, std::string hint = {}) {
@@ -44,8 +46,8 @@ inline Error make_error(ErrorKind kind, std::string message, std::string hint = 
 // Result<T> holds a value or an Error. Callers must look at ok() before value().
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  public:
+    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
     bool ok() const { return v_.index() == 0; }
@@ -62,13 +64,13 @@ public:
     const Error& error() const& { return std::get<1>(v_); }
     Error&& error() && { return std::get<1>(std::move(v_)); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 // Status is Result<void>: ok, or an Error.
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit
     static Status Ok() { return {}; }
@@ -78,7 +80,7 @@ public:
     const Error& error() const& { return error_; }
     Error&& error() && { return std::move(error_); }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };
@@ -90,10 +92,10 @@ private:
 
 // Propagate an error from an expression yielding Status or Result<T>.
 #define HS_RETURN_IF_ERROR(expr) HS_RETURN_IF_ERROR_IMPL(HS_CONCAT(hs_status_, __COUNTER__), expr)
-#define HS_RETURN_IF_ERROR_IMPL(tmp, expr)             \
-    do {                                               \
-        auto tmp = (expr);                             \
-        if (!tmp.ok()) return std::move(tmp).error();  \
+#define HS_RETURN_IF_ERROR_IMPL(tmp, expr)            \
+    do {                                              \
+        auto tmp = (expr);                            \
+        if (!tmp.ok()) return std::move(tmp).error(); \
     } while (0)
 
 // Evaluate a Result<T>, return its error, or move its value into `lhs`.

@@ -63,32 +63,34 @@ Poco::Net::Context::Ptr make_client_context(const std::string& ca_file) {
     init_ssl_once();
     // VERIFY_STRICT: the peer must present a certificate that chains to a trusted CA; the
     // session checks the host name. loadDefaultCAs adds the system store next to ca_file.
-    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file, Poco::Net::Context::VERIFY_STRICT, 9,
-        true, "HIGH:!aNULL:!MD5:!RC4");
+    Poco::Net::Context::Ptr ctx =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file,
+                               Poco::Net::Context::VERIFY_STRICT, 9, true, "HIGH:!aNULL:!MD5:!RC4");
     ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     return ctx;
 }
 
 class PocoTransport final : public HttpTransport {
-public:
+  public:
     explicit PocoTransport(TransportOptions options) : options_(std::move(options)) {}
 
     Result<HttpResponse> send(const HttpRequest& request) override {
         auto url = parse_url(request.url);
-        if (!url.ok()) return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
+        if (!url.ok())
+            return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
         // One retry on a reused connection the server may have closed meanwhile.
         for (int attempt = 0; attempt < 2; ++attempt) {
             const bool reused = sessions_.count(url->origin()) > 0;
             auto result = send_once(*url, request);
-            if (result.ok() || !reused || attempt == 1 || result.error().kind != ErrorKind::kTransient)
+            if (result.ok() || !reused || attempt == 1 ||
+                result.error().kind != ErrorKind::kTransient)
                 return result;
             sessions_.erase(url->origin());
         }
         return make_error(ErrorKind::kInternal, "unreachable");
     }
 
-private:
+  private:
     Poco::Net::HTTPClientSession& session_for(const Url& url) {
         auto& slot = sessions_[url.origin()];
         if (!slot) {
@@ -116,7 +118,8 @@ private:
                                        Poco::Net::HTTPMessage::HTTP_1_1);
             req.setKeepAlive(options_.keep_alive);
             req.set("User-Agent", options_.user_agent);
-            for (const auto& [k, v] : request.headers) req.set(k, v);
+            for (const auto& [k, v] : request.headers)
+                req.set(k, v);
             if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
                 request.method == "PATCH") {
                 if (!request.content_type.empty()) req.setContentType(request.content_type);
@@ -128,7 +131,8 @@ private:
             std::istream& in = session.receiveResponse(res);
             HttpResponse response;
             response.status = static_cast<int>(res.getStatus());
-            for (const auto& [k, v] : res) response.headers.emplace_back(k, v);
+            for (const auto& [k, v] : res)
+                response.headers.emplace_back(k, v);
             Poco::StreamCopier::copyToString(in, response.body);
             if (res.hasContentLength() &&
                 response.body.size() != static_cast<std::size_t>(res.getContentLength64())) {
@@ -140,23 +144,27 @@ private:
             return response;
         } catch (const Poco::Net::InvalidCertificateException& e) {
             sessions_.erase(origin);
-            return make_error(ErrorKind::kConfig,
-                              "TLS certificate of " + url.host + " failed verification: " + e.message(),
-                              "fix the server certificate or add its CA with ca_file");
+            return make_error(
+                ErrorKind::kConfig,
+                "TLS certificate of " + url.host + " failed verification: " + e.message(),
+                "fix the server certificate or add its CA with ca_file");
         } catch (const Poco::Net::CertificateValidationException& e) {
             sessions_.erase(origin);
-            return make_error(ErrorKind::kConfig,
-                              "TLS certificate of " + url.host + " failed verification: " + e.message(),
-                              "fix the server certificate or add its CA with ca_file");
+            return make_error(
+                ErrorKind::kConfig,
+                "TLS certificate of " + url.host + " failed verification: " + e.message(),
+                "fix the server certificate or add its CA with ca_file");
         } catch (const Poco::Net::SSLException& e) {
             sessions_.erase(origin);
             // An untrusted chain surfaces as a plain SSLException from the handshake, not as a
             // CertificateValidationException: retrying cannot fix it either.
             if (e.displayText().find("certificate verify failed") != std::string::npos)
-                return make_error(ErrorKind::kConfig,
-                                  "TLS certificate of " + url.host + " failed verification: " + e.displayText(),
-                                  "fix the server certificate or add its CA with ca_file");
-            return make_error(ErrorKind::kTransient, "TLS error talking to " + url.host + ": " + e.displayText());
+                return make_error(
+                    ErrorKind::kConfig,
+                    "TLS certificate of " + url.host + " failed verification: " + e.displayText(),
+                    "fix the server certificate or add its CA with ca_file");
+            return make_error(ErrorKind::kTransient,
+                              "TLS error talking to " + url.host + ": " + e.displayText());
         } catch (const Poco::TimeoutException& e) {
             sessions_.erase(origin);
             return make_error(ErrorKind::kTransient, "timeout talking to " + url.host);

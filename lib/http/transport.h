@@ -35,7 +35,7 @@ struct HttpResponse {
 
 // Thread-compatible: one transport per thread, or external locking.
 class HttpTransport {
-public:
+  public:
     virtual ~HttpTransport() = default;
     // Sends one request. Any HTTP status is a successful Result; connection failures, timeouts
     // and TLS failures are errors (kTransient, or kConfig for a certificate that fails

@@ -20,7 +20,8 @@ int hex_value(char c) {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -41,14 +42,17 @@ std::string Url::path_and_query() const {
 std::string Url::to_string() const {
     const bool v6 = host.find(':') != std::string::npos;
     std::string out = scheme + "://" + (v6 ? "[" + host + "]" : host);
-    const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+    const bool default_port =
+        (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
     if (!default_port) out += ":" + std::to_string(port);
     out += path_and_query();
     if (!fragment.empty()) out += "#" + fragment;
     return out;
 }
 
-bool Url::is_loopback() const { return is_loopback_host(host); }
+bool Url::is_loopback() const {
+    return is_loopback_host(host);
+}
 
 bool is_loopback_host(std::string_view host) {
     const std::string h = lower(host);
@@ -59,8 +63,8 @@ bool is_loopback_host(std::string_view host) {
     std::size_t pos = 0;
     while (pos <= h.size()) {
         const std::size_t dot = h.find('.', pos);
-        const std::string_view part =
-            std::string_view(h).substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        const std::string_view part = std::string_view(h).substr(
+            pos, dot == std::string::npos ? std::string::npos : dot - pos);
         int v = -1;
         const auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
         if (ec != std::errc() || p != part.data() + part.size() || v < 0 || v > 255) return false;
@@ -84,7 +88,8 @@ Result<Url> parse_url(std::string_view text) {
     std::string_view rest = text.substr(scheme_end + 3);
     const auto authority_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, authority_end);
-    rest = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+    rest =
+        authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
     if (authority.find('@') != std::string_view::npos)
         return make_error(ErrorKind::kConfig, "URL must not contain user credentials");
     std::string_view port_text;
@@ -95,7 +100,8 @@ Result<Url> parse_url(std::string_view text) {
         url.host = std::string(authority.substr(1, close - 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after.front() != ':') return make_error(ErrorKind::kConfig, "URL host is malformed");
+            if (after.front() != ':')
+                return make_error(ErrorKind::kConfig, "URL host is malformed");
             port_text = after.substr(1);
         }
     } else {
@@ -106,9 +112,12 @@ Result<Url> parse_url(std::string_view text) {
     if (url.host.empty()) return make_error(ErrorKind::kConfig, "URL has no host");
     if (!port_text.empty()) {
         int port = 0;
-        const auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || p != port_text.data() + port_text.size() || port <= 0 || port > 65535)
-            return make_error(ErrorKind::kConfig, "URL port '" + std::string(port_text) + "' is not a port number");
+        const auto [p, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        if (ec != std::errc() || p != port_text.data() + port_text.size() || port <= 0 ||
+            port > 65535)
+            return make_error(ErrorKind::kConfig,
+                              "URL port '" + std::string(port_text) + "' is not a port number");
         url.port = port;
     } else {
         url.port = url.scheme == "https" ? 443 : 80;
@@ -174,7 +183,8 @@ Params parse_query(std::string_view query) {
         if (eq == std::string_view::npos) {
             out.emplace_back(url_decode(pair, true), std::string());
         } else {
-            out.emplace_back(url_decode(pair.substr(0, eq), true), url_decode(pair.substr(eq + 1), true));
+            out.emplace_back(url_decode(pair.substr(0, eq), true),
+                             url_decode(pair.substr(eq + 1), true));
         }
     }
     return out;

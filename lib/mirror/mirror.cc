@@ -126,6 +126,8 @@ struct Mirror::Impl {
     sql::Statement commit;
     sql::Statement rollback;
     sql::Statement seen_insert;
+    sql::Statement get_contact;  // prepared on first use (readers too)
+    sql::Statement get_version;
     bool reconcile_active = false;
 
     // Reused per row so the hot loop does not allocate.
@@ -873,14 +875,25 @@ Result<std::vector<std::pair<std::string, std::string>>> Mirror::all_state() {
 }
 
 Result<std::optional<StoredContact>> Mirror::get_contact(ContactId id) {
-    HS_ASSIGN_OR_RETURN(
-        sql::Statement q,
-        impl_->db.prepare("SELECT id, created_at, updated_at, archived, archived_at, merged_into, "
-                          "synced_at, properties FROM contacts WHERE id = ?1"));
+    Impl& m = *impl_;
+    if (!m.get_contact) {
+        HS_ASSIGN_OR_RETURN(
+            m.get_contact,
+            m.db.prepare("SELECT id, created_at, updated_at, archived, archived_at, "
+                         "merged_into, synced_at, properties FROM contacts WHERE id = ?1",
+                         true));
+    }
+    sql::Statement& q = m.get_contact;
     q.bind(1, std::int64_t{id});
     const int rc = q.step();
-    if (rc == SQLITE_DONE) return std::optional<StoredContact>();
-    if (rc != SQLITE_ROW) return impl_->db.error(rc, "reading a contact");
+    if (rc != SQLITE_ROW) {
+        Result<std::optional<StoredContact>> out =
+            rc == SQLITE_DONE
+                ? Result<std::optional<StoredContact>>(std::nullopt)
+                : Result<std::optional<StoredContact>>(m.db.error(rc, "reading a contact"));
+        q.reset();
+        return out;
+    }
     StoredContact c;
     c.id = q.column_int64(0);
     c.created_at = q.column_text(1);
@@ -890,7 +903,39 @@ Result<std::optional<StoredContact>> Mirror::get_contact(ContactId id) {
     if (!q.column_is_null(5)) c.merged_into = q.column_int64(5);
     c.synced_at = q.column_text(6);
     c.properties_json = q.column_text(7);
+    q.reset();
     return std::optional<StoredContact>(std::move(c));
+}
+
+Result<std::vector<ContactVersion>> Mirror::contact_versions(const std::vector<ContactId>& ids) {
+    Impl& m = *impl_;
+    if (!m.get_version) {
+        HS_ASSIGN_OR_RETURN(m.get_version,
+                            m.db.prepare("SELECT updated_at, archived, merged_into FROM contacts "
+                                         "WHERE id = ?1",
+                                         true));
+    }
+    sql::Statement& q = m.get_version;
+    std::vector<ContactVersion> out;
+    out.reserve(ids.size());
+    for (ContactId id : ids) {
+        q.bind(1, std::int64_t{id});
+        const int rc = q.step();
+        if (rc == SQLITE_ROW) {
+            ContactVersion v;
+            v.id = id;
+            v.updated_at = q.column_text(0);
+            v.archived = q.column_int64(1) != 0;
+            if (!q.column_is_null(2)) v.merged_into = q.column_int64(2);
+            out.push_back(std::move(v));
+        } else if (rc != SQLITE_DONE) {
+            Error e = m.db.error(rc, "reading contact versions");
+            q.reset();
+            return e;
+        }
+        q.reset();
+    }
+    return out;
 }
 
 // --- Maintenance ----------------------------------------------------------------------------

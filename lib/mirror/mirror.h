@@ -63,6 +63,14 @@ struct StoredContact {
     std::string properties_json;
 };
 
+// The parts of a stored row that decide whether HubSpot's copy is newer.
+struct ContactVersion {
+    ContactId id = 0;
+    std::string updated_at;  // normalized ISO-8601 UTC
+    bool archived = false;
+    std::optional<ContactId> merged_into;
+};
+
 // A sync_state change: a value, or nullopt to delete the key.
 struct StateUpdate {
     std::string key;
@@ -202,6 +210,9 @@ class Mirror final {
     Result<std::optional<std::string>> state(const std::string& key);
     Result<std::vector<std::pair<std::string, std::string>>> all_state();
     Result<std::optional<StoredContact>> get_contact(ContactId id);
+    // The stored versions of those of `ids` the mirror has (others are left out), in id
+    // order of the input. Much cheaper than get_contact per id: no properties are copied.
+    Result<std::vector<ContactVersion>> contact_versions(const std::vector<ContactId>& ids);
 
     // --- Maintenance ----------------------------------------------------------------------
     // Call after each sync cycle: a PASSIVE checkpoint, then, when every frame was copied and

@@ -133,14 +133,16 @@ Millis TokenManager::backoff_locked(int failures) {
 Error TokenManager::backoff_error_locked(Instant now) const {
     std::string message = "no valid access token: refreshing it failed";
     if (last_error_) message += " (" + last_error_->message + ")";
-    if (tokens_) message += "; the access token expired at " + when(tokens_->access_expires_at);
-    const ErrorKind kind = last_error_ && last_error_->kind == ErrorKind::kRateLimited
-                               ? ErrorKind::kRateLimited
-                               : ErrorKind::kTransient;
-    return make_error(kind, message,
-                      "retrying in " +
-                          format_duration(std::max(Millis{0}, since(next_attempt_at_, now))) +
-                          "; check network access to HubSpot");
+    if (tokens_)
+        message += "; the access token is valid only until " + when(tokens_->access_expires_at);
+    // A bad client secret or an untrusted certificate keeps its kind (and exit code).
+    const ErrorKind kind = last_error_ ? last_error_->kind : ErrorKind::kTransient;
+    const auto wait = std::chrono::duration_cast<Seconds>(since(next_attempt_at_, now));
+    std::string hint = last_error_ && !last_error_->hint.empty()
+                           ? last_error_->hint
+                           : std::string("check network access to HubSpot");
+    hint += "; next refresh attempt in " + format_duration(std::max<Millis>(Millis{1000}, wait));
+    return make_error(kind, message, hint);
 }
 
 // --- public interface --------------------------------------------------------------------------

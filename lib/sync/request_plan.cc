@@ -16,7 +16,8 @@ RequestPlan plan_requests(const HubSpotApi& api, const std::vector<std::string>&
     RequestPlan plan;
     plan.properties = properties;
     for (const auto& name : required_properties()) {
-        if (std::find(plan.properties.begin(), plan.properties.end(), name) == plan.properties.end())
+        if (std::find(plan.properties.begin(), plan.properties.end(), name) ==
+            plan.properties.end())
             plan.properties.push_back(name);
     }
     ListRequest probe;

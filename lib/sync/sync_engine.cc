@@ -59,10 +59,14 @@ struct Window {
 
 // One cycle's working state: the plan, the run row, counters, progress.
 class SyncEngine::Cycle final {
-public:
+  public:
     Cycle(SyncEngine& engine, const CycleRequest& request)
-        : api_(engine.api_), mirror_(engine.mirror_), clock_(engine.clock_),
-          options_(engine.options_), request_(request), started_(clock_.now()) {}
+        : api_(engine.api_),
+          mirror_(engine.mirror_),
+          clock_(engine.clock_),
+          options_(engine.options_),
+          request_(request),
+          started_(clock_.now()) {}
 
     Result<CycleReport> run() {
         HS_ASSIGN_OR_RETURN(const bool backfilled, state_present(kStateBackfillDone));
@@ -82,7 +86,7 @@ public:
         return report_;
     }
 
-private:
+  private:
     Status run_steps(bool backfilled) {
         HS_RETURN_IF_ERROR(discover_properties());
         if (request_.full) HS_RETURN_IF_ERROR(restart_backfill());
@@ -92,7 +96,8 @@ private:
             HS_RETURN_IF_ERROR(incremental());
         }
         if (!request_.full && archive_sweep_due()) HS_RETURN_IF_ERROR(archive_sweep());
-        if (request_.full || request_.force_reconcile || reconcile_due()) HS_RETURN_IF_ERROR(reconcile());
+        if (request_.full || request_.force_reconcile || reconcile_due())
+            HS_RETURN_IF_ERROR(reconcile());
         return {};
     }
 
@@ -103,15 +108,16 @@ private:
         HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(defs, options_.properties));
         std::vector<std::string> names;
         names.reserve(columns.size());
-        for (const auto& c : columns) names.push_back(c.name);
+        for (const auto& c : columns)
+            names.push_back(c.name);
         plan_ = plan_requests(api_, names, options_.max_url_length);
         report_.plan = plan_;
         // The archived list has no batch/read to fall back on: it carries as many properties
         // as fit in the URL, required ones first.
         archived_list_properties_ = required_properties();
         for (const auto& name : plan_.properties) {
-            if (std::find(archived_list_properties_.begin(), archived_list_properties_.end(), name) !=
-                archived_list_properties_.end())
+            if (std::find(archived_list_properties_.begin(), archived_list_properties_.end(),
+                          name) != archived_list_properties_.end())
                 continue;
             archived_list_properties_.push_back(name);
             ListRequest probe{kListLimit, std::string(24, '9'), archived_list_properties_, true};
@@ -136,7 +142,8 @@ private:
         HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(kStateBackfillPhase));
         HS_ASSIGN_OR_RETURN(auto started, mirror_.state(kStateBackfillStarted));
         if (!started) {
-            HS_RETURN_IF_ERROR(mirror_.set_state({{kStateBackfillStarted, std::to_string(clock_.now_ms())}}));
+            HS_RETURN_IF_ERROR(
+                mirror_.set_state({{kStateBackfillStarted, std::to_string(clock_.now_ms())}}));
             started = std::to_string(clock_.now_ms());
         }
         if (!phase || *phase == "active") {
@@ -146,13 +153,14 @@ private:
         // The backfill read everything changed after it started; incremental windows take over
         // from there (minus lookback), so changes made during a long backfill are not lost.
         const std::string now_iso = format_iso8601(clock_.now());
-        HS_RETURN_IF_ERROR(mirror_.set_state({{kStateBackfillDone, now_iso},
-                                              {kStateBackfillAfter, std::nullopt},
-                                              {kStateBackfillPhase, std::nullopt},
-                                              {kStateHighWater, *started},
-                                              {kStateWindow, std::nullopt},
-                                              {kStateLastReconcile, now_iso},
-                                              {kStateArchivedSweep, std::to_string(clock_.now_ms())}}));
+        HS_RETURN_IF_ERROR(
+            mirror_.set_state({{kStateBackfillDone, now_iso},
+                               {kStateBackfillAfter, std::nullopt},
+                               {kStateBackfillPhase, std::nullopt},
+                               {kStateHighWater, *started},
+                               {kStateWindow, std::nullopt},
+                               {kStateLastReconcile, now_iso},
+                               {kStateArchivedSweep, std::to_string(clock_.now_ms())}}));
         report_.backfill_complete = true;
         return {};
     }
@@ -186,9 +194,10 @@ private:
                 write.contacts = std::move(contacts);
             }
             const bool last = page.next_after.empty();
-            write.state = {{kStateBackfillPhase, phase_name},
-                           {kStateBackfillAfter,
-                            last ? std::optional<std::string>() : std::optional<std::string>(page.next_after)}};
+            write.state = {
+                {kStateBackfillPhase, phase_name},
+                {kStateBackfillAfter, last ? std::optional<std::string>()
+                                           : std::optional<std::string>(page.next_after)}};
             if (last && !archived) write.state[0].value = "archived";
             HS_ASSIGN_OR_RETURN(auto written, commit(write));
             progress.pages += 1;
@@ -260,7 +269,8 @@ private:
             {"lastmodifieddate", "GTE", std::to_string(w.since_ms), {}, {}},
             {"lastmodifieddate", "LTE", std::to_string(w.until_ms), {}, {}},
         };
-        if (w.last_id > 0) group.push_back({"hs_object_id", "GT", std::to_string(w.last_id), {}, {}});
+        if (w.last_id > 0)
+            group.push_back({"hs_object_id", "GT", std::to_string(w.last_id), {}, {}});
         q.filter_groups = {group};
         q.sort_property = "hs_object_id";
         q.ascending = true;
@@ -367,8 +377,8 @@ private:
                     if (!stored) continue;  // fetched below with the other missing ids
                     if (archived && !stored->archived) {
                         marks.archived.push_back({c.id, c.archived_at});
-                    } else if (!archived && (stored->archived ||
-                                             instant_ms(stored->updated_at) < instant_ms(c.updated_at))) {
+                    } else if (!archived && (stored->archived || instant_ms(stored->updated_at) <
+                                                                     instant_ms(c.updated_at))) {
                         stale.push_back(c.id);
                     }
                 }
@@ -421,7 +431,8 @@ private:
             std::vector<ContactId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
                                          ids.begin() + static_cast<std::ptrdiff_t>(end));
             HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(chunk, plan_.properties));
-            for (auto& c : batch.contacts) out.push_back(std::move(c));
+            for (auto& c : batch.contacts)
+                out.push_back(std::move(c));
         }
         return out;
     }
@@ -429,7 +440,8 @@ private:
     static std::vector<ContactId> ids_of(const std::vector<Contact>& contacts) {
         std::vector<ContactId> ids;
         ids.reserve(contacts.size());
-        for (const auto& c : contacts) ids.push_back(c.id);
+        for (const auto& c : contacts)
+            ids.push_back(c.id);
         return ids;
     }
 

@@ -17,16 +17,16 @@
 namespace hubsync {
 
 // sync_state keys owned by the engine (besides the ones mirror.h names).
-inline constexpr const char* kStateBackfillPhase = "backfill.phase";            // active|archived
-inline constexpr const char* kStateBackfillStarted = "backfill.started_ms";     // epoch ms
-inline constexpr const char* kStateWindow = "incremental.window";               // since:until:last_id
-inline constexpr const char* kStateArchivedSweep = "archived.last_ms";          // epoch ms
+inline constexpr const char* kStateBackfillPhase = "backfill.phase";         // active|archived
+inline constexpr const char* kStateBackfillStarted = "backfill.started_ms";  // epoch ms
+inline constexpr const char* kStateWindow = "incremental.window";            // since:until:last_id
+inline constexpr const char* kStateArchivedSweep = "archived.last_ms";       // epoch ms
 
 struct SyncProgress {
-    std::string phase;               // "backfill", "backfill (archived)", "incremental", ...
+    std::string phase;  // "backfill", "backfill (archived)", "incremental", ...
     std::int64_t pages = 0;
-    std::int64_t contacts = 0;       // contacts written in this phase
-    std::int64_t expected = -1;      // estimate of the phase's total, -1 when unknown
+    std::int64_t contacts = 0;   // contacts written in this phase
+    std::int64_t expected = -1;  // estimate of the phase's total, -1 when unknown
     Millis elapsed{0};
 };
 
@@ -39,19 +39,19 @@ struct SyncOptions {
     int search_limit = 200;
     StopSource* stop = nullptr;
     std::function<void(const SyncProgress&)> on_progress;  // after every page
-    std::function<void()> on_page;  // after every committed page (watchdog)
+    std::function<void()> on_page;                         // after every committed page (watchdog)
 };
 
 struct CycleRequest {
-    bool full = false;              // re-read every contact and run the reconcile sweep
-    bool force_reconcile = false;   // run the reconcile sweep now
+    bool full = false;             // re-read every contact and run the reconcile sweep
+    bool force_reconcile = false;  // run the reconcile sweep now
 };
 
 struct CycleReport {
-    std::string mode;               // backfill | incremental | full | reconcile
+    std::string mode;  // backfill | incremental | full | reconcile
     std::int64_t contacts_written = 0;
     std::int64_t requests = 0;
-    std::int64_t removed = 0;       // rows the reconcile sweep removed
+    std::int64_t removed = 0;  // rows the reconcile sweep removed
     bool backfill_complete = false;
     bool archive_swept = false;
     bool reconciled = false;
@@ -59,7 +59,7 @@ struct CycleReport {
 };
 
 class SyncEngine final {
-public:
+  public:
     // All references must outlive the engine. Not thread-safe.
     SyncEngine(HubSpotApi& api, Mirror& mirror, Clock& clock, SyncOptions options);
 
@@ -67,7 +67,7 @@ public:
     // cycle resumes from there. kCancelled when options.stop was requested.
     Result<CycleReport> run_cycle(const CycleRequest& request = {});
 
-private:
+  private:
     class Cycle;
     HubSpotApi& api_;
     Mirror& mirror_;

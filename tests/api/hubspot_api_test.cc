@@ -525,6 +525,19 @@ TEST_F(HubSpotApiTest, StopEndsWaitsAtOnce) {
     EXPECT_EQ(clock_.slept(), Millis(0));
 }
 
+TEST_F(HubSpotApiTest, StopEndsALimiterWait) {
+    StopSource stop;
+    options_.stop = &stop;
+    options_.requests_per_10s = 1;
+    transport_.push(200, kOnePage);
+    ASSERT_TRUE(list().ok());
+    stop.request_stop();
+    const auto page = list();  // would have to wait 10 s for the budget
+    ASSERT_FALSE(page.ok());
+    EXPECT_EQ(page.error().kind, ErrorKind::kCancelled);
+    EXPECT_EQ(transport_.sent.size(), 1u);
+}
+
 TEST_F(HubSpotApiTest, LowRemainingHeaderWaitsForTheWindow) {
     transport_.push(200, kOnePage,
                     {{"X-HubSpot-RateLimit-Remaining", "50"},

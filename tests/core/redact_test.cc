@@ -17,13 +17,19 @@ struct Case {
 
 TEST(Redact, MasksSecretFieldsInUrlsFormsHeadersAndJson) {
     const std::vector<Case> cases = {
-        {"POST /oauth/2026-03/token grant_type=refresh_token&client_id=abc&client_secret=s3cr3tValue&refresh_token=na1-9f8e-77aa",
+        {"POST /oauth/2026-03/token "
+         "grant_type=refresh_token&client_id=abc&client_secret=s3cr3tValue&refresh_token=na1-9f8e-"
+         "77aa",
          "s3cr3tValue"},
         {"grant_type=refresh_token&client_secret=xx&refresh_token=na1-9f8e-77aa", "na1-9f8e-77aa"},
-        {"GET http://localhost:8976/callback?code=cd-1234-5678&state=AbCdEf0123456789", "cd-1234-5678"},
-        {"GET http://localhost:8976/callback?code=cd-1234-5678&state=AbCdEf0123456789", "AbCdEf0123456789"},
-        {"code_verifier=vErIfIeR_abcdefghijklmnopqrstuvwxyz0123456789&code=zz", "vErIfIeR_abcdefghij"},
-        {"Authorization: Bearer CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-qYAGQsF4",
+        {"GET http://localhost:8976/callback?code=cd-1234-5678&state=AbCdEf0123456789",
+         "cd-1234-5678"},
+        {"GET http://localhost:8976/callback?code=cd-1234-5678&state=AbCdEf0123456789",
+         "AbCdEf0123456789"},
+        {"code_verifier=vErIfIeR_abcdefghijklmnopqrstuvwxyz0123456789&code=zz",
+         "vErIfIeR_abcdefghij"},
+        {"Authorization: Bearer "
+         "CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-qYAGQsF4",
          "CJSP5qf1KhICAQEY"},
         {"header authorization: bearer abc.def.ghi", "abc.def.ghi"},
         {R"({"access_token":"CNa5-long-token","refresh_token":"6f2c-refresh","expires_in":1800})",

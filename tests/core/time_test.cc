@@ -41,7 +41,8 @@ TEST(Iso8601, RoundTripsHubSpotTimestamps) {
     EXPECT_EQ(format_iso8601(t), "2024-09-11T00:00:00.000Z");
     ASSERT_TRUE(parse_iso8601("2024-09-11T15:27:39+02:00", t));
     EXPECT_EQ(format_iso8601(t), "2024-09-11T13:27:39.000Z");
-    for (const char* bad : {"", "N/A", "2024-13-01", "2024-02-30", "2024-09-11T25:00:00Z", "1726061259356"})
+    for (const char* bad :
+         {"", "N/A", "2024-13-01", "2024-02-30", "2024-09-11T25:00:00Z", "1726061259356"})
         EXPECT_FALSE(parse_iso8601(bad, t)) << bad;
 }
 

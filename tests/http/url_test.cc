@@ -28,8 +28,9 @@ TEST(Url, ParsesAbsoluteUrls) {
 }
 
 TEST(Url, RefusesMalformed) {
-    for (const char* bad : {"", "localhost:80/x", "ftp://x/", "http://", "http://h:0/", "http://h:99999/",
-                            "http://u:p@host/", "http://[::1/x", "http://h:12ab/"}) {
+    for (const char* bad :
+         {"", "localhost:80/x", "ftp://x/", "http://", "http://h:0/", "http://h:99999/",
+          "http://u:p@host/", "http://[::1/x", "http://h:12ab/"}) {
         EXPECT_FALSE(parse_url(bad).ok()) << bad;
     }
 }
@@ -37,7 +38,8 @@ TEST(Url, RefusesMalformed) {
 TEST(Url, LoopbackHosts) {
     for (const char* h : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "LOCALHOST"})
         EXPECT_TRUE(is_loopback_host(h)) << h;
-    for (const char* h : {"example.com", "10.0.0.1", "127.0.0.1.evil.com", "localhost.evil", "128.0.0.1", "127.0.0.256"})
+    for (const char* h : {"example.com", "10.0.0.1", "127.0.0.1.evil.com", "localhost.evil",
+                          "128.0.0.1", "127.0.0.256"})
         EXPECT_FALSE(is_loopback_host(h)) << h;
 }
 

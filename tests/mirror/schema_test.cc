@@ -159,8 +159,10 @@ TEST(MirrorSchema, CreatesTheFileReadableByTheGroupWhateverTheUmask) {
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0640u);
     // The WAL files stay after the writer closes, so read-only users can open the database.
-    EXPECT_EQ(::stat((path + "-wal").c_str(), &st), 0);
-    EXPECT_EQ(::stat((path + "-shm").c_str(), &st), 0);
+    for (const char* suffix : {"-wal", "-shm"}) {
+        ASSERT_EQ(::stat((path + suffix).c_str(), &st), 0) << suffix;
+        EXPECT_EQ(st.st_mode & 0777, 0640u) << suffix;
+    }
 }
 
 TEST(MirrorSchema, ReadOnlyOpenOfAMissingFileIsNotFound) {

@@ -217,6 +217,29 @@ TEST_F(MirrorWrite, OlderDataNeverOverwritesNewerAndEqualHeals) {
     EXPECT_EQ(c.properties_json, R"({"email":"newest@x"})");
 }
 
+TEST_F(MirrorWrite, ContactVersionsReportWhatIsStored) {
+    apply({def("email")});
+    Contact archived = contact(2, "2024-02-01T00:00:00Z");
+    archived.archived = true;
+    write({contact(1, "2024-01-01T00:00:00.000Z"), archived, contact(3, "2024-03-01T00:00:00Z")});
+    ASSERT_TRUE(mirror_->mark_merged(3, 1).ok());
+    auto v = mirror_->contact_versions({3, 99, 1, 2});
+    ASSERT_TRUE(v.ok());
+    ASSERT_EQ(v->size(), 3u);
+    EXPECT_EQ((*v)[0].id, 3);
+    EXPECT_EQ((*v)[0].updated_at, "2024-03-01T00:00:00.000Z");
+    EXPECT_EQ((*v)[0].merged_into, 1);
+    EXPECT_EQ((*v)[1].id, 1);
+    EXPECT_FALSE((*v)[1].archived);
+    EXPECT_FALSE((*v)[1].merged_into.has_value());
+    EXPECT_EQ((*v)[2].id, 2);
+    EXPECT_TRUE((*v)[2].archived);
+    // get_contact reuses its statement: repeated reads stay correct.
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(stored(2).updated_at, "2024-02-01T00:00:00.000Z");
+    EXPECT_FALSE(mirror_->get_contact(99)->has_value());
+}
+
 TEST_F(MirrorWrite, RewritingAPageIsIdempotent) {
     apply({def("email"), def("score", "number")});
     std::vector<Contact> page;

@@ -21,7 +21,7 @@ namespace {
 const std::string kHubsync = std::string(HUBSYNC_BINARY_DIR) + "/daemon/hubsync";
 
 class CrashTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         sim::SimOptions so;
         so.contacts = 8'000;
@@ -31,7 +31,8 @@ protected:
         so.seed = 11;
         sim_ = std::make_unique<sim::Simulator>(so);
         ASSERT_TRUE(sim_->start().ok());
-        dir_ = std::filesystem::temp_directory_path() / ("hubsync-crash-" + std::to_string(::getpid()));
+        dir_ = std::filesystem::temp_directory_path() /
+               ("hubsync-crash-" + std::to_string(::getpid()));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_ / "state");
         std::filesystem::permissions(dir_ / "state", std::filesystem::perms::owner_all);
@@ -39,13 +40,14 @@ protected:
             std::ofstream token(dir_ / "token");
             token << sim_->issue_tokens().access_token << "\n";
         }
-        std::filesystem::permissions(dir_ / "token",
-                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        std::filesystem::permissions(dir_ / "token", std::filesystem::perms::owner_read |
+                                                         std::filesystem::perms::owner_write);
         config_ = (dir_ / "hubsync.conf").string();
         std::ofstream conf(config_);
         conf << "[hubspot]\nprivate_app_token_file = " << (dir_ / "token").string()
-             << "\napi_base_url = " << sim_->base_url() << "\n[sync]\ndatabase = "
-             << (dir_ / "hubspot.db").string() << "\nstate_dir = " << (dir_ / "state").string()
+             << "\napi_base_url = " << sim_->base_url()
+             << "\n[sync]\ndatabase = " << (dir_ / "hubspot.db").string()
+             << "\nstate_dir = " << (dir_ / "state").string()
              << "\narchived_interval = 1s\n[log]\nlevel = error\n";
     }
 
@@ -59,7 +61,8 @@ protected:
         std::vector<std::string> args = {kHubsync, "--config", config_, "sync"};
         if (full) args.push_back("--full");
         std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
+        for (auto& a : args)
+            argv.push_back(a.data());
         argv.push_back(nullptr);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
@@ -88,9 +91,13 @@ protected:
 
     void mutate(std::mt19937& rng) {
         auto live = sim_->truth(false);
-        auto pick = [&] { return live[std::uniform_int_distribution<std::size_t>(0, live.size() - 1)(rng)].id; };
-        for (int i = 0; i < 30; ++i) sim_->update_contact(pick(), {{"firstname", "K" + std::to_string(rng() % 1000)}});
-        sim_->create_contact({{"email", "crash" + std::to_string(rng() % 100000) + "@example.com"}});
+        auto pick = [&] {
+            return live[std::uniform_int_distribution<std::size_t>(0, live.size() - 1)(rng)].id;
+        };
+        for (int i = 0; i < 30; ++i)
+            sim_->update_contact(pick(), {{"firstname", "K" + std::to_string(rng() % 1000)}});
+        sim_->create_contact(
+            {{"email", "crash" + std::to_string(rng() % 100000) + "@example.com"}});
         sim_->archive(pick());
         const ContactId a = pick();
         ContactId b = pick();
@@ -112,7 +119,8 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
         sim_->clear_requests();
         killed += run_and_kill(false, std::chrono::milliseconds(80 + rng() % 250)) ? 1 : 0;
         for (const auto& r : sim_->requests()) {
-            if (r.path == "/crm/v3/objects/contacts" && r.query.find("after=") != std::string::npos) {
+            if (r.path == "/crm/v3/objects/contacts" &&
+                r.query.find("after=") != std::string::npos) {
                 if (run > 0) ++resumed_with_cursor;
                 break;
             }
@@ -139,7 +147,8 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
     ASSERT_TRUE(mirror.ok()) << mirror.error().describe();
     const auto diffs = mirror_differences(*sim_, **mirror);
     std::string shown;
-    for (std::size_t i = 0; i < diffs.size() && i < 5; ++i) shown += "\n  " + diffs[i];
+    for (std::size_t i = 0; i < diffs.size() && i < 5; ++i)
+        shown += "\n  " + diffs[i];
     EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences:" << shown;
     EXPECT_TRUE((*mirror)->integrity_check().ok());
 }

@@ -21,7 +21,8 @@ TEST(SyncEngine, BackfillOf25000ContactsEqualsTruth) {
     SyncHarness h(o);
     // Archive a few so the archived phase has work.
     const auto truth = h.sim->truth(false);
-    for (int i = 0; i < 30; ++i) h.sim->archive(truth[static_cast<std::size_t>(i * 97)].id);
+    for (int i = 0; i < 30; ++i)
+        h.sim->archive(truth[static_cast<std::size_t>(i * 97)].id);
     auto r = h.cycle();
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_EQ(r->mode, "backfill");
@@ -45,10 +46,16 @@ TEST(SyncEngine, IncrementalAfterRandomChangesOfEveryKindEqualsTruth) {
     for (int round = 0; round < 4; ++round) {
         h.clock.advance(minutes(5));
         auto ids = h.sim->truth(false);
-        auto pick = [&] { return ids[std::uniform_int_distribution<std::size_t>(0, ids.size() - 1)(rng)].id; };
-        for (int i = 0; i < 40; ++i) h.sim->update_contact(pick(), {{"firstname", "R" + std::to_string(round * 100 + i)}});
-        for (int i = 0; i < 10; ++i) h.sim->create_contact({{"email", "new" + std::to_string(round * 100 + i) + "@example.com"}});
-        for (int i = 0; i < 5; ++i) h.sim->archive(pick());
+        auto pick = [&] {
+            return ids[std::uniform_int_distribution<std::size_t>(0, ids.size() - 1)(rng)].id;
+        };
+        for (int i = 0; i < 40; ++i)
+            h.sim->update_contact(pick(), {{"firstname", "R" + std::to_string(round * 100 + i)}});
+        for (int i = 0; i < 10; ++i)
+            h.sim->create_contact(
+                {{"email", "new" + std::to_string(round * 100 + i) + "@example.com"}});
+        for (int i = 0; i < 5; ++i)
+            h.sim->archive(pick());
         auto archived = h.sim->truth(true);
         for (const auto& c : archived) {
             if (c.archived && rng() % 3 == 0) {
@@ -58,7 +65,8 @@ TEST(SyncEngine, IncrementalAfterRandomChangesOfEveryKindEqualsTruth) {
         }
         const ContactId a = pick();
         ContactId b = pick();
-        while (b == a) b = pick();
+        while (b == a)
+            b = pick();
         h.sim->merge(a, b);
         h.sim->gdpr_delete(pick());
         h.clock.advance(seconds(1));
@@ -98,7 +106,8 @@ TEST(SyncEngine, TwelveThousandContactsUpdatedInOneMillisecond) {
     h.clock.advance(minutes(5));
     auto truth = h.sim->truth(false);
     std::vector<ContactId> ids;
-    for (std::size_t i = 0; i < 12'000; ++i) ids.push_back(truth[i].id);
+    for (std::size_t i = 0; i < 12'000; ++i)
+        ids.push_back(truth[i].id);
     h.sim->update_many_same_millisecond(ids, {{"lifecyclestage", "customer"}});
     h.clock.advance(minutes(1));
     auto r = h.cycle();
@@ -123,7 +132,8 @@ TEST(SyncEngine, ChangesIndexedLateWithinLookbackAreNotLost) {
     run_ok(h);
     auto row = h.mirror->get_contact(truth[5].id);
     ASSERT_TRUE(row.ok() && row->has_value());
-    EXPECT_EQ((*row)->properties_json.find("\"Late\""), std::string::npos) << "search should lag here";
+    EXPECT_EQ((*row)->properties_json.find("\"Late\""), std::string::npos)
+        << "search should lag here";
     // ...and the one after, with the window overlapping by lookback, picks it up.
     h.clock.advance(minutes(5));
     run_ok(h);
@@ -155,7 +165,8 @@ TEST(SyncEngine, IncrementalCostIsProportionalToChanges) {
     // k changes: ceil(k/200) searches + ceil(k/100) batch reads (+ properties + empty tail).
     h.clock.advance(minutes(5));
     const auto truth = h.sim->truth(false);
-    for (int i = 0; i < 450; ++i) h.sim->update_contact(truth[static_cast<std::size_t>(i)].id, {{"city", "Oslo"}});
+    for (int i = 0; i < 450; ++i)
+        h.sim->update_contact(truth[static_cast<std::size_t>(i)].id, {{"city", "Oslo"}});
     h.clock.advance(minutes(1));
     auto busy = h.cycle();
     ASSERT_TRUE(busy.ok());

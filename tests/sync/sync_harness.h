@@ -21,7 +21,7 @@ namespace hubsync::testing {
 
 // A bearer token minted by the simulator, refreshed by minting again when it is near expiry.
 class SimTokenSource final : public AccessTokenSource {
-public:
+  public:
     SimTokenSource(sim::Simulator& sim, Clock& clock) : sim_(sim), clock_(clock) {}
     Result<std::string> access_token() override {
         if (token_.empty() || clock_.now() >= expires_) mint();
@@ -32,7 +32,7 @@ public:
         return token_;
     }
 
-private:
+  private:
     void mint() {
         auto t = sim_.issue_tokens();
         token_ = t.access_token;
@@ -57,7 +57,7 @@ struct HarnessOptions {
 };
 
 class SyncHarness {
-public:
+  public:
     explicit SyncHarness(const HarnessOptions& o = {});
     ~SyncHarness();
 

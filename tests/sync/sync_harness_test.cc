@@ -80,7 +80,8 @@ std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& m
     auto counts = mirror.counts();
     if (!counts.ok()) return {"counts failed: " + counts.error().describe()};
     std::int64_t archived = 0;
-    for (const auto& c : truth) archived += c.archived ? 1 : 0;
+    for (const auto& c : truth)
+        archived += c.archived ? 1 : 0;
     if (counts->total - counts->merged != static_cast<std::int64_t>(truth.size()))
         diffs.push_back("mirror has " + std::to_string(counts->total - counts->merged) +
                         " unmerged rows, HubSpot " + std::to_string(truth.size()) + " contacts");
@@ -115,12 +116,15 @@ std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& m
     return diffs;
 }
 
-std::vector<std::string> SyncHarness::differences() { return mirror_differences(*sim, *mirror); }
+std::vector<std::string> SyncHarness::differences() {
+    return mirror_differences(*sim, *mirror);
+}
 
 void SyncHarness::expect_mirror_equals_truth() {
     const auto diffs = differences();
     std::string shown;
-    for (std::size_t i = 0; i < diffs.size() && i < 5; ++i) shown += "\n  " + diffs[i];
+    for (std::size_t i = 0; i < diffs.size() && i < 5; ++i)
+        shown += "\n  " + diffs[i];
     EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences:" << shown;
 }
 
