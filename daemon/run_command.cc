@@ -160,7 +160,7 @@ class Service final {
     // A new `hubsync authorize` replaces the token store: wake the scheduler so a paused
     // service resumes at once instead of at its next backoff.
     void watch_token_store() {
-        TokenStore store(config_.sync.state_dir);
+        TokenStore store(token_store_dir(config_));
         FileStamp last = store.stamp();
         while (!stop_.stop_requested()) {
             stop_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(2));

@@ -16,7 +16,12 @@ namespace hubsync {
 
 Result<std::unique_ptr<SyncLock>> SyncLock::try_acquire(const std::string& state_dir) {
     std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
+    if (!std::filesystem::exists(state_dir, ec)) {
+        std::filesystem::create_directories(state_dir, ec);
+        // Group-readable (the mirror lives here by default); the tokens get their own 0700
+        // subdirectory from the token store.
+        std::filesystem::permissions(state_dir, std::filesystem::perms(0750), ec);
+    }
     const std::string path = state_dir + "/sync.lock";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -61,7 +66,11 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
                                                    const EngineHooks& hooks) {
     auto parts = std::make_unique<SyncParts>();
     const TransportOptions topts = transport_options(config, hooks);
-    parts->token_transport = make_poco_transport(topts);
+    // No keep-alive for the token endpoint: a silently resent refresh on a stale connection
+    // could replay a rotated refresh token, and refreshes are 25 minutes apart anyway.
+    TransportOptions token_opts = topts;
+    token_opts.keep_alive = false;
+    parts->token_transport = make_poco_transport(token_opts);
     parts->api_transport = make_poco_transport(topts);
     parts->tokens = make_access_token_source(config, *parts->token_transport, clock);
     parts->token_manager = dynamic_cast<TokenManager*>(parts->tokens.get());

@@ -43,16 +43,17 @@ level = warning
 CONF
 }
 
-requests() { curl -fsS "$sim_url/_sim/requests" | grep -o '"method"' | wc -l; }
+# grep -c prints 0 and fails when nothing matches; `|| true` keeps set -e/pipefail quiet.
+requests() { curl -fsS "$sim_url/_sim/requests" | grep -o '"method"' | wc -l || true; }
 clear_requests() { curl -fsS -X DELETE "$sim_url/_sim/requests" >/dev/null; }
-count_429() { curl -fsS "$sim_url/_sim/requests" | grep -o '"status":429' | wc -l; }
+count_429() { curl -fsS "$sim_url/_sim/requests" | { grep -o '"status":429' || true; } | wc -l; }
 
 # timed_sync LABEL CONTACTS [sync args...]: one `hubsync sync`, measured.
 timed_sync() {
   local label=$1 n=$2; shift 2
   clear_requests
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync "$@" >/dev/null
-  read -r wall user sys rss <"$work/time"
+  read -r wall user sys rss < <(tail -n1 "$work/time")
   local reqs; reqs=$(requests)
   local r429; r429=$(count_429)
   local load; load=$(cut -d' ' -f1 /proc/loadavg)

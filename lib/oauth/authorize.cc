@@ -16,6 +16,9 @@
 #include "oauth/token_store.h"
 
 namespace hubsync {
+
+std::string token_store_dir(const Config& config) { return config.sync.state_dir + "/tokens"; }
+
 namespace {
 
 TokenEndpoint endpoint_for(const Config& config) {
@@ -74,7 +77,7 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
                                        const AuthorizeOptions& options) {
     HS_RETURN_IF_ERROR(check_oauth_config(config));
     add_secret(config.hubspot.client_secret);
-    TokenStore store(config.sync.state_dir);
+    TokenStore store(token_store_dir(config));
     // Fail before the person clicks anything when the tokens could not be saved afterwards.
     HS_RETURN_IF_ERROR(store.prepare());
     HS_ASSIGN_OR_RETURN(Url redirect, parse_url(config.hubspot.redirect_uri));
@@ -189,7 +192,7 @@ Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
         return make_error(
             ErrorKind::kUsage, "a private app token cannot be revoked by hubsync",
             "rotate or delete it in HubSpot under Settings > Integrations > Private Apps");
-    TokenStore store(config.sync.state_dir);
+    TokenStore store(token_store_dir(config));
     HS_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
     HS_ASSIGN_OR_RETURN(auto stored, store.load());
     if (!stored || stored->refresh_token.empty()) {
@@ -241,7 +244,7 @@ Result<TokenStatus> read_token_status(const Config& config, const Clock& clock) 
         status.authorized = true;
         return status;
     }
-    TokenStore store(config.sync.state_dir);
+    TokenStore store(token_store_dir(config));
     status.store_path = store.path();
     HS_ASSIGN_OR_RETURN(auto stored, store.load());
     if (!stored) return status;
@@ -270,7 +273,7 @@ std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTrans
     add_secret(config.hubspot.client_secret);
     TokenManagerOptions options;
     options.refresh_margin = config.token.refresh_margin;
-    return std::make_unique<TokenManager>(TokenStore(config.sync.state_dir),
+    return std::make_unique<TokenManager>(TokenStore(token_store_dir(config)),
                                           TokenClient(transport, endpoint_for(config)), clock,
                                           options);
 }

@@ -20,6 +20,11 @@ namespace hubsync {
 
 inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
 
+// Where the token store lives: state_dir/tokens, a 0700 directory of its own, so state_dir
+// (which holds the mirror by default) can be group-readable for reporting tools while the
+// tokens stay owner-only.
+std::string token_store_dir(const Config& config);
+
 // The terminal side of `hubsync authorize`.
 struct AuthorizeIo {
     std::ostream& out;  // the URL, progress and next steps

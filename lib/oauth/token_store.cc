@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -144,6 +145,14 @@ Status TokenStore::prepare() const {
     struct stat st {};
     if (::stat(dir_.c_str(), &st) != 0) {
         if (errno != ENOENT) return io_error("cannot inspect state_dir", dir_, errno);
+        // The parent (state_dir itself) may hold the group-readable mirror: 0750 at most.
+        const std::string parent = std::filesystem::path(dir_).parent_path().string();
+        if (!parent.empty() && ::access(parent.c_str(), F_OK) != 0) {
+            std::error_code ec;
+            std::filesystem::create_directories(parent, ec);
+            if (ec) return io_error("cannot create state_dir", parent, ec.value());
+            std::filesystem::permissions(parent, std::filesystem::perms(0750), ec);
+        }
         if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
             return io_error("cannot create state_dir", dir_, errno);
         // mkdir's mode is reduced by the umask, never widened; set it exactly.
@@ -159,6 +168,8 @@ Status TokenStore::prepare() const {
             ErrorKind::kConfig,
             "state_dir " + dir_ + " is writable by other users, who could replace the tokens",
             "chmod 700 " + dir_);
+    if ((st.st_mode & 077) != 0 && ::chmod(dir_.c_str(), 0700) != 0)
+        return io_error("cannot chmod the token directory to 0700", dir_, errno);
     return Status::Ok();
 }
 

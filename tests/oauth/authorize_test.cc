@@ -78,7 +78,7 @@ class AuthorizeTest : public ::testing::Test {
     }
 
     bool store_exists() const {
-        return std::filesystem::exists(config.sync.state_dir + "/tokens.json");
+        return std::filesystem::exists(token_store_dir(config) + "/tokens.json");
     }
 
     TempDir dir;
@@ -103,13 +103,13 @@ TEST_F(AuthorizeTest, FullConsentFlowThroughTheListenerStoresTokens) {
     EXPECT_TRUE(outcome->missing_scopes.empty());
     EXPECT_EQ(outcome->access_expires_at, clock.now() + 30min);
 
-    auto stored = TokenStore(config.sync.state_dir).load();
+    auto stored = TokenStore(token_store_dir(config)).load();
     ASSERT_TRUE(stored.ok() && stored->has_value());
     EXPECT_EQ((*stored)->hub_id, 4242);
     EXPECT_EQ((*stored)->refresh_token, hub.last_issued_refresh);
     EXPECT_EQ((*stored)->state, StoredTokens::State::kOk);
-    EXPECT_EQ(file_mode(config.sync.state_dir), 0700);
-    EXPECT_EQ(file_mode(config.sync.state_dir + "/tokens.json"), 0600);
+    EXPECT_EQ(file_mode(token_store_dir(config)), 0700);
+    EXPECT_EQ(file_mode(token_store_dir(config) + "/tokens.json"), 0600);
 
     // The exchange repeated the redirect_uri and carried the PKCE verifier (the fake checks it).
     EXPECT_EQ(hub.count("authorization_code"), 1);

@@ -111,7 +111,7 @@ class SimFlowTest : public ::testing::Test {
     }
 
     bool store_exists() const {
-        return std::filesystem::exists(config.sync.state_dir + "/tokens.json");
+        return std::filesystem::exists(token_store_dir(config) + "/tokens.json");
     }
 
     // One CRM request the way the sync engine makes it.
@@ -154,7 +154,7 @@ TEST_F(SimFlowTest, ConsentFlowThroughTheListenerWithAPlainHttpClient) {
     // The sim verified PKCE S256 (it refuses a code whose verifier does not match).
     clock.advance(26min);
     EXPECT_EQ(api_request(*manager), 200);  // after a refresh (with rotation)
-    auto stored = TokenStore(config.sync.state_dir).load();
+    auto stored = TokenStore(token_store_dir(config)).load();
     ASSERT_TRUE(stored.ok() && stored->has_value());
     const std::string all = logs.all() + out.str();
     EXPECT_EQ(all.find("sim-client-secret"), std::string::npos);
@@ -200,7 +200,7 @@ TEST_F(SimFlowTest, ReusedCodeStoresNothing) {
                     first_code = param(parse_query(parse_url(location)->query), "code");
                     return location;
                 })).ok());
-    ASSERT_TRUE(TokenStore(config.sync.state_dir).remove().ok());
+    ASSERT_TRUE(TokenStore(token_store_dir(config)).remove().ok());
     // A second attempt whose redirect carries the already redeemed code.
     auto outcome = authorize(browser("approve-link", [&](const std::string& location) {
         const Params q = parse_query(parse_url(location)->query);

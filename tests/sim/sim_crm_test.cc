@@ -368,6 +368,29 @@ TEST(SimSearch, ArchivedNeverAppearAndChangesShowOnlyAfterIndexDelay) {
     EXPECT_EQ(post_json(f.port, kSearch, by_new, f.token).json()->getValue<int>("total"), 1);
 }
 
+TEST(SimSearch, IndexDelayIsJitteredWithinItsRange) {
+    SimOptions o = small(40);
+    o.index_delay_min = std::chrono::seconds(10);
+    o.index_delay_max = std::chrono::seconds(20);
+    SimFixture f(o);
+    const auto truth = f.sim->truth(false);
+    for (int i = 0; i < 20; ++i)
+        f.sim->update_contact(truth[i].id, {{"jobtitle", "Indexed"}});
+    const std::string body =
+        search_body(R"({"propertyName":"jobtitle","operator":"EQ","value":"Indexed"})");
+    auto visible = [&] {
+        return post_json(f.port, kSearch, body, f.token).json()->getValue<int>("total");
+    };
+    f.clock.advance(std::chrono::milliseconds(9'999));
+    EXPECT_EQ(visible(), 0);
+    f.clock.advance(std::chrono::seconds(5));
+    const int halfway = visible();
+    EXPECT_GT(halfway, 0);
+    EXPECT_LT(halfway, 20);
+    f.clock.advance(std::chrono::seconds(6));
+    EXPECT_EQ(visible(), 20);
+}
+
 TEST(SimProperties, ListsStandardAndEveryCustomType) {
     SimOptions o = small(5);
     o.custom_properties = 11;
