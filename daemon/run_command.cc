@@ -69,7 +69,9 @@ class Service final {
             if (scheduler_) scheduler_->progress();
         };
         hooks.on_progress = [this](const SyncProgress& p) { progress_.store(p.contacts); };
-        if (watchdog_) hooks.max_http_timeout = *watchdog_ / 2 - Millis(1000);
+        // Below half the watchdog interval, so a hung request ends before a ping is missed.
+        if (watchdog_)
+            hooks.max_http_timeout = cap_for_watchdog(config.sync.http_timeout, *watchdog_);
         HS_ASSIGN_OR_RETURN(auto parts, make_sync_parts(config, SystemClock::instance(), hooks));
         parts_ = std::move(parts);
         return {};

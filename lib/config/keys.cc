@@ -63,8 +63,8 @@ constexpr KeyDef kKeys[] = {
      "The SQLite mirror. Reporting tools may open it read-only while the service runs.",
      "", true},
     {ConfigKey::kStateDir, "sync", "state_dir", KeyKind::kPath, "/var/lib/hubsync",
-     "Directory for the OAuth tokens and the sync state. Tokens live here, never in the "
-     "database.",
+     "Directory for the sync lock and the OAuth tokens, which live in its tokens/ "
+     "subdirectory (mode 0700), never in the database.",
      "", true},
     {ConfigKey::kInterval, "sync", "interval", KeyKind::kDuration, "5m",
      "Time between incremental syncs.", "", true, kSecond, 7 * kDay},

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <optional>
 #include <unordered_set>
 
@@ -173,40 +174,71 @@ class SyncEngine::Cycle final {
         SyncProgress progress{archived ? "backfill (archived)" : "backfill", 0, 0, -1, Millis(0)};
         if (!archived && !after) progress.expected = estimate_total();
         const auto phase_started = clock_.now();
+        // Pipelined: while page N is written, page N+1 is fetched and decoded on a second
+        // thread, so the network wait and the decode overlap the SQLite write. Only that thread
+        // touches the API meanwhile, and only this one the mirror; the cursor still moves in
+        // the transaction that writes the page it covers (page N's commit stores page N's
+        // `after`), so a crash re-reads at most the prefetched page.
+        HS_RETURN_IF_ERROR(check_stop());
+        auto fetched = fetch_backfill_page(archived, after);
+        std::future<Result<FetchedPage>> next;
         while (true) {
-            HS_RETURN_IF_ERROR(check_stop());
-            ListRequest list{kListLimit, after.value_or(""), {}, archived};
-            const bool fetch_by_id = !archived && !plan_.properties_in_list;
-            list.properties = archived ? archived_list_properties_
-                                       : (fetch_by_id ? std::vector<std::string>{"hs_object_id"}
-                                                      : plan_.properties);
-            HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
-            std::vector<Contact> contacts;
-            if (fetch_by_id) {
-                HS_ASSIGN_OR_RETURN(contacts, read_full(ids_of(page.contacts)));
-            } else {
-                contacts = std::move(page.contacts);
+            if (!fetched.ok()) return std::move(fetched).error();
+            FetchedPage page = std::move(fetched).value();
+            const std::int64_t requests_now = api_.stats().requests;
+            const bool last = page.next_after.empty();
+            if (!last && !check_stop().ok()) return check_stop();
+            if (!last) {
+                next = std::async(
+                    std::launch::async,
+                    [this, archived, cursor = std::optional<std::string>(page.next_after)] {
+                        return fetch_backfill_page(archived, cursor);
+                    });
             }
             PageWrite write;
             if (archived) {
-                HS_RETURN_IF_ERROR(split_archived(contacts, write));
+                HS_RETURN_IF_ERROR(split_archived(page.contacts, write));
             } else {
-                write.contacts = std::move(contacts);
+                write.contacts = std::move(page.contacts);
             }
-            const bool last = page.next_after.empty();
             write.state = {
                 {kStateBackfillPhase, phase_name},
                 {kStateBackfillAfter, last ? std::optional<std::string>()
                                            : std::optional<std::string>(page.next_after)}};
             if (last && !archived) write.state[0].value = "archived";
-            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            HS_ASSIGN_OR_RETURN(auto written, commit(write, requests_now));
             progress.pages += 1;
             progress.contacts += written;
             progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
             if (options_.on_progress) options_.on_progress(progress);
             if (last) return {};
-            after = page.next_after;
+            fetched = next.get();
         }
+    }
+
+    struct FetchedPage {
+        std::vector<Contact> contacts;
+        std::string next_after;
+    };
+
+    // One backfill page with every property: runs on the prefetch thread, so it may use the
+    // API but never the mirror.
+    Result<FetchedPage> fetch_backfill_page(bool archived,
+                                            const std::optional<std::string>& after) {
+        ListRequest list{kListLimit, after.value_or(""), {}, archived};
+        const bool fetch_by_id = !archived && !plan_.properties_in_list;
+        list.properties =
+            archived ? archived_list_properties_
+                     : (fetch_by_id ? std::vector<std::string>{"hs_object_id"} : plan_.properties);
+        HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+        FetchedPage out;
+        out.next_after = std::move(page.next_after);
+        if (fetch_by_id) {
+            HS_ASSIGN_OR_RETURN(out.contacts, read_full(ids_of(page.contacts)));
+        } else {
+            out.contacts = std::move(page.contacts);
+        }
+        return out;
     }
 
     std::int64_t estimate_total() {
@@ -445,9 +477,12 @@ class SyncEngine::Cycle final {
         return ids;
     }
 
-    Result<std::int64_t> commit(PageWrite& write) {
+    Result<std::int64_t> commit(PageWrite& write) { return commit(write, api_.stats().requests); }
+
+    // `requests_now`: the API's request count when the page was complete (a prefetch may be
+    // counting the next page's requests meanwhile).
+    Result<std::int64_t> commit(PageWrite& write, std::int64_t requests_now) {
         write.run_id = run_id_;
-        const std::int64_t requests_now = api_.stats().requests;
         write.requests_made = requests_now - requests_committed_;
         HS_ASSIGN_OR_RETURN(auto result, mirror_.write(write));
         requests_committed_ = requests_now;
