@@ -79,13 +79,14 @@ class PocoTransport final : public HttpTransport {
         auto url = parse_url(request.url);
         if (!url.ok())
             return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
-        // One retry on a reused connection the server may have closed meanwhile.
+        // One resend, only when a reused keep-alive connection turned out to be closed by the
+        // server before it answered (no response byte came back). Timeouts, resets mid-body
+        // and every other failure go back to the caller, whose retry policy counts them.
         for (int attempt = 0; attempt < 2; ++attempt) {
             const bool reused = sessions_.count(url->origin()) > 0;
+            stale_connection_ = false;
             auto result = send_once(*url, request);
-            if (result.ok() || !reused || attempt == 1 ||
-                result.error().kind != ErrorKind::kTransient)
-                return result;
+            if (result.ok() || !reused || attempt == 1 || !stale_connection_) return result;
             sessions_.erase(url->origin());
         }
         return make_error(ErrorKind::kInternal, "unreachable");
@@ -183,6 +184,11 @@ class PocoTransport final : public HttpTransport {
                     "fix the server certificate or add its CA with ca_file");
             return make_error(ErrorKind::kTransient,
                               "TLS error talking to " + url.host + ": " + e.displayText());
+        } catch (const Poco::Net::NoMessageException& e) {
+            sessions_.erase(origin);
+            stale_connection_ = true;
+            return make_error(ErrorKind::kTransient,
+                              "connection closed by " + url.host + " before any response");
         } catch (const Poco::TimeoutException& e) {
             sessions_.erase(origin);
             return make_error(ErrorKind::kTransient, "timeout talking to " + url.host);
@@ -198,6 +204,7 @@ class PocoTransport final : public HttpTransport {
     }
 
     TransportOptions options_;
+    bool stale_connection_ = false;
     Poco::Net::Context::Ptr context_;
     std::map<std::string, std::unique_ptr<Poco::Net::HTTPClientSession>> sessions_;
 };

@@ -4,14 +4,73 @@
 
 #include <algorithm>
 #include <charconv>
-#include <future>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include "core/log.h"
 
 namespace hubsync {
 namespace {
+
+// One long-lived worker thread that runs one job at a time. The backfill's prefetch uses it
+// instead of a thread per page: a thread's exit returns its stack with madvise, and the TLB
+// shootdowns of a thousand of those cost more CPU than the overlap saved.
+class Worker final {
+  public:
+    Worker() : thread_([this] { loop(); }) {}
+    ~Worker() {
+        {
+            std::lock_guard lock(mu_);
+            quit_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Starts `job`; the previous one must have been waited for.
+    void start(std::function<void()> job) {
+        {
+            std::lock_guard lock(mu_);
+            job_ = std::move(job);
+            busy_ = true;
+        }
+        cv_.notify_all();
+    }
+    // Blocks until the started job has finished (returns at once when none is running).
+    void wait() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !busy_; });
+    }
+
+  private:
+    void loop() {
+        std::unique_lock lock(mu_);
+        while (true) {
+            cv_.wait(lock, [this] { return quit_ || job_; });
+            if (!job_) return;
+            auto job = std::move(job_);
+            job_ = nullptr;
+            lock.unlock();
+            job();
+            lock.lock();
+            busy_ = false;
+            cv_.notify_all();
+        }
+    }
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::function<void()> job_;
+    bool busy_ = false;
+    bool quit_ = false;
+    std::thread thread_;
+};
 
 constexpr int kListLimit = 100;
 constexpr int kBatchLimit = 100;
@@ -181,7 +240,8 @@ class SyncEngine::Cycle final {
         // `after`), so a crash re-reads at most the prefetched page.
         HS_RETURN_IF_ERROR(check_stop());
         auto fetched = fetch_backfill_page(archived, after);
-        std::future<Result<FetchedPage>> next;
+        std::optional<Result<FetchedPage>> next;
+        Worker worker;  // after `next`: joined before `next` goes, on every return path
         while (true) {
             if (!fetched.ok()) return std::move(fetched).error();
             FetchedPage page = std::move(fetched).value();
@@ -189,11 +249,9 @@ class SyncEngine::Cycle final {
             const bool last = page.next_after.empty();
             if (!last && !check_stop().ok()) return check_stop();
             if (!last) {
-                next = std::async(
-                    std::launch::async,
-                    [this, archived, cursor = std::optional<std::string>(page.next_after)] {
-                        return fetch_backfill_page(archived, cursor);
-                    });
+                worker.start([this, archived, &next, cursor = page.next_after] {
+                    next.emplace(fetch_backfill_page(archived, cursor));
+                });
             }
             PageWrite write;
             if (archived) {
@@ -212,7 +270,9 @@ class SyncEngine::Cycle final {
             progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
             if (options_.on_progress) options_.on_progress(progress);
             if (last) return {};
-            fetched = next.get();
+            worker.wait();
+            fetched = std::move(*next);
+            next.reset();
         }
     }
 

@@ -162,6 +162,7 @@ class ChildProcess final {
                  SpawnOptions options = {})
         : group_(options.own_process_group) {
         std::signal(SIGPIPE, SIG_IGN);
+        if (group_) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
         int out[2], err[2];
         if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||
             ::pipe2(wake_, O_CLOEXEC) != 0)
@@ -222,6 +223,7 @@ class ChildProcess final {
         } else if (group_) {
             kill_now(SIGKILL);  // helpers a browser left behind
         }
+        if (group_) reap_group();
         [[maybe_unused]] const ssize_t n = ::write(wake_[1], "x", 1);
         reader_.join();
         for (int fd : {out_fd_, err_fd_, wake_[0], wake_[1], pidfd_})
@@ -297,6 +299,19 @@ class ChildProcess final {
     }
 
   private:
+    // Helpers orphaned by the group's leader were reparented to this process (a subreaper);
+    // collect them so they do not linger as zombies.
+    void reap_group() {
+        const auto deadline = SteadyClock::now() + 5s;
+        for (;;) {
+            int status = 0;
+            const pid_t r = ::waitpid(-pid_, &status, WNOHANG);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0 || SteadyClock::now() >= deadline) return;  // ECHILD: all collected
+            if (r == 0) std::this_thread::sleep_for(10ms);        // SIGKILLed, about to exit
+        }
+    }
+
     void kill_now(int signo) {
         if (group_)
             ::kill(-pid_, signo);

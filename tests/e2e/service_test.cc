@@ -46,14 +46,14 @@ class RunTest : public ServiceTest {
             << service_->err();
     }
 
-    // SIGTERM: STOPPING=1, then exit 0 within 10 s.
-    void stop_service() {
+    // SIGTERM (or SIGINT): STOPPING=1, then exit 0 within 10 s.
+    void stop_service(int signo = SIGTERM) {
         const auto before = notify_->datagrams().size();
         const auto sent = SteadyClock::now();
-        service_->signal(SIGTERM);
+        service_->signal(signo);
         EXPECT_TRUE(notify_->wait_for("STOPPING=1", 10s, before)) << service_->err();
         const auto code = service_->wait_exit(10s);
-        ASSERT_TRUE(code.has_value()) << "hubsync run did not exit within 10 s of SIGTERM";
+        ASSERT_TRUE(code.has_value()) << "hubsync run did not exit within 10 s of signal " << signo;
         EXPECT_EQ(*code, 0) << service_->err();
         EXPECT_LT(seconds_between(sent, SteadyClock::now()), 10.0);
     }
@@ -129,8 +129,8 @@ TEST_F(RunTest, NotifyPathSocketReadyStatusWatchdogCadenceStopping) {
     EXPECT_FALSE(contains(service_->err(), token_));
 }
 
-TEST_F(RunTest, NotifyAbstractSocket) {
-    HardTimeout limit(40s, "NotifyAbstractSocket");
+TEST_F(RunTest, NotifyAbstractSocketAndSigint) {
+    HardTimeout limit(40s, "NotifyAbstractSocketAndSigint");
     start({.contacts = 300});
     const std::string address =
         "@hubsync-e2e-" + std::to_string(::getpid()) + "-" + dir_.path().filename().string();
@@ -143,7 +143,7 @@ TEST_F(RunTest, NotifyAbstractSocket) {
     auto first = notify_->wait_for("WATCHDOG=1", 5s);
     ASSERT_TRUE(first);
     EXPECT_TRUE(notify_->wait_for("WATCHDOG=1", 5s, *first + 1));
-    stop_service();
+    stop_service(SIGINT);  // Ctrl-C in a terminal stops it as cleanly as SIGTERM
 }
 
 TEST_F(RunTest, HungRequestIsCutOffBeforeTheWatchdogFires) {
