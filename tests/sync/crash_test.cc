@@ -81,10 +81,20 @@ class CrashTest : public ::testing::Test {
     }
 
     // Runs `hubsync sync` and kills it after `delay` (a random moment of its work).
-    // Returns true when the kill landed while the process was still working.
-    bool run_and_kill(bool full, std::chrono::milliseconds delay) {
+    // Runs `hubsync sync` and kills it once the simulator has answered `requests` more
+    // requests, plus a random sub-millisecond-to-3-ms jitter: a random moment of its work,
+    // whatever the speed of the build. Returns true when the kill landed mid-work.
+    bool run_and_kill(bool full, int requests, std::mt19937& rng) {
+        const std::size_t before = sim_->requests().size();
         const pid_t pid = spawn_sync(full);
-        std::this_thread::sleep_for(delay);  // the moment of the crash, not a wait for anything
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (sim_->requests().size() < before + static_cast<std::size_t>(requests) &&
+               std::chrono::steady_clock::now() < deadline) {
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) == pid) return false;  // finished first
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
         ::kill(pid, SIGKILL);
         return wait_exit(pid) == 128 + SIGKILL;
     }
@@ -116,26 +126,26 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
     int resumed_with_cursor = 0;
     int killed = 0;
     for (int run = 0; run < 8; ++run) {
-        sim_->clear_requests();
-        killed += run_and_kill(false, std::chrono::milliseconds(80 + rng() % 250)) ? 1 : 0;
-        for (const auto& r : sim_->requests()) {
-            if (r.path == "/crm/v3/objects/contacts" &&
-                r.query.find("after=") != std::string::npos) {
-                if (run > 0) ++resumed_with_cursor;
-                break;
-            }
+        const std::size_t before = sim_->requests().size();
+        killed += run_and_kill(false, 2 + static_cast<int>(rng() % 12), rng) ? 1 : 0;
+        // The first list request of each restarted run shows where it began.
+        const auto log = sim_->requests();
+        for (std::size_t i = before; i < log.size(); ++i) {
+            if (log[i].path != "/crm/v3/objects/contacts") continue;
+            if (run > 0 && log[i].query.find("after=") != std::string::npos) ++resumed_with_cursor;
+            break;
         }
     }
     EXPECT_GT(resumed_with_cursor, 0) << "a restarted backfill must continue from its cursor";
     // Incremental cycles with changes in between, killed at random moments.
     for (int run = 0; run < 10; ++run) {
         mutate(rng);
-        killed += run_and_kill(false, std::chrono::milliseconds(5 + rng() % 120)) ? 1 : 0;
+        killed += run_and_kill(false, 1 + static_cast<int>(rng() % 4), rng) ? 1 : 0;
     }
     // Reconcile (sync --full) killed mid-way.
     for (int run = 0; run < 6; ++run) {
         mutate(rng);
-        killed += run_and_kill(true, std::chrono::milliseconds(50 + rng() % 400)) ? 1 : 0;
+        killed += run_and_kill(true, 2 + static_cast<int>(rng() % 120), rng) ? 1 : 0;
     }
     EXPECT_GE(killed, 20) << "most kills must land while hubsync is working";
     // Convergence: an uninterrupted sync, then a full one for the GDPR deletes.
