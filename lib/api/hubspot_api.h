@@ -31,7 +31,7 @@ struct ApiOptions {
     int max_attempts = 8;         // per request, for transient errors, 429 and 5xx
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_max{60'000};
-    StopSource* stop = nullptr;   // waits end early when a stop is requested
+    StopSource* stop = nullptr;  // waits end early when a stop is requested
     // A 2xx body that is not well-formed JSON (truncated, a proxy's HTML page) is retried
     // this many times in all, within max_attempts.
     int max_bad_body_attempts = 3;
@@ -52,15 +52,15 @@ struct ListRequest {
 
 struct ContactPage {
     std::vector<Contact> contacts;
-    std::string next_after;  // empty on the last page
+    std::string next_after;   // empty on the last page
     std::int64_t total = -1;  // search only
 };
 
 struct SearchFilter {
     std::string property;
-    std::string op;          // EQ, GT, GTE, LT, LTE, BETWEEN, IN, ...
+    std::string op;  // EQ, GT, GTE, LT, LTE, BETWEEN, IN, ...
     std::string value;
-    std::string high_value;  // BETWEEN
+    std::string high_value;           // BETWEEN
     std::vector<std::string> values;  // IN, NOT_IN
 };
 
@@ -79,19 +79,19 @@ struct BatchReadResult {
 };
 
 struct ApiStats {
-    std::int64_t requests = 0;       // every HTTP request sent, retries included
-    std::int64_t searches = 0;       // search requests sent, retries included
+    std::int64_t requests = 0;  // every HTTP request sent, retries included
+    std::int64_t searches = 0;  // search requests sent, retries included
     std::int64_t retries = 0;
-    std::int64_t rate_limited = 0;   // 429 responses received
-    std::int64_t unauthorized = 0;   // 401 responses received
-    std::int64_t server_errors = 0;  // 5xx responses received
+    std::int64_t rate_limited = 0;      // 429 responses received
+    std::int64_t unauthorized = 0;      // 401 responses received
+    std::int64_t server_errors = 0;     // 5xx responses received
     std::int64_t transport_errors = 0;  // connection failures and timeouts
     std::int64_t bad_bodies = 0;        // 2xx responses whose body was not well-formed JSON
     std::int64_t wait_ms = 0;           // time spent waiting: limiter, Retry-After, backoff
 };
 
 class HubSpotApi {
-public:
+  public:
     virtual ~HubSpotApi() = default;
 
     virtual Result<std::vector<PropertyDef>> list_properties() = 0;

@@ -17,7 +17,9 @@
 
 namespace hubsync {
 
-std::string token_store_dir(const Config& config) { return config.sync.state_dir + "/tokens"; }
+std::string token_store_dir(const Config& config) {
+    return config.sync.state_dir + "/tokens";
+}
 
 namespace {
 
