@@ -2,6 +2,8 @@
 // copies for strings without escapes, and bounds-checked so malformed input only yields errors.
 #pragma once
 
+#include "core/json_string.h"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -76,8 +78,5 @@ class JsonReader final {
     std::size_t error_pos_ = 0;
     std::string scratch_;
 };
-
-// Appends `text` as a JSON string literal (quotes included) to `out`.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace hubsync

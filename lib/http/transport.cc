@@ -71,6 +71,13 @@ Poco::Net::Context::Ptr make_client_context(const std::string& ca_file) {
     return ctx;
 }
 
+// A certificate that fails verification is a configuration problem: retrying cannot fix it.
+Error certificate_error(const Url& url, const std::string& detail) {
+    return make_error(ErrorKind::kConfig,
+                      "TLS certificate of " + url.host + " failed verification: " + detail,
+                      "fix the server certificate or add its CA with ca_file");
+}
+
 class PocoTransport final : public HttpTransport {
   public:
     explicit PocoTransport(TransportOptions options) : options_(std::move(options)) {}
@@ -163,25 +170,16 @@ class PocoTransport final : public HttpTransport {
             return response;
         } catch (const Poco::Net::InvalidCertificateException& e) {
             sessions_.erase(origin);
-            return make_error(
-                ErrorKind::kConfig,
-                "TLS certificate of " + url.host + " failed verification: " + e.message(),
-                "fix the server certificate or add its CA with ca_file");
+            return certificate_error(url, e.message());
         } catch (const Poco::Net::CertificateValidationException& e) {
             sessions_.erase(origin);
-            return make_error(
-                ErrorKind::kConfig,
-                "TLS certificate of " + url.host + " failed verification: " + e.message(),
-                "fix the server certificate or add its CA with ca_file");
+            return certificate_error(url, e.message());
         } catch (const Poco::Net::SSLException& e) {
             sessions_.erase(origin);
             // An untrusted chain surfaces as a plain SSLException from the handshake, not as a
             // CertificateValidationException: retrying cannot fix it either.
             if (e.displayText().find("certificate verify failed") != std::string::npos)
-                return make_error(
-                    ErrorKind::kConfig,
-                    "TLS certificate of " + url.host + " failed verification: " + e.displayText(),
-                    "fix the server certificate or add its CA with ca_file");
+                return certificate_error(url, e.displayText());
             return make_error(ErrorKind::kTransient,
                               "TLS error talking to " + url.host + ": " + e.displayText());
         } catch (const Poco::Net::NoMessageException& e) {

@@ -2,6 +2,8 @@
 // their cursor, archive/merge markers, the reconcile sweep, run records and status reads.
 #include "mirror/mirror.h"
 
+#include "core/json_string.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,7 +256,7 @@ Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_a
         if (is_null)
             json += "null";
         else
-            mirror_values::append_json_string(json, **v);
+            append_json_string(json, **v);
         if (slot.param == 0) continue;
         if (is_null) {
             st.bind_null(slot.param);
@@ -558,7 +560,7 @@ Result<std::vector<PropertyColumn>> Mirror::apply_properties(
     for (const auto& pc : m.synced) {
         Impl::Slot slot;
         slot.name = pc.name;
-        mirror_values::append_json_string(slot.json_key, pc.name);
+        append_json_string(slot.json_key, pc.name);
         slot.json_key.push_back(':');
         slot.kind = mirror_values::value_kind_for(pc.type);
         slot.param = pc.column_name.empty() ? 0 : param++;

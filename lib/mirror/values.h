@@ -8,9 +8,6 @@
 
 namespace hubsync::mirror_values {
 
-// Appends `s` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
-
 // Normalizes a timestamp (ISO-8601 or epoch ms) to "YYYY-MM-DDTHH:MM:SS.mmmZ" into `out`, so
 // stored timestamps compare correctly as text. Returns false (out untouched) when unparseable.
 bool normalize_timestamp(std::string_view raw, std::string& out);

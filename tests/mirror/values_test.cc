@@ -1,6 +1,7 @@
 // Typed-column conversions, timestamp normalization and JSON escaping of the mirror.
 #include <gtest/gtest.h>
 
+#include "core/json_string.h"
 #include "mirror/mirror.h"
 #include "mirror/sqlite_db.h"
 #include "mirror/values.h"
@@ -50,7 +51,7 @@ TEST(MirrorValues, TimestampsBecomeComparableText) {
 
 TEST(MirrorValues, JsonStringsAreEscaped) {
     std::string out;
-    mirror_values::append_json_string(out, "a\"b\\c\nd\x01 é");
+    append_json_string(out, "a\"b\\c\nd\x01 é");
     EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001 é\"");
 }
 
