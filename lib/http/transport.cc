@@ -108,8 +108,10 @@ class PocoTransport final : public HttpTransport {
                 slot = std::make_unique<Poco::Net::HTTPSClientSession>(
                     url.host, static_cast<Poco::UInt16>(url.port), context_);
             } else {
+                // "localhost" is loopback by definition (RFC 6761): no resolver, no /etc/hosts.
+                const std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
                 slot = std::make_unique<Poco::Net::HTTPClientSession>(
-                    url.host, static_cast<Poco::UInt16>(url.port));
+                    host, static_cast<Poco::UInt16>(url.port));
             }
             slot->setKeepAlive(options_.keep_alive);
             slot->setTimeout(Poco::Timespan(options_.connect_timeout.count() * 1000),

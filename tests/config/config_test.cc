@@ -558,6 +558,12 @@ std::string load_as_nobody(const std::string& path) {
         ::close(fds[0]);
         std::string report = "could not drop privileges";
         if (::setgid(65534) == 0 && ::setuid(65534) == 0) {
+            // A root directory others cannot enter (some chroots) makes the test meaningless.
+            if (::access(path.c_str(), R_OK) != 0) {
+                report = "SKIP: the config file is not reachable for uid 65534 here";
+                [[maybe_unused]] const ssize_t w = ::write(fds[1], report.data(), report.size());
+                ::_exit(0);
+            }
             const auto config = load_config(path, {});
             report = config.ok() ? "loaded" : config.error().message + "\n" + config.error().hint;
         }
@@ -582,6 +588,7 @@ TEST_F(ConfigTest, UnreadableSecretFileIsReported) {
     if (::geteuid() == 0) {
         ::chmod(dir_.path().c_str(), 0711);
         report = load_as_nobody(write_config(text, 0644));
+        if (report.rfind("SKIP", 0) == 0) GTEST_SKIP() << report;
     } else {
         const auto config = load_config(write_config(text), {});
         ASSERT_FALSE(config.ok());

@@ -34,7 +34,9 @@ Page browse(const std::string& url_text) {
     auto url = parse_url(url_text);
     EXPECT_TRUE(url.ok()) << url_text;
     if (!url.ok()) return {};
-    Poco::Net::HTTPClientSession session(url->host, static_cast<Poco::UInt16>(url->port));
+    // Like a browser, reach "localhost" without depending on /etc/hosts.
+    const std::string host = url->host == "localhost" ? "127.0.0.1" : url->host;
+    Poco::Net::HTTPClientSession session(host, static_cast<Poco::UInt16>(url->port));
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, url->path_and_query(),
                                    Poco::Net::HTTPMessage::HTTP_1_1);
