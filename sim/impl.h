@@ -125,6 +125,8 @@ class Simulator::Impl final {
     ContactStore store_;
     std::atomic<bool> rate_limits_;
     std::atomic<bool> rotate_;
+    // rotation_grace: new refresh token -> the old one it replaces, retired on first use.
+    std::map<std::string, std::string> retire_on_use_;
 
     mutable std::mutex auth_mu_;
     std::unordered_map<std::string, AccessToken> access_;

@@ -14,7 +14,8 @@ const char kUsage[] =
     "                   [--token-ttl SECONDS] [--no-rate-limits] [--auto-consent]\n"
     "                   [--client-id ID --client-secret SECRET] [--redirect-uri URI ...]\n"
     "                   [--index-delay MS[:MAX_MS]] [--max-url-length N]\n"
-    "                   [--tls-cert FILE --tls-key FILE] [--rotate-refresh-tokens]\n"
+    "                   [--tls-cert FILE --tls-key FILE] [--rotate-refresh-tokens "
+    "[--rotation-grace]]\n"
     "                   [--scopes \"SCOPE ...\"] [--hub-id ID] [--threads N]\n"
     "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage]\n"
     "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1.\n";
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
             opts.auto_consent = true;
         } else if (arg == "--rotate-refresh-tokens") {
             opts.rotate_refresh_tokens = true;
+        } else if (arg == "--rotation-grace") {
+            opts.rotation_grace = true;
         } else if (arg == "--client-id" && text(s)) {
             opts.client_id = s;
         } else if (arg == "--client-secret" && text(s)) {

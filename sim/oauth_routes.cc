@@ -534,6 +534,11 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
             return true;
         }
         scopes = it->second.scopes;
+        // First use of a rotated token ends the grace period of the one it replaced.
+        if (auto retired = retire_on_use_.find(old_refresh); retired != retire_on_use_.end()) {
+            refresh_.erase(retired->second);
+            retire_on_use_.erase(retired);
+        }
     } else {
         oauth_error(400, "unsupported_grant_type", "BAD_GRANT_TYPE",
                     "grant_type must be authorization_code or refresh_token");
@@ -543,7 +548,9 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
     Tokens t = mint_tokens(scopes);
     if (!old_refresh.empty()) {
         std::lock_guard lock(auth_mu_);
-        if (rotate_) {
+        if (rotate_ && opts_.rotation_grace) {
+            retire_on_use_[t.refresh_token] = old_refresh;  // valid until the new one is used
+        } else if (rotate_) {
             refresh_.erase(old_refresh);  // the old one stops working at once
         } else {
             refresh_.erase(t.refresh_token);

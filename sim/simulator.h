@@ -40,6 +40,10 @@ struct SimOptions {
     std::size_t max_url_length = 8192;        // longer request targets get 414
     std::string tls_cert_file, tls_key_file;  // both set = HTTPS (PEM files)
     bool rotate_refresh_tokens = false;       // every refresh returns a new refresh token
+    // With rotation: the old refresh token keeps working until the new one is first used (a
+    // grace period some providers give, so a client killed before saving the new token can
+    // still refresh with the old one). Off: the old token dies the moment the new one is issued.
+    bool rotation_grace = false;
     std::int64_t hub_id = 62515;
     // The scopes the app is configured with; an authorize URL may ask for these only.
     std::vector<std::string> granted_scopes = {"oauth", "crm.objects.contacts.read"};

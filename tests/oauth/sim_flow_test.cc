@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "oauth/authorize.h"
@@ -175,6 +176,64 @@ TEST_F(SimFlowTest, TheRotatedRefreshTokenOnDiskSurvivesARestart) {
     }
     EXPECT_EQ(sim->count_status(401), 0);
     EXPECT_EQ(sim->count_status(400), 0);  // never an invalid_grant
+}
+
+// A process killed between the refresh response and the store write loses the new refresh
+// token. The store fault makes the write fail exactly there; the manager is then dropped, as a
+// killed process is, and a new one starts from the store alone.
+std::optional<std::string> refresh_then_lose_the_write(const Config& config,
+                                                       HttpTransport& transport,
+                                                       ManualClock& clock) {
+    TokenStore store(token_store_dir(config));
+    auto before = store.load();
+    EXPECT_TRUE(before.ok() && before->has_value());
+    store.set_fault_for_test(StoreFault::kFailBeforeWrite);
+    TokenEndpoint endpoint{
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
+        config.hubspot.client_id, config.hubspot.client_secret};
+    TokenManager dying(store, TokenClient(transport, endpoint), clock);
+    clock.advance(26min);
+    EXPECT_FALSE(dying.refresh_now().ok()) << "the write must fail, as if the process died";
+    return before.ok() && before->has_value() ? std::optional((*before)->refresh_token)
+                                              : std::nullopt;
+}
+
+TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenSurvivesWithAGracePeriod) {
+    start_sim([](sim::SimOptions& o) { o.rotation_grace = true; });
+    config.hubspot.authorize_url = sim->base_url() + "/oauth/authorize";
+    config.hubspot.api_base_url = sim->base_url();
+    ASSERT_TRUE(authorize(browser()).ok());
+    const auto on_disk = refresh_then_lose_the_write(config, *transport, clock);
+    ASSERT_TRUE(on_disk);
+    // The restarted process refreshes with the (older) token on disk and saves the newest.
+    auto manager = make_token_manager(config, *transport, clock);
+    ASSERT_TRUE(manager->refresh_now().ok());
+    EXPECT_EQ(manager->state(), TokenManager::State::kOk);
+    auto after = TokenStore(token_store_dir(config)).load();
+    ASSERT_TRUE(after.ok() && after->has_value());
+    EXPECT_NE((*after)->refresh_token, *on_disk) << "the newest refresh token is on disk";
+    clock.advance(26min);
+    EXPECT_EQ(api_request(*manager), 200);
+    EXPECT_EQ(sim->count_status(401), 0);
+    // Using the newest token ended the grace period: the old one is dead now.
+    TokenEndpoint endpoint{
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
+        config.hubspot.client_id, config.hubspot.client_secret};
+    auto replay = TokenClient(*transport, endpoint).refresh(*on_disk);
+    ASSERT_FALSE(replay.ok());
+    EXPECT_EQ(replay.error().kind, ErrorKind::kAuthRequired);
+}
+
+TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenUnderStrictRotationNeedsANewAuthorization) {
+    // Without a grace period the lost token was the only valid one: the honest outcome is the
+    // authorization-required state with one clear error, not a retry storm.
+    ASSERT_TRUE(authorize(browser()).ok());
+    ASSERT_TRUE(refresh_then_lose_the_write(config, *transport, clock));
+    auto manager = make_token_manager(config, *transport, clock);
+    auto status = manager->refresh_now();
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().kind, ErrorKind::kAuthRequired);
+    EXPECT_EQ(manager->state(), TokenManager::State::kAuthRequired);
 }
 
 TEST_F(SimFlowTest, DeniedConsentStoresNothing) {
