@@ -6,43 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_string.h"
+
 namespace hubsync::sim {
 
-// Appends `text` as a JSON string literal, quotes included.
-inline void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(text.data() + run, i - run);
-        run = i + 1;
-        switch (c) {
-            case '"':
-                out.append("\\\"");
-                break;
-            case '\\':
-                out.append("\\\\");
-                break;
-            case '\n':
-                out.append("\\n");
-                break;
-            case '\r':
-                out.append("\\r");
-                break;
-            case '\t':
-                out.append("\\t");
-                break;
-            default:
-                out.append("\\u00");
-                out.push_back(kHex[c >> 4]);
-                out.push_back(kHex[c & 15]);
-        }
-    }
-    out.append(text.data() + run, text.size() - run);
-    out.push_back('"');
-}
+// The engine's escaper: a JSON string literal, quotes included.
+using hubsync::append_json_string;
 
 inline void append_int(std::string& out, std::int64_t v) {
     char buf[24];
