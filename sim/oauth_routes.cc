@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/html.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
@@ -46,32 +47,6 @@ std::vector<std::string> split_scopes(const std::string& s) {
         if (end == std::string::npos) end = s.size();
         if (end > start) out.push_back(s.substr(start, end - start));
         start = end + 1;
-    }
-    return out;
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
     }
     return out;
 }

@@ -18,37 +18,12 @@
 #include <optional>
 
 #include "core/duration.h"
+#include "core/html.h"
 #include "core/log.h"
 #include "oauth/authorize_request.h"
 
 namespace hubsync {
 namespace {
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string page(const std::string& title, const std::string& text) {
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>hubsync: " +
