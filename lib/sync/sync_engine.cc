@@ -10,7 +10,6 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/log.h"
 
@@ -126,8 +125,7 @@ class SyncEngine::Cycle final {
           mirror_(engine.mirror_),
           clock_(engine.clock_),
           options_(engine.options_),
-          request_(request),
-          started_(clock_.now()) {}
+          request_(request) {}
 
     Result<CycleReport> run() {
         HS_ASSIGN_OR_RETURN(const bool backfilled, state_present(kStateBackfillDone));
@@ -583,7 +581,6 @@ class SyncEngine::Cycle final {
     Clock& clock_;
     const SyncOptions& options_;
     CycleRequest request_;
-    Instant started_;
     RequestPlan plan_;
     std::vector<std::string> archived_list_properties_;
     CycleReport report_;
