@@ -23,28 +23,29 @@
 
 namespace hubsync {
 
-std::string HttpResponse::header(std::string_view name) const {
+namespace {
+
+const std::string* find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
         if (k.size() != name.size()) continue;
         bool same = true;
         for (std::size_t i = 0; i < k.size() && same; ++i)
             same = std::tolower(static_cast<unsigned char>(k[i])) ==
                    std::tolower(static_cast<unsigned char>(name[i]));
-        if (same) return v;
+        if (same) return &v;
     }
-    return {};
+    return nullptr;
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+    const std::string* value = find_header(headers, name);
+    return value ? *value : std::string();
 }
 
 bool HttpResponse::has_header(std::string_view name) const {
-    for (const auto& [k, v] : headers) {
-        if (k.size() != name.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < k.size() && same; ++i)
-            same = std::tolower(static_cast<unsigned char>(k[i])) ==
-                   std::tolower(static_cast<unsigned char>(name[i]));
-        if (same) return true;
-    }
-    return false;
+    return find_header(headers, name) != nullptr;
 }
 
 namespace {
