@@ -59,7 +59,8 @@ class Service final {
 
   private:
     static Cadence cadence(const Config& c) {
-        return Cadence{c.sync.interval, c.sync.reconcile_interval};
+        return Cadence{c.sync.interval, c.sync.reconcile_interval, c.sync.retry_initial,
+                       c.sync.retry_max};
     }
 
     Status build(const Config& config) {

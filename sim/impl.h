@@ -145,6 +145,7 @@ class Simulator::Impl final {
 
     mutable std::mutex log_mu_;
     std::deque<RequestRecord> log_;
+    std::uint64_t served_ = 0;  // requests logged since start, kept past clear and trimming
 
     std::atomic<std::uint64_t> correlation_counter_{0};
     std::unique_ptr<Poco::ThreadPool> pool_;  // own pool: stop() waits for every handler

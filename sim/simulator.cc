@@ -292,6 +292,7 @@ void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp
                       clock_->now(), resp.expired_token, req.query};
     std::lock_guard lock(log_mu_);
     log_.push_back(std::move(rec));
+    ++served_;
     while (log_.size() > opts_.max_request_log)
         log_.pop_front();
 }
@@ -590,6 +591,9 @@ std::string Simulator::issue_code(const std::string& redirect_uri, const std::st
 std::vector<Contact> Simulator::truth(bool include_archived) const {
     return impl_->store_.truth(include_archived);
 }
+std::vector<ContactId> Simulator::contact_ids(bool include_archived) const {
+    return impl_->store_.ids(include_archived);
+}
 std::optional<Contact> Simulator::contact(ContactId id) const {
     return impl_->store_.contact(id);
 }
@@ -668,6 +672,17 @@ void Simulator::set_rate_limits(bool on) {
 std::vector<Simulator::RequestRecord> Simulator::requests() const {
     std::lock_guard lock(impl_->log_mu_);
     return {impl_->log_.begin(), impl_->log_.end()};
+}
+std::uint64_t Simulator::requests_served() const {
+    std::lock_guard lock(impl_->log_mu_);
+    return impl_->served_;
+}
+std::vector<Simulator::RequestRecord> Simulator::requests_since(std::uint64_t served) const {
+    std::lock_guard lock(impl_->log_mu_);
+    const std::uint64_t first = impl_->served_ - impl_->log_.size();  // serial of log_.front()
+    const std::uint64_t skip = served > first ? served - first : 0;
+    if (skip >= impl_->log_.size()) return {};
+    return {impl_->log_.begin() + static_cast<std::ptrdiff_t>(skip), impl_->log_.end()};
 }
 int Simulator::count_status(int status) const {
     std::lock_guard lock(impl_->log_mu_);

@@ -118,6 +118,8 @@ class Simulator final {
     // and archived. Merged-away and GDPR-deleted contacts are never included.
     std::vector<hubsync::Contact> truth(bool include_archived) const;
     std::optional<hubsync::Contact> contact(ContactId id) const;  // resolves merged ids
+    // The ids truth() would return, without copying every property.
+    std::vector<ContactId> contact_ids(bool include_archived) const;
     std::vector<hubsync::PropertyDef> property_defs() const;
 
     // Mutations, exactly like HubSpot's endpoints: they set lastmodifieddate/updatedAt to now
@@ -152,6 +154,10 @@ class Simulator final {
         std::string query;
     };
     std::vector<RequestRecord> requests() const;
+    // Requests answered since start (not reset by clear_requests): a cheap progress counter.
+    std::uint64_t requests_served() const;
+    // The logged requests from serial number `served` on (a value of requests_served()).
+    std::vector<RequestRecord> requests_since(std::uint64_t served) const;
     int count_status(int status) const;
     // Requests whose path starts with `prefix`.
     int count_path(const std::string& prefix) const;

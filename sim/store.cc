@@ -910,6 +910,17 @@ std::vector<Contact> ContactStore::truth(bool include_archived) const {
     return out;
 }
 
+std::vector<std::int64_t> ContactStore::ids(bool include_archived) const {
+    std::shared_lock lock(mu_);
+    std::vector<std::int64_t> out;
+    out.reserve(records_.size());
+    for (const auto& r : records_) {
+        if (r.gone || (!include_archived && r.cur.archived_ms != 0)) continue;
+        out.push_back(r.id);
+    }
+    return out;
+}
+
 std::optional<Contact> ContactStore::contact(std::int64_t id) const {
     std::shared_lock lock(mu_);
     const auto* r = find_live(id);

@@ -130,6 +130,7 @@ class ContactStore final {
                         std::int64_t now_ms, const std::vector<int>& props) const;
 
     std::vector<Contact> truth(bool include_archived) const;
+    std::vector<std::int64_t> ids(bool include_archived) const;
     std::optional<Contact> contact(std::int64_t id) const;
     std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
 

@@ -106,6 +106,11 @@ std::string nearest(std::string_view word, const Range& candidates, Name name_of
     std::size_t best_distance = suggestion_distance(word) + 1;
     for (const auto& candidate : candidates) {
         const std::string name(name_of(candidate));
+        // The distance is at least the difference in length; skipping those candidates keeps
+        // a long unknown key from costing an n*m table per candidate (seconds on a 1 MiB line).
+        const std::size_t gap =
+            word.size() > name.size() ? word.size() - name.size() : name.size() - word.size();
+        if (gap >= best_distance) continue;
         const std::size_t d = edit_distance(word, name);
         if (d < best_distance) {
             best_distance = d;
@@ -489,6 +494,10 @@ class Loader final {
                 return assign_duration(key, s, value, c.sync.reconcile_interval);
             case ConfigKey::kArchivedInterval:
                 return assign_duration(key, s, value, c.sync.archived_interval);
+            case ConfigKey::kRetryInitial:
+                return assign_duration(key, s, value, c.sync.retry_initial);
+            case ConfigKey::kRetryMax:
+                return assign_duration(key, s, value, c.sync.retry_max);
             case ConfigKey::kRequestsPer10s:
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:

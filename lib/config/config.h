@@ -38,6 +38,9 @@ struct SyncConfig {
     std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
     // How often the archived list is swept for deletes (search never shows archived contacts).
     std::chrono::milliseconds archived_interval{30 * 60'000};
+    // The service's retry delays after a failure: initial * 2^(n-1), at most max.
+    std::chrono::milliseconds retry_initial{30'000};
+    std::chrono::milliseconds retry_max{30 * 60'000};
     int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
     std::chrono::milliseconds http_timeout{30'000};

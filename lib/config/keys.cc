@@ -83,6 +83,14 @@ constexpr KeyDef kKeys[] = {
      "Time between sweeps of HubSpot's list of archived contacts, which is how deletes reach "
      "the mirror (search never shows archived contacts).",
      "", false, 0, 7 * kDay},
+    {ConfigKey::kRetryInitial, "sync", "retry_initial", KeyKind::kDuration, "30s",
+     "After a failed sync or token refresh, the service retries after about this long, "
+     "doubling the wait after each further failure (with jitter).",
+     "", false, kSecond, kDay},
+    {ConfigKey::kRetryMax, "sync", "retry_max", KeyKind::kDuration, "30m",
+     "The longest wait between retries; also the wait when a person has to act (a revoked "
+     "authorization, a bad configuration), unless a new authorization wakes the service first.",
+     "", false, kSecond, kDay},
     {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
      "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
      "110; staying below leaves room for retries.",

@@ -27,6 +27,8 @@ enum class ConfigKey {
     kLookback,
     kReconcileInterval,
     kArchivedInterval,
+    kRetryInitial,
+    kRetryMax,
     kRequestsPer10s,
     kSearchesPerSecond,
     kHttpTimeout,

@@ -54,7 +54,7 @@ Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)
 
 Millis Scheduler::next_backoff(int failures, ErrorKind kind) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    return backoff_delay(failures, options_.backoff_initial, options_.backoff_max, unit(rng_),
+    return backoff_delay(failures, options_.cadence.retry_initial, options_.cadence.retry_max, unit(rng_),
                          kind);
 }
 

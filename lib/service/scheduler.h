@@ -21,6 +21,10 @@ const char* to_string(Task task);
 struct Cadence {
     Millis sync_interval{5 * 60'000};
     Millis reconcile_interval{24 * 3'600'000};
+    // Retry delays after a failure: initial * 2^(n-1), capped at max, each drawn uniformly
+    // from [delay/2, delay] so several services that failed together do not retry together.
+    Millis retry_initial{30'000};
+    Millis retry_max{30 * 60'000};
 };
 
 struct SchedulerOptions {
@@ -30,10 +34,6 @@ struct SchedulerOptions {
     std::optional<Instant> last_reconcile;
     // systemd's watchdog interval (WATCHDOG_USEC); pings go out at half of it. nullopt: off.
     std::optional<Millis> watchdog_interval;
-    // Retry delays after a failure: initial * 2^(n-1), capped at max, each drawn uniformly
-    // from [delay/2, delay] so several services that failed together do not retry together.
-    Millis backoff_initial{30'000};
-    Millis backoff_max{30 * 60'000};
     // Seed for the jitter; 0 picks a random seed. Tests fix it.
     std::uint64_t jitter_seed = 0;
 };

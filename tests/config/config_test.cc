@@ -403,6 +403,8 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
         {"HUBSYNC_UNRELATED_TOOL_SETTING", "left alone"},
         {"HUBSYNC_AUTHORIZE_TIMEOUT", "read by authorize"},
         {"HUBSYNC_SYNC_ARCHIVED_INTERVAL", "1s"},
+        {"HUBSYNC_SYNC_RETRY_INITIAL", "5s"},
+        {"HUBSYNC_SYNC_RETRY_MAX", "2m"},
         {"PATH", "/usr/bin"},
     };
     const ConfigCheck check = check_config(path, env);
@@ -415,6 +417,8 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
     EXPECT_EQ(c.sync.requests_per_10s, 50);
     EXPECT_EQ(c.token.refresh_margin, std::chrono::minutes(2));
     EXPECT_EQ(c.sync.archived_interval, std::chrono::seconds(1));
+    EXPECT_EQ(c.sync.retry_initial, std::chrono::seconds(5));
+    EXPECT_EQ(c.sync.retry_max, std::chrono::minutes(2));
     bool found = false;
     for (const auto& entry : check.entries) {
         if (entry.label != "[sync] interval") continue;

@@ -106,6 +106,8 @@ TEST(ConfigKeys, TableDefaultsEqualTheConfigStructDefaults) {
     EXPECT_EQ(c.sync.lookback, defaults.sync.lookback);
     EXPECT_EQ(c.sync.reconcile_interval, defaults.sync.reconcile_interval);
     EXPECT_EQ(c.sync.archived_interval, defaults.sync.archived_interval);
+    EXPECT_EQ(c.sync.retry_initial, defaults.sync.retry_initial);
+    EXPECT_EQ(c.sync.retry_max, defaults.sync.retry_max);
     EXPECT_EQ(c.sync.requests_per_10s, defaults.sync.requests_per_10s);
     EXPECT_EQ(c.sync.searches_per_second, defaults.sync.searches_per_second);
     EXPECT_EQ(c.sync.http_timeout, defaults.sync.http_timeout);

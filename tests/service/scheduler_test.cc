@@ -254,6 +254,33 @@ TEST(Scheduler, FailingSyncBacksOffExponentiallyAndRecovers) {
     EXPECT_EQ(scheduler.snapshot().sync_failures, 0);
 }
 
+TEST(Scheduler, RetryDelaysComeFromTheCadence) {
+    // [sync] retry_initial = 2s, retry_max = 10s: 1-2 s, 2-4 s, 4-8 s, then never above 10 s.
+    ScriptedClock clock;
+    StopSource stop;
+    SchedulerOptions options = options_5m();
+    options.cadence.retry_initial = seconds(2);
+    options.cadence.retry_max = seconds(10);
+    options.last_reconcile = clock.start();
+    Scheduler scheduler(clock, stop, options);
+    clock.at(clock.start() + minutes(2), [&] { stop.request_stop(); });
+    std::vector<Instant> attempts;
+    SchedulerHooks hooks;
+    hooks.sync = [&]() -> Status {
+        attempts.push_back(clock.now());
+        return transient();
+    };
+    ASSERT_TRUE(scheduler.run(hooks).ok());
+    ASSERT_GT(attempts.size(), 10u);
+    for (std::size_t i = 1; i < attempts.size(); ++i) {
+        const Millis g = gap(attempts[i - 1], attempts[i]);
+        const Millis base = std::min<Millis>(seconds(2) * (1 << std::min<std::size_t>(i - 1, 8)),
+                                             seconds(10));
+        EXPECT_GE(g, base / 2) << "retry " << i;
+        EXPECT_LE(g, base) << "retry " << i;
+    }
+}
+
 TEST(Scheduler, PermanentFailureIsBoundedNotSpinning) {
     ScriptedClock clock;
     StopSource stop;

@@ -2,8 +2,7 @@
 // difference, so a broken comparison cannot make every other test pass).
 #include "sync_harness.h"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include "support/truth_check.h"
 
 #include <random>
 
@@ -56,64 +55,8 @@ Result<CycleReport> SyncHarness::cycle(CycleRequest request) {
     return engine->run_cycle(request);
 }
 
-namespace {
-
-std::map<std::string, std::optional<std::string>> parse_properties(const std::string& json) {
-    std::map<std::string, std::optional<std::string>> out;
-    Poco::JSON::Parser parser;
-    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [k, v] : *obj) {
-        if (v.isEmpty()) {
-            out[k] = std::nullopt;
-        } else {
-            out[k] = v.convert<std::string>();
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& mirror) {
-    std::vector<std::string> diffs;
-    const auto truth = sim.truth(true);
-    auto counts = mirror.counts();
-    if (!counts.ok()) return {"counts failed: " + counts.error().describe()};
-    std::int64_t archived = 0;
-    for (const auto& c : truth)
-        archived += c.archived ? 1 : 0;
-    if (counts->total - counts->merged != static_cast<std::int64_t>(truth.size()))
-        diffs.push_back("mirror has " + std::to_string(counts->total - counts->merged) +
-                        " unmerged rows, HubSpot " + std::to_string(truth.size()) + " contacts");
-    if (counts->archived != archived)
-        diffs.push_back("mirror has " + std::to_string(counts->archived) + " archived, HubSpot " +
-                        std::to_string(archived));
-    for (const auto& c : truth) {
-        auto row = mirror.get_contact(c.id);
-        if (!row.ok() || !row->has_value()) {
-            diffs.push_back("contact " + std::to_string(c.id) + " missing from the mirror");
-            continue;
-        }
-        const auto& r = **row;
-        if (r.archived != c.archived || r.updated_at != c.updated_at || r.merged_into) {
-            diffs.push_back("contact " + std::to_string(c.id) + " differs: archived " +
-                            std::to_string(r.archived) + "/" + std::to_string(c.archived) +
-                            " updated " + r.updated_at + "/" + c.updated_at);
-            continue;
-        }
-        const auto stored = parse_properties(r.properties_json);
-        for (const auto& p : c.properties) {
-            auto it = stored.find(p.name);
-            const std::optional<std::string> mine = it == stored.end() ? std::nullopt : it->second;
-            if (mine != p.value) {
-                diffs.push_back("contact " + std::to_string(c.id) + " property " + p.name +
-                                ": mirror '" + mine.value_or("<null>") + "' truth '" +
-                                p.value.value_or("<null>") + "'");
-            }
-        }
-    }
-    if (!mirror.integrity_check().ok()) diffs.push_back("integrity_check failed");
-    return diffs;
+    return check_against_truth(sim, mirror).lines;
 }
 
 std::vector<std::string> SyncHarness::differences() {
