@@ -28,6 +28,9 @@ constexpr Millis kMinRateLimitWait{
 // When X-HubSpot-RateLimit-Remaining drops to this, wait for the window to roll over: the
 // headroom covers another process (a CLI command next to the daemon) using the same account.
 constexpr long kLowRemaining = 1;
+// HubSpot counts a request when it arrives, this client when it sends it: when waiting for
+// one of our own requests to leave HubSpot's window, wait this much longer.
+constexpr Millis kWindowMargin{250};
 constexpr const char* kContactsScope = "crm.objects.contacts.read";
 
 enum class Bucket { kGeneral, kSearch };
@@ -277,9 +280,13 @@ class HubSpotApiClient final : public HubSpotApi {
         const Instant now = clock_.now();
         if (until <= now) return Status::Ok();
         stats_.wait_ms += std::chrono::duration_cast<Millis>(until - now).count();
-        if (!clock_.sleep_until(until, options_.stop)) {
-            return make_error(ErrorKind::kCancelled,
-                              fmt::format("{}: stopped while waiting ({})", what, why));
+        // Only a stop ends the wait. The service also wakes sleepers without stopping (a
+        // reload, a changed token store) so its scheduler looks again; that is no reason to
+        // give up a request in the middle of a cycle.
+        while (!clock_.sleep_until(until, options_.stop)) {
+            if (options_.stop == nullptr || options_.stop->stop_requested())
+                return make_error(ErrorKind::kCancelled,
+                                  fmt::format("{}: stopped while waiting ({})", what, why));
         }
         return Status::Ok();
     }
@@ -313,7 +320,23 @@ class HubSpotApiClient final : public HubSpotApi {
             parse_long(response.header("X-HubSpot-RateLimit-Interval-Milliseconds"));
         Millis window = interval && *interval > 0 ? Millis(*interval) : kTenSeconds;
         window = std::min(window, std::max(options_.max_wait, kTenSeconds));
-        header_wait_until_ = std::max(header_wait_until_, clock_.now() + window);
+        const Instant now = clock_.now();
+        Instant until = now + window;
+        // When this process's own requests account for all the account has used, the window
+        // frees up as they age out: wait for just enough of them to leave (keeping the
+        // kLowRemaining headroom), not a whole window from now. Otherwise someone else shares
+        // the account and only a whole window is known to be safe.
+        const auto max = parse_long(response.header("X-HubSpot-RateLimit-Max"));
+        const int ours = general_.in_window(now);
+        if (max && *max > 0 && window == general_.window()) {
+            const long used = *max - *remaining;
+            const long need = used - (*max - 1 - kLowRemaining);  // requests that must leave
+            if (used > 0 && ours >= used && need >= 1 && need <= used) {
+                const int n = static_cast<int>(used - need + 1);
+                until = std::min(until, general_.nth_newest_leaves(n, now) + kWindowMargin);
+            }
+        }
+        header_wait_until_ = std::max(header_wait_until_, until);
     }
 
     Millis backoff(int failures) {

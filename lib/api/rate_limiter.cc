@@ -31,4 +31,10 @@ int RollingWindowLimiter::in_window(Instant now) {
     return static_cast<int>(sent_.size());
 }
 
+Instant RollingWindowLimiter::nth_newest_leaves(int n, Instant now) {
+    expire(now);
+    if (n < 1 || n > static_cast<int>(sent_.size())) return now;
+    return sent_[sent_.size() - static_cast<std::size_t>(n)] + window_;
+}
+
 }  // namespace hubsync

@@ -19,6 +19,9 @@ class RollingWindowLimiter final {
     void record(Instant at);
     // Requests counted in the window ending at `now`.
     int in_window(Instant now);
+    // When the n-th newest request counted at `now` (n >= 1) leaves the window; `now` when
+    // fewer than n are counted.
+    Instant nth_newest_leaves(int n, Instant now);
 
     int budget() const { return budget_; }
     Millis window() const { return window_; }

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
+#include <atomic>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "core/log.h"
 #include "fakes.h"
@@ -538,6 +541,38 @@ TEST_F(HubSpotApiTest, StopEndsALimiterWait) {
     EXPECT_EQ(transport_.sent.size(), 1u);
 }
 
+// The service wakes its sleepers without stopping (a reload, a new token store) so the
+// scheduler looks again; a request waiting out its backoff must go on waiting, not fail the
+// cycle. Real time: the virtual clock has no wakers.
+TEST(HubSpotApiRealTime, NotifyDoesNotEndAWait) {
+    StopSource stop;
+    FakeTokens tokens;
+    ScriptedTransport transport(SystemClock::instance());
+    transport.push(503, "");
+    transport.push(200, kOnePage);
+    ApiOptions options;
+    options.base_url = kBase;
+    options.jitter_seed = 7;
+    options.stop = &stop;
+    options.backoff_base = Millis(600);  // the first retry waits 300..600 ms
+    auto api = make_hubspot_api(transport, tokens, SystemClock::instance(), options);
+    std::atomic<bool> done{false};
+    std::thread waker([&] {
+        while (!done.load()) {
+            stop.notify();
+            std::this_thread::sleep_for(Millis(20));
+        }
+    });
+    ListRequest request;
+    request.properties = {"email"};
+    const auto page = api->list_contacts(request);
+    done = true;
+    waker.join();
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    ASSERT_EQ(transport.sent.size(), 2u);
+    EXPECT_GE(transport.sent[1].at - transport.sent[0].at, Millis(300));
+}
+
 TEST_F(HubSpotApiTest, LowRemainingHeaderWaitsForTheWindow) {
     transport_.push(200, kOnePage,
                     {{"X-HubSpot-RateLimit-Remaining", "50"},
@@ -597,6 +632,42 @@ TEST_F(HubSpotApiTest, LimiterUsesItsWholeBudget) {
     const std::int64_t elapsed = ms_between(start, clock_.now());
     EXPECT_GE(elapsed, 90'000);
     EXPECT_LT(elapsed, 92'000);
+}
+
+}  // namespace
+}  // namespace hubsync
+
+namespace hubsync {
+namespace {
+
+// Alone on the account with a budget equal to HubSpot's: when X-HubSpot-RateLimit-Remaining
+// runs low, the client waits only until its own oldest requests leave HubSpot's window, not a
+// whole window from the moment it noticed, and HubSpot never counts more than its maximum.
+TEST_F(HubSpotApiTest, LowRemainingFromOwnRequestsWaitsOnlyForThemToAgeOut) {
+    options_.requests_per_10s = 110;
+    std::deque<Instant> server_window;  // arrival times, as HubSpot counts them
+    int over_limit = 0;
+    transport_.set_handler([&](const HttpRequest&) -> Result<HttpResponse> {
+        clock_.advance(Millis(80));  // each request takes 80 ms to arrive and be answered
+        const Instant now = clock_.now();
+        while (!server_window.empty() && server_window.front() + Millis(10'000) <= now)
+            server_window.pop_front();
+        server_window.push_back(now);
+        if (server_window.size() > 110) ++over_limit;
+        auto r = testing::response(200, kOnePage);
+        r.headers.emplace_back("X-HubSpot-RateLimit-Max", "110");
+        r.headers.emplace_back("X-HubSpot-RateLimit-Remaining",
+                               std::to_string(110 - static_cast<int>(server_window.size())));
+        r.headers.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
+        return r;
+    });
+    const Instant start = clock_.now();
+    for (int i = 0; i < 250; ++i)
+        ASSERT_TRUE(list().ok());
+    EXPECT_EQ(over_limit, 0);
+    // 250 requests at 80 ms each are 20 s of work; waiting a whole window whenever the
+    // remainder ran low would take about 40 s.
+    EXPECT_LT(ms_between(start, clock_.now()), 25'000);
 }
 
 }  // namespace
