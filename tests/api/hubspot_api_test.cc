@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <deque>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
