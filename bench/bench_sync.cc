@@ -1,7 +1,7 @@
 // Benchmark driver for the sync engine: one sync cycle against a running hubspot-sim with the
 // client-side limiter set by flag, or the local floor (the same pages from memory, no HTTP).
 //
-//   bench_sync --url URL --token-file F --db PATH [--requests-per-10s N] [--full]
+//   bench_sync --url URL --token-file F --db PATH [--requests-per-10s N] [--full | --reconcile]
 //   bench_sync --floor --contacts N --custom-properties M --db PATH
 //
 // Prints one line of key=value pairs: contacts, requests, wall, cpu and peak RSS.
@@ -38,6 +38,7 @@ struct Args {
     int requests_per_10s = 1'000'000;  // effectively off: the benchmark measures throughput
     int searches_per_second = 5;
     bool full = false;
+    bool reconcile = false;  // the scheduled reconcile sweep alone
     bool floor = false;
     int contacts = 100'000;
     int custom_properties = 26;
@@ -46,7 +47,7 @@ struct Args {
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: bench_sync --url URL --token-file F --db PATH [--requests-per-10s N] "
-                 "[--searches-per-second N] [--full]\n"
+                 "[--searches-per-second N] [--full | --reconcile]\n"
                  "       bench_sync --floor [--contacts N] [--custom-properties M] --db PATH\n");
     std::exit(64);
 }
@@ -71,6 +72,8 @@ Args parse(int argc, char** argv) {
             a.searches_per_second = std::stoi(next());
         else if (k == "--full")
             a.full = true;
+        else if (k == "--reconcile")
+            a.reconcile = true;
         else if (k == "--floor")
             a.floor = true;
         else if (k == "--contacts")
@@ -158,6 +161,7 @@ Result<Run> run_cycle(HttpTransport& transport, const std::string& base_url,
     hubsync::SyncEngine engine(*api, *mirror, clock, hubsync::SyncOptions{});
     hubsync::CycleRequest req;
     req.full = a.full;
+    req.force_reconcile = a.reconcile;
     const double cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     HS_ASSIGN_OR_RETURN(auto report, engine.run_cycle(req));

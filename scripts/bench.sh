@@ -136,6 +136,10 @@ bench_incremental() {
     sleep 2  # the simulator's search indexing delay
     timed_sync "incremental, $k changes" "$k"
   done
+  # The scheduled reconcile (id sweep) and `sync --full` (re-read everything) over the same
+  # mirror, limiter off; the binary would be held to requests_per_10s.
+  timed_engine "reconcile sweep over 1M" 1000000 --reconcile
+  timed_engine "full re-read + reconcile over 1M" 1000000 --full
 }
 
 case "$what" in

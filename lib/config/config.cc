@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "config/keys.h"
 #include "core/duration.h"
@@ -67,7 +68,10 @@ struct FileContent {
     mode_t mode = 0;
 };
 
-FileContent read_file(const std::string& path, std::size_t max_size) {
+// `regular_only`: secrets and CA files must be regular files. A FIFO or a device such as
+// /dev/kmsg would otherwise block the loader (and the service's reload) forever; the config
+// file itself may be a pipe (`--config <(...)`), where blocking until it is written is expected.
+FileContent read_file(const std::string& path, std::size_t max_size, bool regular_only = false) {
     FileContent f;
     const auto fail = [&f](int fd, int error, std::string problem) {
         if (fd >= 0) ::close(fd);
@@ -75,11 +79,12 @@ FileContent read_file(const std::string& path, std::size_t max_size) {
         f.problem = std::move(problem);
         return f;
     };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
     if (fd < 0) return fail(-1, errno, std::strerror(errno));
     struct stat st {};
     if (::fstat(fd, &st) != 0) return fail(fd, errno, std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return fail(fd, 0, "it is a directory");
+    if (regular_only && !S_ISREG(st.st_mode)) return fail(fd, 0, "it is not a regular file");
     f.mode = st.st_mode;
     char buf[8192];
     while (true) {
@@ -654,7 +659,7 @@ class Loader final {
 
     std::string assign_ca_file(const Setting& s, const std::string& value) {
         const std::string path = resolve_path(s, value);
-        const FileContent file = read_file(path, 16 << 20);
+        const FileContent file = read_file(path, 16 << 20, true);
         if (!file.ok) {
             setting_problem(s, "cannot read ca_file " + in_quotes(path) + ": " + file.problem,
                             "name a readable PEM file of CA certificates, or remove the line");
@@ -668,6 +673,7 @@ class Loader final {
                                                              const std::string& value) {
         if (trim(value) == "*") return std::vector<std::string>{};
         std::vector<std::string> names;
+        std::set<std::string> seen;  // a list of 100,000 names must not take quadratic time
         std::string_view rest = value;
         while (true) {
             const auto comma = rest.find(',');
@@ -682,7 +688,8 @@ class Loader final {
                 const auto end = std::find_if(words.begin(), words.end(), is_space) - words.begin();
                 const std::string name(words.substr(0, static_cast<std::size_t>(end)));
                 words = trim(words.substr(static_cast<std::size_t>(end)));
-                if (!check_property_name(s, name, names)) return std::nullopt;
+                if (!check_property_name(s, name, seen)) return std::nullopt;
+                seen.insert(name);
                 names.push_back(name);
             }
             if (comma == std::string_view::npos) break;
@@ -692,7 +699,7 @@ class Loader final {
     }
 
     bool check_property_name(const Setting& s, const std::string& name,
-                             const std::vector<std::string>& seen) {
+                             const std::set<std::string>& seen) {
         if (name == "*") {
             setting_problem(s, "'*' cannot be combined with property names",
                             "use * alone for every property, or list names only");
@@ -714,7 +721,7 @@ class Loader final {
                             "did you mean " + in_quotes(lower(name)) + "?");
             return false;
         }
-        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        if (seen.count(name) != 0) {
             setting_problem(s, "property " + in_quotes(name) + " is listed twice",
                             "list each property once");
             return false;
@@ -726,7 +733,7 @@ class Loader final {
 
     std::optional<std::string> read_secret(const std::string& what, const std::string& path,
                                            const std::string& where_text, int order) {
-        const FileContent file = read_file(path, kMaxSecretSize);
+        const FileContent file = read_file(path, kMaxSecretSize, true);
         if (!file.ok) {
             problem(where_text, "cannot read " + what + " " + in_quotes(path) + ": " + file.problem,
                     file.error == EACCES
