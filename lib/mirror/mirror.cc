@@ -40,9 +40,6 @@ constexpr const char* kSynchronous = "NORMAL";
 // several rows each instead of one row per 4 KiB page with the rest wasted, and a page commit
 // writes a quarter of the WAL frames (each frame is two write calls).
 constexpr int kPageSize = 16384;
-// A checkpoint after a commit leaves this many WAL pages (16 KiB each: 16 MiB) behind. The
-// explicit checkpoint() after each cycle keeps the WAL small between cycles.
-constexpr int kWalCheckpointPages = 1024;
 // How long a checkpoint waits for readers to leave the WAL so it can start over from its
 // beginning (see wal_commit_hook), and how much the WAL grows before the next try when one
 // query outlasts the wait. Report queries are mostly short; a long one only delays the reset.
@@ -50,7 +47,7 @@ constexpr int kWalRestartWaitMs = 1000;
 constexpr int kWalRetryPages = 256;
 // When the WAL is reset, its file is truncated to at most this size, so one large cycle does
 // not leave a large WAL file behind for months.
-constexpr std::int64_t kJournalSizeLimitBytes = 16 * 1024 * 1024;
+constexpr std::int64_t kJournalSizeLimitBytes = 32 * 1024 * 1024;
 // Page cache per connection (negative = KiB).
 constexpr int kCacheSizeKiB = 32 * 1024;
 
@@ -122,7 +119,7 @@ struct Mirror::Impl {
     std::unordered_map<std::string_view, std::size_t> slot_index;  // views into slots
     bool layout_ready = false;
     // The WAL size (pages) at which the commit hook next tries to restart the WAL.
-    int wal_restart_at = kWalCheckpointPages;
+    int wal_restart_at = 0;
 
     sql::Statement upsert;
     sql::Statement archive_mark;
@@ -382,10 +379,10 @@ namespace {
 // PASSIVE: it copies what no reader still needs and never waits, so with report queries
 // running back to back some reader is always inside the WAL, the WAL is never started over,
 // and it grows through a whole backfill (80 MB for 20,000 contacts in the chaos readers
-// scenario). Past kWalCheckpointPages this checkpoints in RESTART mode instead, waiting briefly
-// for readers of older snapshots to finish (new ones read from the database file meanwhile),
-// so the next commit writes at the start of the WAL again. When a long query keeps it from
-// finishing, the next try waits until the WAL has grown by another kWalRetryPages.
+// scenario). Past MirrorOptions::wal_restart_pages this checkpoints in RESTART mode instead,
+// waiting briefly for readers of older snapshots to finish (new ones read from the database file
+// meanwhile), so the next commit writes at the start of the WAL again. When a long query keeps it
+// from finishing, the next try waits until the WAL has grown by another kWalRetryPages.
 int wal_commit_hook(void* arg, sqlite3* db, const char* schema, int pages) {
     auto* impl = static_cast<Mirror::Impl*>(arg);
     if (pages < impl->wal_restart_at) return SQLITE_OK;
@@ -393,7 +390,8 @@ int wal_commit_hook(void* arg, sqlite3* db, const char* schema, int pages) {
     int log = 0, done = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_RESTART, &log, &done);
     sqlite3_busy_timeout(db, static_cast<int>(impl->options.busy_timeout.count()));
-    impl->wal_restart_at = rc == SQLITE_OK ? kWalCheckpointPages : pages + kWalRetryPages;
+    impl->wal_restart_at =
+        rc == SQLITE_OK ? std::max(impl->options.wal_restart_pages, 1) : pages + kWalRetryPages;
     return SQLITE_OK;  // the commit itself succeeded either way
 }
 
@@ -445,16 +443,16 @@ Result<std::unique_ptr<Mirror>> Mirror::open(const std::string& path,
     }
     wal = sql::Statement();
     // Replaces SQLite's automatic checkpoint (wal_autocheckpoint): see wal_commit_hook.
+    impl->wal_restart_at = std::max(impl->options.wal_restart_pages, 1);
     sqlite3_wal_hook(db.handle(), wal_commit_hook, impl.get());
     // No foreign keys: merged_into may name a survivor that is not (yet) in the mirror, and
     // the reconcile sweep removes rows in id order.
-    HS_RETURN_IF_ERROR(db.exec(
-        fmt::format("PRAGMA synchronous = {};"
-                    "PRAGMA journal_size_limit = {};"
-                    "PRAGMA temp_store = MEMORY;"
-                    "PRAGMA cache_size = -{};",
-                    kSynchronous, kJournalSizeLimitBytes, kCacheSizeKiB),
-        "configuring the database"));
+    HS_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA synchronous = {};"
+                                           "PRAGMA journal_size_limit = {};"
+                                           "PRAGMA temp_store = MEMORY;"
+                                           "PRAGMA cache_size = -{};",
+                                           kSynchronous, kJournalSizeLimitBytes, kCacheSizeKiB),
+                               "configuring the database"));
     // Keep the -wal and -shm files when the service closes the database: a reporting user
     // with read-only access to the directory could not create them, and SQLite needs them
     // to open a WAL database.

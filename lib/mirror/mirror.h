@@ -30,6 +30,10 @@ struct MirrorOptions {
     Clock* clock = nullptr;
     // Tests only: migrate to this schema version instead of the latest (0 = latest).
     int schema_version = 0;
+    // WAL size (16 KiB pages) past which a commit checkpoints and starts the WAL over, even
+    // while readers keep arriving (see wal_commit_hook in mirror.cc). 2048 = 32 MiB: half
+    // the 64 MB the WAL must stay under, and large enough that backfill throughput holds.
+    int wal_restart_pages = 2048;
 };
 
 // Counts for `hubsync status`.

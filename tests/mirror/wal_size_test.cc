@@ -26,7 +26,9 @@ std::int64_t file_size(const std::string& path) {
 TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
     TempDir dir;
     const std::string path = dir.file("mirror.db");
-    auto m = open_mirror(path);
+    MirrorOptions options;
+    options.wal_restart_pages = 256;  // 4 MiB, so a few MB of writes show the bound
+    auto m = open_mirror(path, options);
     ASSERT_TRUE(m);
     std::vector<PropertyDef> defs;
     for (int p = 0; p < 8; ++p)
@@ -52,9 +54,9 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
             }
         });
     }
-    // About 80 MB of rows: 160 pages of 100 contacts with 8 x 600-byte values each.
+    // About 30 MB of rows: 60 pages of 100 contacts with 8 x 600-byte values each.
     std::int64_t peak = 0;
-    for (int page = 0; page < 160; ++page) {
+    for (int page = 0; page < 60; ++page) {
         std::vector<Contact> rows;
         for (int i = 0; i < 100; ++i) {
             std::vector<PropertyValue> values;
@@ -70,8 +72,10 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
         t.join();
     EXPECT_EQ(reader_errors, 0);
     EXPECT_GT(transactions, 100) << "the readers must have been busy throughout";
-    EXPECT_GT(file_size(path), 60'000'000) << "enough was written for the bound to matter";
-    EXPECT_LT(peak, 40'000'000) << "WAL peak " << peak << " bytes";
+    EXPECT_GT(file_size(path), 25'000'000) << "enough was written for the bound to matter";
+    // 4 MiB, plus the page that crossed it, plus at most a few retries of 4 MiB each when a
+    // reader outlasts the wait; passive checkpoints alone let it grow past 20 MB here.
+    EXPECT_LT(peak, 14'000'000) << "WAL peak " << peak << " bytes";
 }
 
 }  // namespace
