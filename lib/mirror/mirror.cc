@@ -449,7 +449,8 @@ Result<std::unique_ptr<Mirror>> Mirror::open(const std::string& path,
     // the reconcile sweep removes rows in id order.
     HS_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA synchronous = {};"
                                            "PRAGMA journal_size_limit = {};"
-                                           "PRAGMA temp_store = MEMORY;"
+                                           "PRAGMA temp_store = FILE;"
+                                           "PRAGMA temp.cache_size = -4096;"
                                            "PRAGMA cache_size = -{};",
                                            kSynchronous, kJournalSizeLimitBytes, kCacheSizeKiB),
                                "configuring the database"));
@@ -679,7 +680,9 @@ Status Mirror::reconcile_begin() {
     Impl& m = *impl_;
     if (m.options.read_only) return read_only_error(path_);
     // A TEMP table lives in this connection's private temp database: filling it with a
-    // million ids takes no lock on the mirror.
+    // million ids takes no lock on the mirror. The temp database is a file (temp_store =
+    // FILE) with a 4 MiB cache, so the sweep's memory does not grow with the portal (in
+    // memory, 1M ids took 15 MB more).
     HS_RETURN_IF_ERROR(
         m.db.exec("CREATE TEMP TABLE IF NOT EXISTS reconcile_seen "
                   "(id INTEGER PRIMARY KEY);"
