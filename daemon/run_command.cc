@@ -2,6 +2,7 @@
 // clock; signals stop or reload it; systemd hears READY, STATUS, WATCHDOG and STOPPING.
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -99,6 +100,8 @@ class Service final {
         h.watchdog = [this] { (void)notifier_.watchdog(); };
         h.should_reload = [this] { return signals_.take_reload(); };
         h.on_reload = [this] { return reload(); };
+        // The status line names the next sync, which the scheduler re-plans after a reload.
+        h.on_rescheduled = [this] { (void)notifier_.status(status_line()); };
         h.on_result = [this](Task task, const Status& status, std::optional<Instant> retry_at) {
             if (status.ok()) {
                 if (task != Task::kRefresh) problem_.clear();
@@ -161,18 +164,28 @@ class Service final {
     }
 
     // A new `hubsync authorize` replaces the token store: wake the scheduler so a paused
-    // service resumes at once instead of at its next backoff.
+    // service resumes at once instead of at its next backoff. The service's own refreshes
+    // rewrite the store too (every refresh, every failed attempt); those keep the
+    // authorization's time and are no reason to cut a backoff short.
     void watch_token_store() {
         TokenStore store(token_store_dir(config_));
+        const auto authorized_at = [&store]() -> std::optional<Instant> {
+            auto loaded = store.load();
+            if (!loaded.ok() || !*loaded) return std::nullopt;
+            return (*loaded)->authorized_at;
+        };
         FileStamp last = store.stamp();
+        std::optional<Instant> authorization = authorized_at();
         while (!stop_.stop_requested()) {
             stop_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(2));
             const FileStamp now = store.stamp();
-            if (!(now == last)) {
-                last = now;
-                HS_LOG_INFO("token store changed; retrying now");
-                stop_.notify();
-            }
+            if (now == last) continue;
+            last = now;
+            const std::optional<Instant> current = authorized_at();
+            if (current == authorization) continue;
+            authorization = current;
+            HS_LOG_INFO("token store holds a new authorization; retrying now");
+            stop_.notify();
         }
     }
 

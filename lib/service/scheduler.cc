@@ -54,8 +54,8 @@ Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)
 
 Millis Scheduler::next_backoff(int failures, ErrorKind kind) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    return backoff_delay(failures, options_.cadence.retry_initial, options_.cadence.retry_max, unit(rng_),
-                         kind);
+    return backoff_delay(failures, options_.cadence.retry_initial, options_.cadence.retry_max,
+                         unit(rng_), kind);
 }
 
 SchedulerSnapshot Scheduler::snapshot() const {
@@ -133,6 +133,7 @@ void Scheduler::reload(const SchedulerHooks& hooks) {
     }
     // A new configuration may have fixed what was failing.
     retry_failed_now(now);
+    if (hooks.on_rescheduled) hooks.on_rescheduled();
 }
 
 void Scheduler::finish(const SchedulerHooks& hooks, Task task, TaskState& state, Instant started,

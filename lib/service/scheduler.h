@@ -56,6 +56,8 @@ struct SchedulerHooks {
     // Reloads the configuration. Returns the new cadence, or nullopt when the new
     // configuration was refused and the old one stays.
     std::function<std::optional<Cadence>()> on_reload;
+    // After a reload was applied and the next runs re-planned (for a fresh status line).
+    std::function<void()> on_rescheduled;
     // After every task: its outcome and, after a failure, when it is retried.
     std::function<void(Task, const Status&, std::optional<Instant> retry_at)> on_result;
     // A failure for which run() should give up and return it (e.g. authorization revoked,

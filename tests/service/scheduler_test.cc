@@ -274,8 +274,8 @@ TEST(Scheduler, RetryDelaysComeFromTheCadence) {
     ASSERT_GT(attempts.size(), 10u);
     for (std::size_t i = 1; i < attempts.size(); ++i) {
         const Millis g = gap(attempts[i - 1], attempts[i]);
-        const Millis base = std::min<Millis>(seconds(2) * (1 << std::min<std::size_t>(i - 1, 8)),
-                                             seconds(10));
+        const Millis base =
+            std::min<Millis>(seconds(2) * (1 << std::min<std::size_t>(i - 1, 8)), seconds(10));
         EXPECT_GE(g, base / 2) << "retry " << i;
         EXPECT_LE(g, base) << "retry " << i;
     }
@@ -383,8 +383,15 @@ TEST(Scheduler, ReloadAppliesTheNewCadenceAndKeepsTheOldOnABadConfig) {
         ++reloads;
         return next_config;
     };
+    // What a status line would show right after each reload: the re-planned next sync.
+    std::vector<Instant> next_sync_after_reload;
+    hooks.on_rescheduled = [&] {
+        next_sync_after_reload.push_back(scheduler.snapshot().next_sync);
+    };
     ASSERT_TRUE(scheduler.run(hooks).ok());
     EXPECT_EQ(reloads, 2);
+    EXPECT_EQ(next_sync_after_reload,
+              (std::vector<Instant>{clock.start() + minutes(35), clock.start() + minutes(61)}));
     std::vector<Instant> expected;
     for (int m = 0; m <= 60; m += 5)
         expected.push_back(clock.start() + minutes(m));
