@@ -119,9 +119,8 @@ Outcome run_disk_full(const Options& options) {
     if (!disk.tmpfs()) o.measure("no mount namespace (" + options.private_mounts_problem + ")");
     o.measure(disk.describe());
     Workspace ws(options, "disk-full", so, db_dir);
-    ws.write_config(
-        "requests_per_10s = 190\ninterval = 1s\nretry_initial = 1s\nretry_max = 2s\n", "", true,
-        "warning");
+    ws.write_config("requests_per_10s = 190\ninterval = 1s\nretry_initial = 1s\nretry_max = 2s\n",
+                    "", true, "warning");
 
     // 1. A one-shot sync runs out of room: exit 74 (EX_IOERR) and a message that says why.
     {
@@ -131,14 +130,15 @@ Outcome run_disk_full(const Options& options) {
         const std::string err = child->err();
         const bool clear = err.find(disk.expected_error()) != std::string::npos;
         const bool intact = quick_check(ws.database());
-        if (code != 74) o.fail("the one-shot sync exited " + std::to_string(code.value_or(-1)) +
-                               ", not 74");
-        if (!clear) o.fail("the one-shot sync's error does not say \"" + disk.expected_error() +
-                           "\": " + err.substr(0, 300));
+        if (code != 74)
+            o.fail("the one-shot sync exited " + std::to_string(code.value_or(-1)) + ", not 74");
+        if (!clear)
+            o.fail("the one-shot sync's error does not say \"" + disk.expected_error() +
+                   "\": " + err.substr(0, 300));
         if (!intact) o.fail("quick_check failed after the one-shot sync");
         if (code == 74 && clear && intact) ++o.survived;
-        progress(options, "one-shot sync on a full disk exited " +
-                              std::to_string(code.value_or(-1)));
+        progress(options,
+                 "one-shot sync on a full disk exited " + std::to_string(code.value_or(-1)));
     }
     // 2. The service on the full disk keeps running and retries (with its backoff).
     auto service = disk.limited([&] { return ws.spawn({"run"}); });
@@ -176,8 +176,8 @@ Outcome run_disk_full(const Options& options) {
                   " s after space returned");
         service->signal(SIGTERM);
         const auto code = service->finish(30s);
-        if (code != 0) o.fail("the service's exit after SIGTERM: " +
-                              std::to_string(code.value_or(-1)));
+        if (code != 0)
+            o.fail("the service's exit after SIGTERM: " + std::to_string(code.value_or(-1)));
         o.record(check);
         if (check.equal() && code == 0) ++o.survived;
     }

@@ -84,8 +84,8 @@ Outcome run_kills(const Options& options) {
             ++landed;
         } else {
             ++finished_first;
-            if (k.exit_code != 0) o.fail("a run that was not killed exited " +
-                                         std::to_string(k.exit_code));
+            if (k.exit_code != 0)
+                o.fail("a run that was not killed exited " + std::to_string(k.exit_code));
         }
         const bool ok = quick_check(ws.database());
         if (!ok) o.fail("quick_check failed after kill " + std::to_string(o.ran));

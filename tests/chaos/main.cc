@@ -7,9 +7,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -144,7 +144,8 @@ int main(int argc, char** argv) {
     options.work = pattern;
 
     std::printf("hubsync-chaos: seed %llu, %s size\n",
-                static_cast<unsigned long long>(options.seed), options.reduced ? "reduced" : "full");
+                static_cast<unsigned long long>(options.seed),
+                options.reduced ? "reduced" : "full");
     std::fflush(stdout);
     bool all_passed = true;
     for (const auto& name : {"kills", "faults", "disk-full", "readers"}) {
@@ -157,9 +158,8 @@ int main(int argc, char** argv) {
             outcome.fail(std::string("aborted: ") + e.what());
         }
         outcome.scenario = name;
-        const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                           started)
-                                 .count();
+        const auto seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         outcome.measure(std::to_string(static_cast<int>(seconds + 0.5)) + " s");
         all_passed = all_passed && outcome.passed();
         std::printf("%s\n", line_for(outcome).c_str());

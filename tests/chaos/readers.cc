@@ -74,9 +74,10 @@ int reader_main(const std::string& database, std::int64_t final_count) {
         }
         switch (rng() % 4) {
             case 0:
-                step_all("SELECT id, email, firstname, updated_at FROM active_contacts WHERE id >= " +
-                             std::to_string(1000 + rng() % 300'000) + " ORDER BY id LIMIT 50",
-                         nullptr);
+                step_all(
+                    "SELECT id, email, firstname, updated_at FROM active_contacts WHERE id >= " +
+                        std::to_string(1000 + rng() % 300'000) + " ORDER BY id LIMIT 50",
+                    nullptr);
                 break;
             case 1:
                 step_all("SELECT lifecyclestage, count(*) FROM contacts GROUP BY 1", nullptr);
@@ -94,8 +95,8 @@ int reader_main(const std::string& database, std::int64_t final_count) {
     sqlite3_close(db);
     std::printf("reader: %lld queries, %lld errors, %lld half pages%s%s\n",
                 static_cast<long long>(queries), static_cast<long long>(errors),
-                static_cast<long long>(half_pages), first_error.empty() ? "" : "; first: ",
-                first_error.c_str());
+                static_cast<long long>(half_pages),
+                first_error.empty() ? "" : "; first: ", first_error.c_str());
     return errors == 0 && half_pages == 0 ? 0 : 1;
 }
 
@@ -129,8 +130,9 @@ Outcome run_readers(const Options& options) {
         if (::stat(wal.c_str(), &st) == 0) wal_peak = std::max<std::int64_t>(wal_peak, st.st_size);
     }
     sync->finish(10s);
-    if (code != 0) o.fail("the backfill exited " + std::to_string(code.value_or(-1)) + ": " +
-                          sync->err().substr(0, 300));
+    if (code != 0)
+        o.fail("the backfill exited " + std::to_string(code.value_or(-1)) + ": " +
+               sync->err().substr(0, 300));
     for (auto& reader : readers) {
         reader->signal(SIGTERM);
         const auto rc = reader->finish(30s);

@@ -61,7 +61,8 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
         for (int i = 0; i < 100; ++i) {
             std::vector<PropertyValue> values;
             for (int p = 0; p < 8; ++p)
-                values.push_back({"p" + std::to_string(p), std::string(600, 'a' + (page + p) % 26)});
+                values.push_back(
+                    {"p" + std::to_string(p), std::string(600, 'a' + (page + p) % 26)});
             rows.push_back(contact(10 + page * 100 + i, "2024-01-02T00:00:00.000Z", values));
         }
         ASSERT_TRUE(m->write_page(rows, {{kStateBackfillAfter, std::to_string(page)}}).ok());
