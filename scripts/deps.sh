@@ -8,7 +8,7 @@ packages=(
   libpoco-dev libfmt-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev
   sqlite3 openssl procps curl time
-  systemd dpkg-dev file
+  systemd dpkg-dev file clang-format
 )
 if [[ "${1:-}" == "--with-browser" ]]; then
   packages+=(chromium)
