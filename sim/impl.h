@@ -118,7 +118,7 @@ class Simulator::Impl final {
     std::vector<FaultRule> faults() const;
 
     // -- request log
-    void log_request(const SimRequest& req, const SimResponse& resp);
+    void log_request(const SimRequest& req, const SimResponse& resp, Instant received);
 
     SimOptions opts_;
     Clock* clock_;

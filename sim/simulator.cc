@@ -287,9 +287,9 @@ bool Simulator::Impl::take_secondly(SimResponse& resp) {
 
 // ---------------------------------------------------------------- log
 
-void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp) {
-    RequestRecord rec{req.method,    req.path,           resp.status,
-                      clock_->now(), resp.expired_token, req.query};
+void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp,
+                                  Instant received) {
+    RequestRecord rec{req.method, req.path, resp.status, received, resp.expired_token, req.query};
     std::lock_guard lock(log_mu_);
     log_.push_back(std::move(rec));
     ++served_;
@@ -326,13 +326,14 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
         route_admin(req, resp);
         return;  // admin calls bypass auth, limits, faults and the request log
     }
+    const Instant received = clock_->now();
     if (req.target.size() > opts_.max_url_length) {
         resp.status = 414;
         resp.content_type = "text/html";
         resp.body =
             "<html><head><title>414 Request-URI Too Large</title></head><body>"
             "<center><h1>414 Request-URI Too Large</h1></center></body></html>";
-        log_request(req, resp);
+        log_request(req, resp, received);
         return;
     }
     std::optional<FaultRule> fault = match_fault(req);
@@ -361,7 +362,7 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
                         "</title></head><body><h1>Error " + std::to_string(fault->status) +
                         "</h1><p>The web server reported a bad gateway error.</p></body></html>";
         }
-        log_request(req, resp);
+        log_request(req, resp, received);
         return;
     }
 
@@ -393,7 +394,7 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
                 break;
         }
     }
-    log_request(req, resp);
+    log_request(req, resp, received);
 }
 
 // ---------------------------------------------------------------- POCO glue

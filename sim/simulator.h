@@ -149,7 +149,7 @@ class Simulator final {
     struct RequestRecord {
         std::string method, path;  // path without the query
         int status = 0;
-        hubsync::Instant at;
+        hubsync::Instant at;         // when the request arrived (before any injected delay)
         bool expired_token = false;  // a 401 because the bearer token had expired
         std::string query;
     };
