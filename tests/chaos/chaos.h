@@ -51,6 +51,9 @@ struct Outcome {
     void record(const testing::TruthCheck& check);
 };
 
+// PRAGMA quick_check through a read-only connection, as a reporting tool would open the file.
+bool quick_check(const std::string& database);
+
 // Progress lines on stderr when --verbose.
 void progress(const Options& options, const std::string& line);
 

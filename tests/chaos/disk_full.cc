@@ -5,7 +5,6 @@
 // Where no namespace can be had, a file size limit (RLIMIT_FSIZE) plays the full disk: SQLite
 // then fails with EFBIG instead of ENOSPC, and the error says "file size limit".
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -15,23 +14,6 @@
 
 namespace hubsync::chaos {
 namespace {
-
-bool quick_check(const std::string& path) {
-    sqlite3* db = nullptr;
-    bool ok = false;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW) {
-            const auto* text = sqlite3_column_text(stmt, 0);
-            ok = text != nullptr && std::string(reinterpret_cast<const char*>(text)) == "ok";
-        }
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return ok;
-}
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t n = 0;

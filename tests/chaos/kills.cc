@@ -4,7 +4,6 @@
 // the speed of the build. After every kill the database must pass quick_check and the next
 // run must start; at the end the mirror must equal the truth.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <thread>
 
@@ -12,24 +11,6 @@
 
 namespace hubsync::chaos {
 namespace {
-
-// PRAGMA quick_check through a read-only connection, as a reporting tool would open it.
-bool quick_check(const std::string& path) {
-    sqlite3* db = nullptr;
-    bool ok = false;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW) {
-            const auto* text = sqlite3_column_text(stmt, 0);
-            ok = text != nullptr && std::string(reinterpret_cast<const char*>(text)) == "ok";
-        }
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return ok;
-}
 
 struct Kill {
     bool landed = false;  // killed while working (not finished first)

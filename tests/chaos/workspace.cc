@@ -1,3 +1,5 @@
+#include <sqlite3.h>
+
 #include <sstream>
 
 #include "chaos.h"
@@ -16,6 +18,23 @@ void Outcome::record(const testing::TruthCheck& check) {
             why += "; " + check.lines[i];
         fail(why);
     }
+}
+
+bool quick_check(const std::string& database) {
+    sqlite3* db = nullptr;
+    bool ok = false;
+    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW) {
+            const auto* text = sqlite3_column_text(stmt, 0);
+            ok = text != nullptr && std::string(reinterpret_cast<const char*>(text)) == "ok";
+        }
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    return ok;
 }
 
 void progress(const Options& options, const std::string& line) {
