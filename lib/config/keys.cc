@@ -84,12 +84,14 @@ constexpr KeyDef kKeys[] = {
      "the mirror (search never shows archived contacts).",
      "", false, 0, 7 * kDay},
     {ConfigKey::kRetryInitial, "sync", "retry_initial", KeyKind::kDuration, "30s",
-     "After a failed sync or token refresh, the service retries after about this long, "
-     "doubling the wait after each further failure (with jitter).",
+     "After a failed sync, the service retries after about this long, doubling the wait after "
+     "each further failure (with jitter). A failed token refresh is retried after 10 s, or "
+     "after this when it is shorter.",
      "", false, kSecond, kDay},
     {ConfigKey::kRetryMax, "sync", "retry_max", KeyKind::kDuration, "30m",
      "The longest wait between retries; also the wait when a person has to act (a revoked "
-     "authorization, a bad configuration), unless a new authorization wakes the service first.",
+     "authorization, a bad configuration), unless a new authorization wakes the service first. "
+     "Token refresh retries wait at most 5 minutes, or this when it is shorter.",
      "", false, kSecond, kDay},
     {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
      "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "

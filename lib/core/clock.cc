@@ -30,9 +30,10 @@ std::uint64_t StopSource::generation() const {
     return generation_;
 }
 
-bool StopSource::wait_until(std::chrono::steady_clock::time_point deadline) {
+bool StopSource::wait_until(std::chrono::steady_clock::time_point deadline,
+                            std::optional<std::uint64_t> since) {
     std::unique_lock lock(mu_);
-    const auto start_generation = generation_;
+    const auto start_generation = since.value_or(generation_);
     const bool woken = cv_.wait_until(lock, deadline, [&] {
         return stop_.load(std::memory_order_acquire) || generation_ != start_generation;
     });
@@ -59,6 +60,16 @@ bool SystemClock::sleep_until(Instant deadline, StopSource* stop) {
     }
     if (stop->stop_requested()) return false;
     return stop->wait_until(steady_deadline);
+}
+
+bool SystemClock::sleep_until_since(Instant deadline, StopSource& stop, std::uint64_t generation) {
+    if (stop.stop_requested() || stop.generation() != generation) return false;
+    const auto remaining = deadline - std::chrono::system_clock::now();
+    if (remaining <= Instant::duration::zero()) return true;
+    return stop.wait_until(
+        std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining),
+        generation);
 }
 
 SystemClock& SystemClock::instance() {

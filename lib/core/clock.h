@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,10 @@ class StopSource final {
     void notify();
 
     // Waits until `deadline` on the real clock, a stop, or a notify. Returns true when the
-    // deadline passed, false when woken early.
-    bool wait_until(std::chrono::steady_clock::time_point deadline);
+    // deadline passed, false when woken early. With `since` (a generation() read earlier), a
+    // notify that came after that read and before the wait began wakes it too, at once.
+    bool wait_until(std::chrono::steady_clock::time_point deadline,
+                    std::optional<std::uint64_t> since = std::nullopt);
     std::uint64_t generation() const;
 
   private:
@@ -46,6 +49,13 @@ class Clock {
     virtual bool sleep_until(Instant deadline, StopSource* stop = nullptr) = 0;
 
     bool sleep_for(Millis d, StopSource* stop = nullptr) { return sleep_until(now() + d, stop); }
+    // Like sleep_until, but also returns false at once when `stop` was notified after
+    // `generation` (a StopSource::generation() read earlier): a loop that decides to sleep
+    // cannot miss a wake that came while it was deciding.
+    virtual bool sleep_until_since(Instant deadline, StopSource& stop, std::uint64_t generation) {
+        if (stop.generation() != generation) return false;
+        return sleep_until(deadline, &stop);
+    }
     std::int64_t now_ms() const;
 };
 
@@ -54,6 +64,7 @@ class SystemClock final : public Clock {
   public:
     Instant now() const override;
     bool sleep_until(Instant deadline, StopSource* stop = nullptr) override;
+    bool sleep_until_since(Instant deadline, StopSource& stop, std::uint64_t generation) override;
     // The process-wide instance.
     static SystemClock& instance();
 };

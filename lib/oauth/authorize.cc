@@ -273,11 +273,19 @@ Result<TokenStatus> read_token_status(const Config& config, const Clock& clock) 
 std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
                                                  Clock& clock) {
     add_secret(config.hubspot.client_secret);
-    TokenManagerOptions options;
-    options.refresh_margin = config.token.refresh_margin;
     return std::make_unique<TokenManager>(TokenStore(token_store_dir(config)),
                                           TokenClient(transport, endpoint_for(config)), clock,
-                                          options);
+                                          token_manager_options(config));
+}
+
+TokenManagerOptions token_manager_options(const Config& config) {
+    TokenManagerOptions options;
+    options.refresh_margin = config.token.refresh_margin;
+    // The service's retry keys may shorten the refresh backoff, never lengthen it: an access
+    // token lives 30 minutes, so more than 5 minutes between refresh attempts risks expiry.
+    options.initial_backoff = std::min(options.initial_backoff, config.sync.retry_initial);
+    options.max_backoff = std::min(options.max_backoff, config.sync.retry_max);
+    return options;
 }
 
 std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,

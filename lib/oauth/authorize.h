@@ -91,6 +91,10 @@ const char* to_string(TokenStatus::State state);
 Result<TokenStatus> read_token_status(const Config& config, const Clock& clock);
 
 // The token manager for an OAuth config. `transport` must be used by nothing else.
+// The token manager's schedule from the config: refresh_margin, and a refresh backoff of
+// 10 s doubling to 5 min, shortened by [sync] retry_initial / retry_max when those are shorter.
+TokenManagerOptions token_manager_options(const Config& config);
+
 std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
                                                  Clock& clock);
 // A private-app StaticTokenSource, or a TokenManager.

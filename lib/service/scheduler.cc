@@ -247,13 +247,12 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
             if (!fatal.ok()) break;
             continue;
         }
+        // Nothing scheduled: wait for a stop or a notify. A notify since the top of the loop
+        // (a SIGHUP while a reload or task ran) ends the sleep at once instead of being lost.
         const Instant deadline = next_deadline(hooks);
-        if (deadline == Instant::max()) {
-            // Nothing is scheduled: wait for a stop or a notify.
-            clock_.sleep_until(clock_.now() + std::chrono::hours(24 * 365), &stop_);
-        } else {
-            clock_.sleep_until(deadline, &stop_);
-        }
+        clock_.sleep_until_since(
+            deadline == Instant::max() ? clock_.now() + std::chrono::hours(24 * 365) : deadline,
+            stop_, seen_generation);
     }
 
     {

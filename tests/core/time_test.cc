@@ -74,5 +74,20 @@ TEST(SystemClock, StopWakesARealSleeper) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
 
+// A loop reads generation(), decides to sleep, and a notify lands in between (a SIGHUP while
+// the scheduler planned its next wake): the sleep must end at once, not wait for the deadline.
+TEST(SystemClock, NotifyBetweenDecidingAndSleepingIsNotLost) {
+    StopSource stop;
+    const std::uint64_t seen = stop.generation();
+    stop.notify();
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(SystemClock::instance().sleep_until_since(
+        SystemClock::instance().now() + std::chrono::minutes(10), stop, seen));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    // Without a notify since the read, it sleeps to the deadline.
+    EXPECT_TRUE(SystemClock::instance().sleep_until_since(
+        SystemClock::instance().now() + std::chrono::milliseconds(20), stop, stop.generation()));
+}
+
 }  // namespace
 }  // namespace hubsync

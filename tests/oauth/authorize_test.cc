@@ -291,3 +291,25 @@ TEST_F(AuthorizeTest, RevokeKeepsTokensWhenHubSpotCannotBeReachedUnlessLocalOnly
 
 }  // namespace
 }  // namespace hubsync
+
+namespace hubsync {
+namespace {
+
+// [sync] retry_initial / retry_max may shorten the token refresh backoff (10 s doubling to
+// 5 min), never lengthen it past what a 30-minute access token can afford.
+TEST(TokenManagerOptions, RetryKeysShortenButNeverLengthenTheRefreshBackoff) {
+    Config config;
+    config.token.refresh_margin = std::chrono::minutes(7);
+    TokenManagerOptions o = token_manager_options(config);  // defaults: 30 s and 30 min
+    EXPECT_EQ(o.refresh_margin, std::chrono::minutes(7));
+    EXPECT_EQ(o.initial_backoff, std::chrono::seconds(10));
+    EXPECT_EQ(o.max_backoff, std::chrono::minutes(5));
+    config.sync.retry_initial = std::chrono::seconds(1);
+    config.sync.retry_max = std::chrono::seconds(20);
+    o = token_manager_options(config);
+    EXPECT_EQ(o.initial_backoff, std::chrono::seconds(1));
+    EXPECT_EQ(o.max_backoff, std::chrono::seconds(20));
+}
+
+}  // namespace
+}  // namespace hubsync
