@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "fakes.h"
 #include "http/url.h"
+#include "support/rate_window.h"
 
 namespace hubsync {
 namespace {
@@ -29,18 +30,7 @@ std::int64_t ms_between(Instant a, Instant b) {
     return std::chrono::duration_cast<Millis>(b - a).count();
 }
 
-// The largest number of instants in any half-open window [t, t + window).
-int max_in_window(std::vector<Instant> times, Millis window) {
-    std::sort(times.begin(), times.end());
-    int best = 0;
-    std::size_t lo = 0;
-    for (std::size_t hi = 0; hi < times.size(); ++hi) {
-        while (times[hi] - times[lo] >= window)
-            ++lo;
-        best = std::max(best, static_cast<int>(hi - lo + 1));
-    }
-    return best;
-}
+using testing::max_in_window;
 
 // Captures log lines for the duration of a test.
 class LogCapture {

@@ -20,6 +20,7 @@
 #include "chaos.h"
 #include "http/transport.h"
 #include "oauth/token_store.h"
+#include "support/rate_window.h"
 
 namespace hubsync::chaos {
 namespace {
@@ -108,17 +109,7 @@ std::pair<std::int64_t, std::int64_t> fault_hits(const std::string& base_url) {
     return {all, rate_limited};
 }
 
-// The largest number of `times` (sorted) inside any window of `width`.
-int max_in_window(const std::vector<Instant>& times, std::chrono::milliseconds width) {
-    int best = 0;
-    std::size_t first = 0;
-    for (std::size_t i = 0; i < times.size(); ++i) {
-        while (times[i] - times[first] >= width)
-            ++first;
-        best = std::max(best, static_cast<int>(i - first + 1));
-    }
-    return best;
-}
+using testing::max_in_window;
 
 std::string seconds(double s) {
     char buf[32];

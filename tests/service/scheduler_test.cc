@@ -254,23 +254,30 @@ TEST(Scheduler, FailingSyncBacksOffExponentiallyAndRecovers) {
     EXPECT_EQ(scheduler.snapshot().sync_failures, 0);
 }
 
-TEST(Scheduler, RetryDelaysComeFromTheCadence) {
-    // [sync] retry_initial = 2s, retry_max = 10s: 1-2 s, 2-4 s, 4-8 s, then never above 10 s.
+// Runs a scheduler whose every sync fails (transiently) for `run_for` of virtual time and
+// returns when each attempt started.
+std::vector<Instant> attempts_of_a_failing_sync(SchedulerOptions options, Millis run_for) {
     ScriptedClock clock;
     StopSource stop;
-    SchedulerOptions options = options_5m();
-    options.cadence.retry_initial = seconds(2);
-    options.cadence.retry_max = seconds(10);
     options.last_reconcile = clock.start();
     Scheduler scheduler(clock, stop, options);
-    clock.at(clock.start() + minutes(2), [&] { stop.request_stop(); });
+    clock.at(clock.start() + run_for, [&] { stop.request_stop(); });
     std::vector<Instant> attempts;
     SchedulerHooks hooks;
     hooks.sync = [&]() -> Status {
         attempts.push_back(clock.now());
         return transient();
     };
-    ASSERT_TRUE(scheduler.run(hooks).ok());
+    EXPECT_TRUE(scheduler.run(hooks).ok());
+    return attempts;
+}
+
+TEST(Scheduler, RetryDelaysComeFromTheCadence) {
+    // [sync] retry_initial = 2s, retry_max = 10s: 1-2 s, 2-4 s, 4-8 s, then never above 10 s.
+    SchedulerOptions options = options_5m();
+    options.cadence.retry_initial = seconds(2);
+    options.cadence.retry_max = seconds(10);
+    const std::vector<Instant> attempts = attempts_of_a_failing_sync(options, minutes(2));
     ASSERT_GT(attempts.size(), 10u);
     for (std::size_t i = 1; i < attempts.size(); ++i) {
         const Millis g = gap(attempts[i - 1], attempts[i]);
@@ -282,19 +289,7 @@ TEST(Scheduler, RetryDelaysComeFromTheCadence) {
 }
 
 TEST(Scheduler, PermanentFailureIsBoundedNotSpinning) {
-    ScriptedClock clock;
-    StopSource stop;
-    SchedulerOptions options = options_5m();
-    options.last_reconcile = clock.start();
-    Scheduler scheduler(clock, stop, options);
-    clock.at(clock.start() + hours(24), [&] { stop.request_stop(); });
-    std::vector<Instant> attempts;
-    SchedulerHooks hooks;
-    hooks.sync = [&]() -> Status {
-        attempts.push_back(clock.now());
-        return transient();
-    };
-    ASSERT_TRUE(scheduler.run(hooks).ok());
+    const std::vector<Instant> attempts = attempts_of_a_failing_sync(options_5m(), hours(24));
     // Ramp of 7 retries, then between 15 and 30 minutes apart: roughly 50 to 100 a day.
     EXPECT_GE(attempts.size(), 48u);
     EXPECT_LE(attempts.size(), 110u);
