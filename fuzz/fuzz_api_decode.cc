@@ -9,7 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view body(reinterpret_cast<const char*>(data), size);
-    (void)hubsync::decode_contact_page(body);
+    (void)hubsync::decode_record_page(body);
     (void)hubsync::decode_batch_read(body);
     (void)hubsync::decode_properties(body);
     (void)hubsync::decode_error_body(body);

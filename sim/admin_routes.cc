@@ -15,7 +15,7 @@
 namespace hubsync::sim {
 namespace {
 
-void write_contact_json(std::string& out, const Contact& c) {
+void write_contact_json(std::string& out, const Record& c) {
     out += "{\"id\":\"" + std::to_string(c.id) + "\",\"properties\":{";
     bool first = true;
     for (const auto& p : c.properties) {

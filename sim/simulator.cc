@@ -589,13 +589,13 @@ std::string Simulator::issue_code(const std::string& redirect_uri, const std::st
                             challenge.empty() ? "" : "S256");
 }
 
-std::vector<Contact> Simulator::truth(bool include_archived) const {
+std::vector<Record> Simulator::truth(bool include_archived) const {
     return impl_->store_.truth(include_archived);
 }
-std::vector<ContactId> Simulator::contact_ids(bool include_archived) const {
+std::vector<RecordId> Simulator::contact_ids(bool include_archived) const {
     return impl_->store_.ids(include_archived);
 }
-std::optional<Contact> Simulator::contact(ContactId id) const {
+std::optional<Record> Simulator::contact(RecordId id) const {
     return impl_->store_.contact(id);
 }
 std::vector<PropertyDef> Simulator::property_defs() const {
@@ -621,29 +621,29 @@ std::vector<std::pair<int, std::string>> to_values(
 }
 }  // namespace
 
-ContactId Simulator::create_contact(const std::map<std::string, std::string>& props) {
+RecordId Simulator::create_contact(const std::map<std::string, std::string>& props) {
     return impl_->store_.create(to_values(impl_->store_, props), impl_->now_ms());
 }
-void Simulator::update_contact(ContactId id, const std::map<std::string, std::string>& props) {
+void Simulator::update_contact(RecordId id, const std::map<std::string, std::string>& props) {
     impl_->store_.update(id, to_values(impl_->store_, props), impl_->now_ms());
 }
-void Simulator::update_many_same_millisecond(const std::vector<ContactId>& ids,
+void Simulator::update_many_same_millisecond(const std::vector<RecordId>& ids,
                                              const std::map<std::string, std::string>& props) {
     const auto values = to_values(impl_->store_, props);
     const std::int64_t now = impl_->now_ms();
-    for (ContactId id : ids)
+    for (RecordId id : ids)
         impl_->store_.update(id, values, now);
 }
-void Simulator::archive(ContactId id) {
+void Simulator::archive(RecordId id) {
     impl_->store_.archive(id, impl_->now_ms());
 }
-void Simulator::restore(ContactId id) {
+void Simulator::restore(RecordId id) {
     impl_->store_.restore(id, impl_->now_ms());
 }
-ContactId Simulator::merge(ContactId primary, ContactId to_merge) {
+RecordId Simulator::merge(RecordId primary, RecordId to_merge) {
     return impl_->store_.merge(primary, to_merge, impl_->now_ms());
 }
-void Simulator::gdpr_delete(ContactId id) {
+void Simulator::gdpr_delete(RecordId id) {
     impl_->store_.gdpr_delete(id);
 }
 void Simulator::purge_archived_older_than(std::chrono::hours age) {

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "api/model.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "model/record.h"
 
 namespace hubsync::sim {
 
@@ -116,25 +116,25 @@ class Simulator final {
 
     // Ground truth as HubSpot holds it now, ids ascending. Active contacts only, or active
     // and archived. Merged-away and GDPR-deleted contacts are never included.
-    std::vector<hubsync::Contact> truth(bool include_archived) const;
-    std::optional<hubsync::Contact> contact(ContactId id) const;  // resolves merged ids
+    std::vector<hubsync::Record> truth(bool include_archived) const;
+    std::optional<hubsync::Record> contact(RecordId id) const;  // resolves merged ids
     // The ids truth() would return, without copying every property.
-    std::vector<ContactId> contact_ids(bool include_archived) const;
+    std::vector<RecordId> contact_ids(bool include_archived) const;
     std::vector<hubsync::PropertyDef> property_defs() const;
 
     // Mutations, exactly like HubSpot's endpoints: they set lastmodifieddate/updatedAt to now
     // and the change reaches search after the indexing delay. Unknown property names and
     // unknown ids throw std::invalid_argument (a test bug, not a simulated condition).
-    ContactId create_contact(const std::map<std::string, std::string>& props);
-    void update_contact(ContactId id, const std::map<std::string, std::string>& props);
+    RecordId create_contact(const std::map<std::string, std::string>& props);
+    void update_contact(RecordId id, const std::map<std::string, std::string>& props);
     // Updates all `ids` with one shared lastmodifieddate millisecond (a bulk import).
-    void update_many_same_millisecond(const std::vector<ContactId>& ids,
+    void update_many_same_millisecond(const std::vector<RecordId>& ids,
                                       const std::map<std::string, std::string>& props);
-    void archive(ContactId id);
-    void restore(ContactId id);
+    void archive(RecordId id);
+    void restore(RecordId id);
     // Merges `to_merge` into `primary`: a new record with a new id; both old ids resolve to it.
-    ContactId merge(ContactId primary, ContactId to_merge);
-    void gdpr_delete(ContactId id);
+    RecordId merge(RecordId primary, RecordId to_merge);
+    void gdpr_delete(RecordId id);
     // Removes archived contacts archived longer ago than `age` (HubSpot: 90 days).
     void purge_archived_older_than(std::chrono::hours age);
     void add_property(hubsync::PropertyDef def);

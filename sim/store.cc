@@ -873,8 +873,8 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
     return total;
 }
 
-Contact ContactStore::to_contact(const ContactRecord& r) const {
-    Contact c;
+Record ContactStore::to_contact(const ContactRecord& r) const {
+    Record c;
     c.id = r.id;
     std::string t;
     append_iso8601_ms(t, r.cur.created_ms);
@@ -899,9 +899,9 @@ Contact ContactStore::to_contact(const ContactRecord& r) const {
     return c;
 }
 
-std::vector<Contact> ContactStore::truth(bool include_archived) const {
+std::vector<Record> ContactStore::truth(bool include_archived) const {
     std::shared_lock lock(mu_);
-    std::vector<Contact> out;
+    std::vector<Record> out;
     out.reserve(records_.size());
     for (const auto& r : records_) {
         if (r.gone || (!include_archived && r.cur.archived_ms != 0)) continue;
@@ -921,7 +921,7 @@ std::vector<std::int64_t> ContactStore::ids(bool include_archived) const {
     return out;
 }
 
-std::optional<Contact> ContactStore::contact(std::int64_t id) const {
+std::optional<Record> ContactStore::contact(std::int64_t id) const {
     std::shared_lock lock(mu_);
     const auto* r = find_live(id);
     if (!r) return std::nullopt;

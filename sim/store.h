@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/model.h"
+#include "model/record.h"
 
 namespace hubsync::sim {
 
@@ -129,9 +129,9 @@ class ContactStore final {
     std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset, int limit,
                         std::int64_t now_ms, const std::vector<int>& props) const;
 
-    std::vector<Contact> truth(bool include_archived) const;
+    std::vector<Record> truth(bool include_archived) const;
     std::vector<std::int64_t> ids(bool include_archived) const;
-    std::optional<Contact> contact(std::int64_t id) const;
+    std::optional<Record> contact(std::int64_t id) const;
     std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
 
     // -- mutations; values are validated by the caller. Throw std::invalid_argument on
@@ -156,7 +156,7 @@ class ContactStore final {
     bool value(const ContactState& s, std::int64_t id, int p, std::string& out) const;
     void write_record(std::string& out, std::int64_t id, const ContactState& s,
                       const std::vector<int>& props) const;
-    Contact to_contact(const ContactRecord& r) const;
+    Record to_contact(const ContactRecord& r) const;
     // createdate, lastmodifieddate and hs_object_id: read-only numbers held by the record.
     bool is_record_number(int p) const;
     std::int64_t record_number(int p, const ContactState& s, std::int64_t id) const;

@@ -108,7 +108,7 @@ class Decoder {
         return shape(fmt::format("\"{}\" is not a boolean", field));
     }
 
-    bool read_id(ContactId& out, std::string_view field) {
+    bool read_id(RecordId& out, std::string_view field) {
         if (r_.peek() != Type::kString) {
             std::string_view raw;
             if (!r_.raw_value(raw)) return false;
@@ -153,7 +153,7 @@ class Decoder {
         return !r_.failed();
     }
 
-    bool read_contact(Contact& c, std::size_t size_hint) {
+    bool read_contact(Record& c, std::size_t size_hint) {
         if (r_.peek() != Type::kObject) {
             if (!r_.skip_value()) return false;
             return shape("a result is not an object");
@@ -186,7 +186,7 @@ class Decoder {
         return true;
     }
 
-    bool read_contacts(std::vector<Contact>& out) {
+    bool read_contacts(std::vector<Record>& out) {
         if (r_.peek() != Type::kArray) {
             if (!r_.skip_value()) return false;
             return shape("\"results\" is not an array");
@@ -194,7 +194,7 @@ class Decoder {
         if (!r_.begin_array()) return false;
         std::size_t size_hint = 0;
         while (r_.next_element()) {
-            Contact& c = out.emplace_back();
+            Record& c = out.emplace_back();
             if (!read_contact(c, size_hint)) return false;
             size_hint = c.properties.size();
         }
@@ -249,7 +249,7 @@ class Decoder {
     }
 
     // errors[].context.ids of a batch response.
-    bool read_error_ids(std::vector<ContactId>& out) {
+    bool read_error_ids(std::vector<RecordId>& out) {
         if (r_.peek() != Type::kArray) return r_.skip_value();
         if (!r_.begin_array()) return false;
         while (r_.next_element()) {
@@ -272,7 +272,7 @@ class Decoder {
                     }
                     if (!r_.begin_array()) return false;
                     while (r_.next_element()) {
-                        ContactId id = 0;
+                        RecordId id = 0;
                         if (!read_id(id, "errors[].context.ids[]")) return false;
                         out.push_back(id);
                     }
@@ -364,7 +364,7 @@ bool read_required_scopes(JsonReader& r, std::vector<std::string>& out) {
 
 }  // namespace
 
-bool parse_contact_id(std::string_view text, ContactId& out) {
+bool parse_contact_id(std::string_view text, RecordId& out) {
     if (text.empty() || text.size() > 19) return false;
     for (const char c : text)
         if (c < '0' || c > '9') return false;
@@ -372,10 +372,10 @@ bool parse_contact_id(std::string_view text, ContactId& out) {
     return ec == std::errc() && ptr == text.data() + text.size();
 }
 
-Result<ContactPage> decode_contact_page(std::string_view json) {
+Result<RecordPage> decode_record_page(std::string_view json) {
     Decoder d(json, "contact page");
     JsonReader& r = d.reader();
-    ContactPage page;
+    RecordPage page;
     if (!d.begin_document()) return d.error();
     std::string_view key;
     while (r.next_key(key)) {

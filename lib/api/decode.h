@@ -12,15 +12,15 @@
 #include <vector>
 
 #include "api/hubspot_api.h"
-#include "api/model.h"
 #include "core/result.h"
+#include "model/record.h"
 
 namespace hubsync {
 
 // {"results":[contact...],"paging":{"next":{"after":"..."}},"total":N}. Property values are
 // kept exactly as sent: strings as strings, null as nullopt, numbers and booleans as their
 // JSON text, nested objects or arrays as their raw JSON.
-Result<ContactPage> decode_contact_page(std::string_view json);
+Result<RecordPage> decode_record_page(std::string_view json);
 
 // The batch/read response; `missing` comes from errors[].context.ids (HTTP 207).
 Result<BatchReadResult> decode_batch_read(std::string_view json);
@@ -42,6 +42,6 @@ struct ErrorBody {
 ErrorBody decode_error_body(std::string_view json);
 
 // "123" -> 123. False for anything but ASCII digits (at most 19) that fit an int64.
-bool parse_contact_id(std::string_view text, ContactId& out);
+bool parse_contact_id(std::string_view text, RecordId& out);
 
 }  // namespace hubsync

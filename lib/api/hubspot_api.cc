@@ -128,7 +128,7 @@ class HubSpotApiClient final : public HubSpotApi {
         return out;
     }
 
-    Result<ContactPage> list_contacts(const ListRequest& request) override {
+    Result<RecordPage> list_contacts(const ListRequest& request) override {
         Call call{"list contacts", "GET", list_url(request), {}};
         if (call.url.size() > static_cast<std::size_t>(options_.max_url_length)) {
             return plan_error(fmt::format(
@@ -137,15 +137,15 @@ class HubSpotApiClient final : public HubSpotApi {
                 "batch read",
                 call.url.size(), request.properties.size(), options_.max_url_length));
         }
-        ContactPage page;
+        RecordPage page;
         HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
-            HS_ASSIGN_OR_RETURN(page, decode_contact_page(r.body));
+            HS_ASSIGN_OR_RETURN(page, decode_record_page(r.body));
             return Status::Ok();
         }));
         return page;
     }
 
-    Result<BatchReadResult> batch_read(const std::vector<ContactId>& ids,
+    Result<BatchReadResult> batch_read(const std::vector<RecordId>& ids,
                                        const std::vector<std::string>& properties) override {
         if (ids.empty()) return BatchReadResult{};
         if (ids.size() > kMaxBatchReadInputs) {
@@ -162,7 +162,7 @@ class HubSpotApiClient final : public HubSpotApi {
         return out;
     }
 
-    Result<ContactPage> search(const SearchRequest& request) override {
+    Result<RecordPage> search(const SearchRequest& request) override {
         Call call{"search contacts", "POST", base_url_ + "/crm/v3/objects/contacts/search",
                   search_body(request), Bucket::kSearch};
         if (call.body.size() > kMaxSearchBodyLength) {
@@ -171,9 +171,9 @@ class HubSpotApiClient final : public HubSpotApi {
                 "fewer properties and fetch the rest with batch read",
                 call.body.size(), kMaxSearchBodyLength));
         }
-        ContactPage page;
+        RecordPage page;
         HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
-            HS_ASSIGN_OR_RETURN(page, decode_contact_page(r.body));
+            HS_ASSIGN_OR_RETURN(page, decode_record_page(r.body));
             return Status::Ok();
         }));
         return page;
@@ -212,7 +212,7 @@ class HubSpotApiClient final : public HubSpotApi {
         return url;
     }
 
-    static std::string batch_body(const std::vector<ContactId>& ids,
+    static std::string batch_body(const std::vector<RecordId>& ids,
                                   const std::vector<std::string>& properties) {
         std::string body = R"({"inputs":[)";
         for (std::size_t i = 0; i < ids.size(); ++i) {

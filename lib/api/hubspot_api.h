@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "api/auth.h"
-#include "api/model.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"
+#include "model/record.h"
 
 namespace hubsync {
 
@@ -50,8 +50,8 @@ struct ListRequest {
     bool archived = false;
 };
 
-struct ContactPage {
-    std::vector<Contact> contacts;
+struct RecordPage {
+    std::vector<Record> contacts;
     std::string next_after;   // empty on the last page
     std::int64_t total = -1;  // search only
 };
@@ -74,8 +74,8 @@ struct SearchRequest {
 };
 
 struct BatchReadResult {
-    std::vector<Contact> contacts;
-    std::vector<ContactId> missing;  // ids HubSpot reported as not found (HTTP 207)
+    std::vector<Record> contacts;
+    std::vector<RecordId> missing;  // ids HubSpot reported as not found (HTTP 207)
 };
 
 struct ApiStats {
@@ -97,14 +97,14 @@ class HubSpotApi {
     virtual Result<std::vector<PropertyDef>> list_properties() = 0;
     // GET /crm/v3/objects/contacts. Fails with kInternal ("request plan error") without sending
     // if the URL would exceed max_url_length; callers plan property sets so that never happens.
-    virtual Result<ContactPage> list_contacts(const ListRequest& request) = 0;
+    virtual Result<RecordPage> list_contacts(const ListRequest& request) = 0;
     // POST /crm/v3/objects/contacts/batch/read, at most 100 ids (more is a kInternal plan
     // error; none returns an empty result without a request).
-    virtual Result<BatchReadResult> batch_read(const std::vector<ContactId>& ids,
+    virtual Result<BatchReadResult> batch_read(const std::vector<RecordId>& ids,
                                                const std::vector<std::string>& properties) = 0;
     // POST /crm/v3/objects/contacts/search. The body is checked against HubSpot's 3,000
     // character limit before sending (kInternal "request plan error" naming the size).
-    virtual Result<ContactPage> search(const SearchRequest& request) = 0;
+    virtual Result<RecordPage> search(const SearchRequest& request) = 0;
 
     // Length of the list URL for these properties (for request planning).
     virtual std::size_t list_url_length(const ListRequest& request) const = 0;

@@ -41,12 +41,23 @@ std::string Url::path_and_query() const {
 
 std::string Url::to_string() const {
     const bool v6 = host.find(':') != std::string::npos;
-    std::string out = scheme + "://" + (v6 ? "[" + host + "]" : host);
+    // Appended piece by piece: GCC 12's -Wrestrict misfires on `"[" + host + "]"` chains.
+    std::string out = scheme;
+    out += "://";
+    if (v6) out += '[';
+    out += host;
+    if (v6) out += ']';
     const bool default_port =
         (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-    if (!default_port) out += ":" + std::to_string(port);
+    if (!default_port) {
+        out += ':';
+        out += std::to_string(port);
+    }
     out += path_and_query();
-    if (!fragment.empty()) out += "#" + fragment;
+    if (!fragment.empty()) {
+        out += '#';
+        out += fragment;
+    }
     return out;
 }
 

@@ -148,8 +148,8 @@ struct Mirror::Impl {
     Status build_upsert();
     template <typename Body>
     Status transaction(std::string_view doing, Body&& body);
-    Status write_contact(const Contact& c, const std::string& synced_at, PageResult& result);
-    Status mark_merged(ContactId absorbed, ContactId survivor, const std::string& synced_at,
+    Status write_contact(const Record& c, const std::string& synced_at, PageResult& result);
+    Status mark_merged(RecordId absorbed, RecordId survivor, const std::string& synced_at,
                        PageResult& result);
     Status apply_state(const std::vector<StateUpdate>& updates, const std::string& now);
 };
@@ -231,7 +231,7 @@ Status Mirror::Impl::transaction(std::string_view doing, Body&& body) {
     return status;
 }
 
-Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_at,
+Status Mirror::Impl::write_contact(const Record& c, const std::string& synced_at,
                                    PageResult& result) {
     const std::size_t n = slots.size();
     values.assign(n, nullptr);
@@ -327,7 +327,7 @@ Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_a
             const std::size_t semi = list.find(';');
             const std::string_view item = list.substr(0, semi);
             list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
-            ContactId absorbed = 0;
+            RecordId absorbed = 0;
             const char* end = item.data() + item.size();
             const auto [ptr, ec] = std::from_chars(item.data(), end, absorbed);
             if (ec != std::errc() || ptr != end || absorbed == c.id) continue;
@@ -337,8 +337,8 @@ Status Mirror::Impl::write_contact(const Contact& c, const std::string& synced_a
     return Status::Ok();
 }
 
-Status Mirror::Impl::mark_merged(ContactId absorbed, ContactId survivor,
-                                 const std::string& synced_at, PageResult& result) {
+Status Mirror::Impl::mark_merged(RecordId absorbed, RecordId survivor, const std::string& synced_at,
+                                 PageResult& result) {
     merge_mark.bind(1, std::int64_t{absorbed});
     merge_mark.bind(2, std::int64_t{survivor});
     merge_mark.bind(3, std::string_view(synced_at));
@@ -608,13 +608,13 @@ Result<PageResult> Mirror::write(const PageWrite& page) {
                        page.requests_made);
 }
 
-Result<PageResult> Mirror::write_page(const std::vector<Contact>& contacts,
+Result<PageResult> Mirror::write_page(const std::vector<Record>& contacts,
                                       const std::vector<StateUpdate>& state) {
     return write_parts(contacts, {}, {}, state, 0, 0);
 }
 
 // write() without copying the caller's contacts into a PageWrite.
-Result<PageResult> Mirror::write_parts(const std::vector<Contact>& contacts,
+Result<PageResult> Mirror::write_parts(const std::vector<Record>& contacts,
                                        const std::vector<ArchiveMark>& archived,
                                        const std::vector<MergeMark>& merges,
                                        const std::vector<StateUpdate>& state, std::int64_t run_id,
@@ -630,7 +630,7 @@ Result<PageResult> Mirror::write_parts(const std::vector<Contact>& contacts,
     if (Status tx = m.transaction(
             "a page of contacts",
             [&]() -> Status {
-                for (const Contact& c : contacts)
+                for (const Record& c : contacts)
                     HS_RETURN_IF_ERROR(m.write_contact(c, now, result));
                 for (const ArchiveMark& a : archived) {
                     std::string at;
@@ -659,7 +659,7 @@ Result<PageResult> Mirror::write_parts(const std::vector<Contact>& contacts,
     return result;
 }
 
-Status Mirror::mark_merged(ContactId absorbed_id, ContactId survivor_id) {
+Status Mirror::mark_merged(RecordId absorbed_id, RecordId survivor_id) {
     PageWrite page;
     page.merges.push_back({absorbed_id, survivor_id});
     auto r = write(page);
@@ -697,14 +697,14 @@ Status Mirror::reconcile_begin() {
     return Status::Ok();
 }
 
-Status Mirror::reconcile_add_seen(const std::vector<ContactId>& ids) {
+Status Mirror::reconcile_add_seen(const std::vector<RecordId>& ids) {
     Impl& m = *impl_;
     if (!m.reconcile_active) {
         return make_error(ErrorKind::kInternal, "mirror: reconcile_add_seen() outside a sweep",
                           "call reconcile_begin() first");
     }
     HS_RETURN_IF_ERROR(m.db.exec("BEGIN", "collecting reconcile ids"));
-    for (ContactId id : ids) {
+    for (RecordId id : ids) {
         m.seen_insert.bind(1, std::int64_t{id});
         if (Status s = m.db.run(m.seen_insert, "collecting reconcile ids"); !s.ok()) {
             (void)m.db.exec("ROLLBACK", "rolling back");
@@ -714,7 +714,7 @@ Status Mirror::reconcile_add_seen(const std::vector<ContactId>& ids) {
     return m.db.exec("COMMIT", "collecting reconcile ids");
 }
 
-Result<std::vector<ContactId>> Mirror::reconcile_missing_ids() {
+Result<std::vector<RecordId>> Mirror::reconcile_missing_ids() {
     Impl& m = *impl_;
     if (!m.reconcile_active) {
         return make_error(ErrorKind::kInternal, "mirror: reconcile_missing_ids() outside a sweep",
@@ -724,7 +724,7 @@ Result<std::vector<ContactId>> Mirror::reconcile_missing_ids() {
                         m.db.prepare("SELECT s.id FROM temp.reconcile_seen s WHERE NOT EXISTS "
                                      "(SELECT 1 FROM main.contacts c WHERE c.id = s.id) "
                                      "ORDER BY s.id"));
-    std::vector<ContactId> ids;
+    std::vector<RecordId> ids;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW)
         ids.push_back(q.column_int64(0));
@@ -907,7 +907,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Mirror::all_state() {
     return out;
 }
 
-Result<std::optional<StoredContact>> Mirror::get_contact(ContactId id) {
+Result<std::optional<StoredRecord>> Mirror::get_contact(RecordId id) {
     Impl& m = *impl_;
     if (!m.get_contact) {
         HS_ASSIGN_OR_RETURN(
@@ -920,14 +920,14 @@ Result<std::optional<StoredContact>> Mirror::get_contact(ContactId id) {
     q.bind(1, std::int64_t{id});
     const int rc = q.step();
     if (rc != SQLITE_ROW) {
-        Result<std::optional<StoredContact>> out =
+        Result<std::optional<StoredRecord>> out =
             rc == SQLITE_DONE
-                ? Result<std::optional<StoredContact>>(std::nullopt)
-                : Result<std::optional<StoredContact>>(m.db.error(rc, "reading a contact"));
+                ? Result<std::optional<StoredRecord>>(std::nullopt)
+                : Result<std::optional<StoredRecord>>(m.db.error(rc, "reading a contact"));
         q.reset();
         return out;
     }
-    StoredContact c;
+    StoredRecord c;
     c.id = q.column_int64(0);
     c.created_at = q.column_text(1);
     c.updated_at = q.column_text(2);
@@ -937,10 +937,10 @@ Result<std::optional<StoredContact>> Mirror::get_contact(ContactId id) {
     c.synced_at = q.column_text(6);
     c.properties_json = q.column_text(7);
     q.reset();
-    return std::optional<StoredContact>(std::move(c));
+    return std::optional<StoredRecord>(std::move(c));
 }
 
-Result<std::vector<ContactVersion>> Mirror::contact_versions(const std::vector<ContactId>& ids) {
+Result<std::vector<RecordVersion>> Mirror::contact_versions(const std::vector<RecordId>& ids) {
     Impl& m = *impl_;
     if (!m.get_version) {
         HS_ASSIGN_OR_RETURN(m.get_version,
@@ -949,13 +949,13 @@ Result<std::vector<ContactVersion>> Mirror::contact_versions(const std::vector<C
                                          true));
     }
     sql::Statement& q = m.get_version;
-    std::vector<ContactVersion> out;
+    std::vector<RecordVersion> out;
     out.reserve(ids.size());
-    for (ContactId id : ids) {
+    for (RecordId id : ids) {
         q.bind(1, std::int64_t{id});
         const int rc = q.step();
         if (rc == SQLITE_ROW) {
-            ContactVersion v;
+            RecordVersion v;
             v.id = id;
             v.updated_at = q.column_text(0);
             v.archived = q.column_int64(1) != 0;

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "api/model.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "model/record.h"
 
 namespace hubsync {
 
@@ -56,23 +56,23 @@ struct SyncRun {
 };
 
 // A contact row as stored (for status, tests and checks).
-struct StoredContact {
-    ContactId id = 0;
+struct StoredRecord {
+    RecordId id = 0;
     std::string created_at;
     std::string updated_at;
     bool archived = false;
     std::string archived_at;
-    std::optional<ContactId> merged_into;
+    std::optional<RecordId> merged_into;
     std::string synced_at;
     std::string properties_json;
 };
 
 // The parts of a stored row that decide whether HubSpot's copy is newer.
-struct ContactVersion {
-    ContactId id = 0;
+struct RecordVersion {
+    RecordId id = 0;
     std::string updated_at;  // normalized ISO-8601 UTC
     bool archived = false;
-    std::optional<ContactId> merged_into;
+    std::optional<RecordId> merged_into;
 };
 
 // A sync_state change: a value, or nullopt to delete the key.
@@ -90,14 +90,14 @@ inline constexpr const char* kStatePropertyFingerprint = "properties.fingerprint
 
 // An archive marker without the record's properties (e.g. from an id-only sweep).
 struct ArchiveMark {
-    ContactId id = 0;
+    RecordId id = 0;
     std::string archived_at;  // ISO-8601 or epoch ms as sent; may be empty
 };
 
 // absorbed_id was merged into survivor_id.
 struct MergeMark {
-    ContactId absorbed_id = 0;
-    ContactId survivor_id = 0;
+    RecordId absorbed_id = 0;
+    RecordId survivor_id = 0;
 };
 
 // Everything one page commits, atomically: rows, markers, cursor and run counters. A crash
@@ -109,7 +109,7 @@ struct PageWrite {
     // whose newer-or-equal record says active is restored (archived = 0, archived_at NULL).
     // A record strictly newer than the stored row also clears merged_into.
     // A record carrying `hs_merged_object_ids` marks those ids as merged into it.
-    std::vector<Contact> contacts;
+    std::vector<Record> contacts;
     // Archive markers for known rows; unknown ids are ignored (write the full record instead).
     // A marker older than the row's updated_at is ignored (the contact changed since).
     std::vector<ArchiveMark> archived;
@@ -179,10 +179,10 @@ class Mirror final {
     // rolled back: neither rows nor state are changed.
     Result<PageResult> write(const PageWrite& page);
     // Shorthand: upsert `contacts` and apply `state` in one transaction.
-    Result<PageResult> write_page(const std::vector<Contact>& contacts,
+    Result<PageResult> write_page(const std::vector<Record>& contacts,
                                   const std::vector<StateUpdate>& state = {});
     // Marks absorbed_id as merged into survivor_id (its own transaction).
-    Status mark_merged(ContactId absorbed_id, ContactId survivor_id);
+    Status mark_merged(RecordId absorbed_id, RecordId survivor_id);
     // Sets or deletes sync_state keys in one transaction.
     Status set_state(const std::vector<StateUpdate>& updates);
 
@@ -192,9 +192,9 @@ class Mirror final {
     // HubSpot no longer has, in short batched transactions so readers and the writer's own
     // pages interleave. A crash before reconcile_finish() changes nothing.
     Status reconcile_begin();
-    Status reconcile_add_seen(const std::vector<ContactId>& ids);
+    Status reconcile_add_seen(const std::vector<RecordId>& ids);
     // Ids HubSpot lists that the mirror does not have (to fetch and write).
-    Result<std::vector<ContactId>> reconcile_missing_ids();
+    Result<std::vector<RecordId>> reconcile_missing_ids();
     // Deletes rows whose id was not seen. Rows merged into a surviving (still present) contact
     // are kept; ones whose survivor is gone are removed too. Refuses (kBadData) when nothing
     // was seen but the mirror has rows, as a guard against a failed listing. Returns the
@@ -213,10 +213,10 @@ class Mirror final {
     Result<std::optional<SyncRun>> last_run();
     Result<std::optional<std::string>> state(const std::string& key);
     Result<std::vector<std::pair<std::string, std::string>>> all_state();
-    Result<std::optional<StoredContact>> get_contact(ContactId id);
+    Result<std::optional<StoredRecord>> get_contact(RecordId id);
     // The stored versions of those of `ids` the mirror has (others are left out), in id
     // order of the input. Much cheaper than get_contact per id: no properties are copied.
-    Result<std::vector<ContactVersion>> contact_versions(const std::vector<ContactId>& ids);
+    Result<std::vector<RecordVersion>> contact_versions(const std::vector<RecordId>& ids);
 
     // --- Maintenance ----------------------------------------------------------------------
     // Call after each sync cycle: a PASSIVE checkpoint, then, when every frame was copied and
@@ -230,7 +230,7 @@ class Mirror final {
 
   private:
     Mirror(std::string path, std::unique_ptr<Impl> impl);
-    Result<PageResult> write_parts(const std::vector<Contact>& contacts,
+    Result<PageResult> write_parts(const std::vector<Record>& contacts,
                                    const std::vector<ArchiveMark>& archived,
                                    const std::vector<MergeMark>& merges,
                                    const std::vector<StateUpdate>& state, std::int64_t run_id,

@@ -92,7 +92,7 @@ std::int64_t instant_ms(const std::string& iso) {
 struct Window {
     std::int64_t since_ms = 0;
     std::int64_t until_ms = 0;
-    ContactId last_id = 0;
+    RecordId last_id = 0;
 
     std::string encode() const {
         return std::to_string(since_ms) + ":" + std::to_string(until_ms) + ":" +
@@ -276,7 +276,7 @@ class SyncEngine::Cycle final {
     }
 
     struct FetchedPage {
-        std::vector<Contact> contacts;
+        std::vector<Record> contacts;
         std::string next_after;
     };
 
@@ -328,7 +328,7 @@ class SyncEngine::Cycle final {
             HS_ASSIGN_OR_RETURN(auto page, api_.search(window_query(window)));
             if (progress.expected < 0 && window.last_id == 0) progress.expected = page.total;
             HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids_of(page.contacts)));
-            std::vector<ContactId> changed;
+            std::vector<RecordId> changed;
             for (const auto& c : page.contacts) {
                 const auto found = versions.find(c.id);
                 if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second))
@@ -374,7 +374,7 @@ class SyncEngine::Cycle final {
 
     // True when the search hit is newer than the mirror's row (or the row is missing,
     // archived or merged away), so the lookback overlap costs no batch reads.
-    static bool mirror_is_stale(const Contact& hit, const ContactVersion* stored) {
+    static bool mirror_is_stale(const Record& hit, const RecordVersion* stored) {
         if (!stored || stored->archived || stored->merged_into) return true;
         std::string hit_updated = hit.updated_at;
         if (const auto* lm = hit.find("lastmodifieddate"); lm && *lm && !(*lm)->empty()) {
@@ -385,10 +385,10 @@ class SyncEngine::Cycle final {
     }
 
     // The mirror's versions of `ids`, by id: one query per page instead of one per contact.
-    Result<std::unordered_map<ContactId, ContactVersion>> versions_by_id(
-        const std::vector<ContactId>& ids) {
+    Result<std::unordered_map<RecordId, RecordVersion>> versions_by_id(
+        const std::vector<RecordId>& ids) {
         HS_ASSIGN_OR_RETURN(auto versions, mirror_.contact_versions(ids));
-        std::unordered_map<ContactId, ContactVersion> out;
+        std::unordered_map<RecordId, RecordVersion> out;
         out.reserve(versions.size());
         for (auto& v : versions)
             out.emplace(v.id, std::move(v));
@@ -431,7 +431,7 @@ class SyncEngine::Cycle final {
 
     // Archived records from a list that may carry only some properties: known rows get an
     // archive marker (their full properties stay), unknown ones are written as listed.
-    Status split_archived(std::vector<Contact>& listed, PageWrite& write) {
+    Status split_archived(std::vector<Record>& listed, PageWrite& write) {
         const bool complete = archived_list_properties_.size() >= plan_.properties.size();
         for (auto& c : listed) {
             c.archived = true;
@@ -464,7 +464,7 @@ class SyncEngine::Cycle final {
     Status reconcile() {
         const std::string started = format_iso8601(clock_.now());
         HS_RETURN_IF_ERROR(mirror_.reconcile_begin());
-        std::vector<ContactId> stale;
+        std::vector<RecordId> stale;
         SyncProgress progress{"reconcile", 0, 0, -1, Millis(0)};
         for (const bool archived : {false, true}) {
             std::optional<std::string> after;
@@ -472,14 +472,14 @@ class SyncEngine::Cycle final {
                 HS_RETURN_IF_ERROR(check_stop());
                 ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, archived};
                 HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
-                std::vector<ContactId> ids = ids_of(page.contacts);
+                std::vector<RecordId> ids = ids_of(page.contacts);
                 HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
                 HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
                 PageWrite marks;
                 for (const auto& c : page.contacts) {
                     const auto found = versions.find(c.id);
                     if (found == versions.end()) continue;  // fetched below with the missing ids
-                    const ContactVersion* stored = &found->second;
+                    const RecordVersion* stored = &found->second;
                     if (archived && !stored->archived) {
                         marks.archived.push_back({c.id, c.archived_at});
                     } else if (!archived && (stored->archived || instant_ms(stored->updated_at) <
@@ -511,12 +511,12 @@ class SyncEngine::Cycle final {
 
     // Reads `ids` with every property and writes them, a batch per transaction. Archived
     // ones (listed but not readable) keep their archive marker from the listing.
-    Status write_by_id(const std::vector<ContactId>& ids) {
+    Status write_by_id(const std::vector<RecordId>& ids) {
         for (std::size_t i = 0; i < ids.size(); i += kBatchLimit) {
             HS_RETURN_IF_ERROR(check_stop());
             const auto end = std::min(ids.size(), i + kBatchLimit);
-            std::vector<ContactId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
+            std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                        ids.begin() + static_cast<std::ptrdiff_t>(end));
             PageWrite write;
             HS_ASSIGN_OR_RETURN(write.contacts, read_full(chunk));
             HS_ASSIGN_OR_RETURN(auto written, commit(write));
@@ -528,13 +528,13 @@ class SyncEngine::Cycle final {
     // --- shared steps -------------------------------------------------------------------
 
     // batch/read with every planned property, 100 ids a request.
-    Result<std::vector<Contact>> read_full(const std::vector<ContactId>& ids) {
-        std::vector<Contact> out;
+    Result<std::vector<Record>> read_full(const std::vector<RecordId>& ids) {
+        std::vector<Record> out;
         out.reserve(ids.size());
         for (std::size_t i = 0; i < ids.size(); i += kBatchLimit) {
             const auto end = std::min(ids.size(), i + kBatchLimit);
-            std::vector<ContactId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
+            std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                        ids.begin() + static_cast<std::ptrdiff_t>(end));
             HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(chunk, plan_.properties));
             for (auto& c : batch.contacts)
                 out.push_back(std::move(c));
@@ -542,8 +542,8 @@ class SyncEngine::Cycle final {
         return out;
     }
 
-    static std::vector<ContactId> ids_of(const std::vector<Contact>& contacts) {
-        std::vector<ContactId> ids;
+    static std::vector<RecordId> ids_of(const std::vector<Record>& contacts) {
+        std::vector<RecordId> ids;
         ids.reserve(contacts.size());
         for (const auto& c : contacts)
             ids.push_back(c.id);

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     const double seconds = argc > 3 ? std::atof(argv[3]) : 2.0;
     const std::string page = hubsync::testing::make_page(shape);
 
-    const auto check = hubsync::decode_contact_page(page);
+    const auto check = hubsync::decode_record_page(page);
     if (!check.ok()) {
         std::fprintf(stderr, "decode failed: %s\n", check.error().describe().c_str());
         return 1;
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     double elapsed = 0;
     do {
         for (int i = 0; i < 20; ++i) {
-            auto r = hubsync::decode_contact_page(page);
+            auto r = hubsync::decode_record_page(page);
             contacts += r->contacts.size();
             ++pages;
         }

@@ -15,13 +15,13 @@ namespace {
 using testing::make_page;
 using testing::PageShape;
 
-const Contact& only_contact(const ContactPage& page) {
+const Record& only_contact(const RecordPage& page) {
     EXPECT_EQ(page.contacts.size(), 1u);
     return page.contacts.front();
 }
 
 TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
-    const auto page = decode_contact_page(R"({
+    const auto page = decode_record_page(R"({
       "results": [
         {"id": "101", "properties": {"email": "a@example.com", "phone": null, "empty": ""},
          "createdAt": "2024-09-11T13:27:39.356Z", "updatedAt": "2024-09-12T00:00:00.000Z",
@@ -34,7 +34,7 @@ TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
     })");
     ASSERT_TRUE(page.ok()) << page.error().describe();
     ASSERT_EQ(page->contacts.size(), 2u);
-    const Contact& a = page->contacts[0];
+    const Record& a = page->contacts[0];
     EXPECT_EQ(a.id, 101);
     EXPECT_EQ(a.created_at, "2024-09-11T13:27:39.356Z");
     EXPECT_EQ(a.updated_at, "2024-09-12T00:00:00.000Z");
@@ -46,7 +46,7 @@ TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
     EXPECT_EQ(a.properties[1].name, "phone");
     EXPECT_EQ(a.properties[1].value, std::nullopt);
     EXPECT_EQ(a.properties[2].value, std::optional<std::string>(""));
-    const Contact& b = page->contacts[1];
+    const Record& b = page->contacts[1];
     EXPECT_EQ(b.id, 9007199254740993LL);  // beyond double precision: parsed as an integer
     EXPECT_TRUE(b.archived);
     EXPECT_EQ(b.archived_at, "2024-02-03T04:05:06.789Z");
@@ -55,7 +55,7 @@ TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
 }
 
 TEST(DecodeContactPage, LastPageHasNoPaging) {
-    const auto page = decode_contact_page(R"({"results":[{"id":"1","properties":{}}]})");
+    const auto page = decode_record_page(R"({"results":[{"id":"1","properties":{}}]})");
     ASSERT_TRUE(page.ok()) << page.error().describe();
     EXPECT_EQ(page->next_after, "");
     EXPECT_EQ(page->contacts.size(), 1u);
@@ -63,7 +63,7 @@ TEST(DecodeContactPage, LastPageHasNoPaging) {
 
 TEST(DecodeContactPage, SearchTotalAndNumericOffset) {
     const auto page =
-        decode_contact_page(R"({"total":12345,"results":[],"paging":{"next":{"after":200}}})");
+        decode_record_page(R"({"total":12345,"results":[],"paging":{"next":{"after":200}}})");
     ASSERT_TRUE(page.ok()) << page.error().describe();
     EXPECT_EQ(page->total, 12345);
     EXPECT_EQ(page->next_after, "200");
@@ -71,7 +71,7 @@ TEST(DecodeContactPage, SearchTotalAndNumericOffset) {
 }
 
 TEST(DecodeContactPage, EscapesAndUnicode) {
-    const auto page = decode_contact_page(
+    const auto page = decode_record_page(
         R"({"results":[{"id":"7","properties":{
             "simple":"q\"b\\s\/n\nr\rt\tb\bf\f",
             "latin":"Ren\u00e9e",
@@ -83,7 +83,7 @@ TEST(DecodeContactPage, EscapesAndUnicode) {
             "nul":"x\u0000y",
             "esc\"aped key":"v"}}]})");
     ASSERT_TRUE(page.ok()) << page.error().describe();
-    const Contact& c = only_contact(*page);
+    const Record& c = only_contact(*page);
     EXPECT_EQ(**c.find("simple"), "q\"b\\s/n\nr\rt\tb\bf\f");
     EXPECT_EQ(**c.find("latin"),
               "Ren\xc3\xa9"
@@ -102,10 +102,10 @@ TEST(DecodeContactPage, EscapesAndUnicode) {
 }
 
 TEST(DecodeContactPage, NonStringValuesKeptAsJsonText) {
-    const auto page = decode_contact_page(
+    const auto page = decode_record_page(
         R"({"results":[{"id":"7","properties":{"n":-12.5e3,"t":true,"f":false,"o":{"a":[1,2]},"l":[]}}]})");
     ASSERT_TRUE(page.ok()) << page.error().describe();
-    const Contact& c = only_contact(*page);
+    const Record& c = only_contact(*page);
     EXPECT_EQ(**c.find("n"), "-12.5e3");
     EXPECT_EQ(**c.find("t"), "true");
     EXPECT_EQ(**c.find("f"), "false");
@@ -114,7 +114,7 @@ TEST(DecodeContactPage, NonStringValuesKeptAsJsonText) {
 }
 
 TEST(DecodeContactPage, SkipsUnknownMembers) {
-    const auto page = decode_contact_page(
+    const auto page = decode_record_page(
         R"({"status":"COMPLETE","results":[{"id":"7","associations":{"companies":{"results":[{"id":"1","type":"x"}]}},
             "propertiesWithHistory":{"email":[{"value":"a","timestamp":"2024-01-01T00:00:00Z"}]},
             "properties":{"email":"a"},"url":null,"extra":[1,{"x":null},"s",true]}],"startedAt":"x"})");
@@ -136,7 +136,7 @@ TEST(DecodeContactPage, RejectsIdsThatAreNotDigitStrings) {
              R"({"results":[{"id":"1","properties":"x"}]})",
              R"([1,2])",
          }) {
-        const auto page = decode_contact_page(body);
+        const auto page = decode_record_page(body);
         ASSERT_FALSE(page.ok()) << body;
         EXPECT_EQ(page.error().kind, ErrorKind::kBadData) << body << ": " << page.error().message;
     }
@@ -165,12 +165,12 @@ TEST(DecodeContactPage, BrokenBodiesAreTransient) {
              // A shape problem early in a body that is then cut short: the cut wins.
              R"({"results":[{"id":"x"},{"id":"2)",
          }) {
-        const auto page = decode_contact_page(body);
+        const auto page = decode_record_page(body);
         ASSERT_FALSE(page.ok()) << body;
         EXPECT_EQ(page.error().kind, ErrorKind::kTransient) << body << ": " << page.error().message;
         EXPECT_NE(page.error().message.find("retried"), std::string::npos);
     }
-    const auto html = decode_contact_page("\n<!DOCTYPE html><html>proxy error</html>");
+    const auto html = decode_record_page("\n<!DOCTYPE html><html>proxy error</html>");
     ASSERT_FALSE(html.ok());
     EXPECT_NE(html.error().message.find("HTML"), std::string::npos) << html.error().message;
 }
@@ -180,7 +180,7 @@ TEST(DecodeContactPage, DeepNestingFailsWithoutCrashing) {
     deep += std::string(100000, '[');
     deep += std::string(100000, ']');
     deep += "}";
-    const auto page = decode_contact_page(deep);
+    const auto page = decode_record_page(deep);
     ASSERT_FALSE(page.ok());
     EXPECT_NE(page.error().message.find("nested too deeply"), std::string::npos)
         << page.error().message;
@@ -190,7 +190,7 @@ TEST(DecodeContactPage, HugePages) {
     PageShape shape;
     shape.contacts = 100;
     shape.properties = 600;
-    const auto wide = decode_contact_page(make_page(shape));
+    const auto wide = decode_record_page(make_page(shape));
     ASSERT_TRUE(wide.ok()) << wide.error().describe();
     ASSERT_EQ(wide->contacts.size(), 100u);
     EXPECT_EQ(wide->contacts[99].properties.size(), 600u);
@@ -199,7 +199,7 @@ TEST(DecodeContactPage, HugePages) {
 
     shape.contacts = 10000;
     shape.properties = 5;
-    const auto tall = decode_contact_page(make_page(shape));
+    const auto tall = decode_record_page(make_page(shape));
     ASSERT_TRUE(tall.ok()) << tall.error().describe();
     EXPECT_EQ(tall->contacts.size(), 10000u);
     EXPECT_EQ(**tall->contacts[1234].find("firstname"),
@@ -213,11 +213,11 @@ TEST(DecodeContactPage, EveryPrefixOfAValidPageFailsCleanly) {
     shape.contacts = 3;
     shape.properties = 12;
     const std::string page = make_page(shape);
-    ASSERT_TRUE(decode_contact_page(page).ok());
+    ASSERT_TRUE(decode_record_page(page).ok());
     for (std::size_t n = 0; n < page.size(); ++n) {
         // A copy, so a read past the prefix is a read past an allocation (caught by ASan).
         const std::string prefix = page.substr(0, n);
-        const auto r = decode_contact_page(prefix);
+        const auto r = decode_record_page(prefix);
         ASSERT_FALSE(r.ok()) << "prefix of " << n << " bytes decoded";
         ASSERT_EQ(r.error().kind, ErrorKind::kTransient) << n << ": " << r.error().message;
     }
@@ -251,10 +251,10 @@ TEST(DecodeContactPage, RandomCorruptionNeverCrashes) {
             }
             if (mutated.empty()) mutated = "{";
         }
-        const auto r = decode_contact_page(mutated);
+        const auto r = decode_record_page(mutated);
         if (r.ok()) {
             ++ok;
-            for (const Contact& c : r->contacts)
+            for (const Record& c : r->contacts)
                 EXPECT_GT(c.id, -1);
         } else {
             EXPECT_TRUE(r.error().kind == ErrorKind::kTransient ||
@@ -282,7 +282,7 @@ TEST(DecodeBatchRead, MissingIdsFromErrors) {
     ASSERT_TRUE(r.ok()) << r.error().describe();
     ASSERT_EQ(r->contacts.size(), 1u);
     EXPECT_EQ(**r->contacts[0].find("email"), "a@b.c");
-    EXPECT_EQ(r->missing, (std::vector<ContactId>{2, 3}));
+    EXPECT_EQ(r->missing, (std::vector<RecordId>{2, 3}));
 }
 
 TEST(DecodeProperties, ReadsDefinitions) {

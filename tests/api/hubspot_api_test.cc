@@ -70,7 +70,7 @@ class HubSpotApiTest : public ::testing::Test {
         return *api_;
     }
 
-    Result<ContactPage> list() {
+    Result<RecordPage> list() {
         ListRequest request;
         request.properties = {"email"};
         return api().list_contacts(request);
@@ -141,7 +141,7 @@ TEST_F(HubSpotApiTest, BatchReadReportsMissingIdsFrom207) {
     const auto r = api().batch_read({1, 2}, {"email", "first\"name"});
     ASSERT_TRUE(r.ok()) << r.error().describe();
     ASSERT_EQ(r->contacts.size(), 1u);
-    EXPECT_EQ(r->missing, std::vector<ContactId>{2});
+    EXPECT_EQ(r->missing, std::vector<RecordId>{2});
     const HttpRequest& sent = transport_.sent[0].request;
     EXPECT_EQ(sent.method, "POST");
     EXPECT_EQ(sent.url, "http://hubspot.test/crm/v3/objects/contacts/batch/read");
@@ -154,9 +154,9 @@ TEST_F(HubSpotApiTest, BatchReadLimits) {
     const auto none = api().batch_read({}, {"email"});
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(transport_.sent.empty());
-    std::vector<ContactId> ids(101);
+    std::vector<RecordId> ids(101);
     for (std::size_t i = 0; i < ids.size(); ++i)
-        ids[i] = static_cast<ContactId>(i + 1);
+        ids[i] = static_cast<RecordId>(i + 1);
     const auto too_many = api().batch_read(ids, {});
     ASSERT_FALSE(too_many.ok());
     EXPECT_EQ(too_many.error().kind, ErrorKind::kInternal);

@@ -74,8 +74,8 @@ class SimApiTest : public ::testing::Test {
     }
 
     // Lists every contact with these properties, page by page.
-    std::vector<Contact> list_all(const std::vector<std::string>& properties) {
-        std::vector<Contact> out;
+    std::vector<Record> list_all(const std::vector<std::string>& properties) {
+        std::vector<Record> out;
         ListRequest request;
         request.properties = properties;
         for (int guard = 0; guard < 1000; ++guard) {
@@ -99,7 +99,7 @@ class SimApiTest : public ::testing::Test {
 };
 
 // Every truth value equals the decoded one; a property the response leaves out counts as null.
-void expect_same_contact(const Contact& truth, const Contact& got) {
+void expect_same_contact(const Record& truth, const Record& got) {
     ASSERT_EQ(truth.id, got.id);
     EXPECT_EQ(truth.created_at, got.created_at) << truth.id;
     EXPECT_EQ(truth.updated_at, got.updated_at) << truth.id;
@@ -128,15 +128,15 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
     const auto names = all_property_names();
     const auto truth = sim_->truth(false);
 
-    std::vector<ContactId> ids;
+    std::vector<RecordId> ids;
     for (std::size_t i = 0; i < 20; ++i)
         ids.push_back(truth[i * 7].id);
     ids.push_back(999'999'999);  // does not exist
     const auto batch = api().batch_read(ids, names);
     ASSERT_TRUE(batch.ok()) << batch.error().describe();
-    EXPECT_EQ(batch->missing, std::vector<ContactId>{999'999'999});
+    EXPECT_EQ(batch->missing, std::vector<RecordId>{999'999'999});
     ASSERT_EQ(batch->contacts.size(), 20u);
-    std::map<ContactId, const Contact*> by_id;
+    std::map<RecordId, const Record*> by_id;
     for (const auto& c : batch->contacts)
         by_id[c.id] = &c;
     for (std::size_t i = 0; i < 20; ++i) {
@@ -145,13 +145,13 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
     }
 
     // Search past an id, sorted by id, paging by offset.
-    const ContactId floor = truth[100].id;
+    const RecordId floor = truth[100].id;
     SearchRequest s;
     s.filter_groups = {{{"hs_object_id", "GT", std::to_string(floor), "", {}}}};
     s.sort_property = "hs_object_id";
     s.properties = {"email", "lastmodifieddate"};
     s.limit = 50;
-    std::vector<ContactId> found;
+    std::vector<RecordId> found;
     for (int guard = 0; guard < 100; ++guard) {
         auto page = api().search(s);
         ASSERT_TRUE(page.ok()) << page.error().describe();
@@ -161,7 +161,7 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
         if (page->next_after.empty()) break;
         s.after = page->next_after;
     }
-    std::vector<ContactId> expected;
+    std::vector<RecordId> expected;
     for (std::size_t i = 101; i < truth.size(); ++i)
         expected.push_back(truth[i].id);
     EXPECT_EQ(found, expected);

@@ -107,8 +107,8 @@ void Workspace::mutate(std::mt19937_64& rng, int scale, bool gdpr_deletes) {
                               {"firstname", "New"}});
         sim_->archive(pick());
         live = sim_->contact_ids(false);
-        const ContactId a = pick();
-        const ContactId b = pick();
+        const RecordId a = pick();
+        const RecordId b = pick();
         if (a != b) sim_->merge(a, b);
         live = sim_->contact_ids(false);
         if (!gdpr_deletes) continue;

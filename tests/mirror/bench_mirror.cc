@@ -66,11 +66,11 @@ int main(int argc, char** argv) {
     constexpr int kPage = 100;
     std::chrono::steady_clock::duration spent{};
     double cpu_spent = 0;  // CPU seconds: meaningful on a machine busy with other work
-    std::vector<Contact> page;
+    std::vector<Record> page;
     for (int first = 1, page_no = 0; first <= total; first += kPage, ++page_no) {
         page.clear();
         for (int id = first; id < first + kPage && id <= total; ++id) {
-            Contact c;
+            Record c;
             c.id = id;
             c.created_at = "2024-01-01T00:00:00.000Z";
             c.updated_at = "2024-09-11T13:27:39.356Z";

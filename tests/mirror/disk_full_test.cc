@@ -22,8 +22,8 @@ using mirror_test::TempDir;
 
 constexpr int kRows = 100;
 
-std::vector<Contact> page_of(int page_no) {
-    std::vector<Contact> page;
+std::vector<Record> page_of(int page_no) {
+    std::vector<Record> page;
     for (int i = 0; i < kRows; ++i) {
         std::vector<PropertyValue> values;
         for (int p = 0; p < 10; ++p)

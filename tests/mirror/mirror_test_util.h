@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "api/model.h"
 #include "core/clock.h"
 #include "mirror/mirror.h"
+#include "model/record.h"
 
 namespace hubsync::mirror_test {
 
@@ -48,9 +48,9 @@ inline PropertyDef def(std::string name, std::string type = "string",
     return d;
 }
 
-inline Contact contact(ContactId id, std::string updated_at,
-                       std::vector<PropertyValue> properties = {}) {
-    Contact c;
+inline Record contact(RecordId id, std::string updated_at,
+                      std::vector<PropertyValue> properties = {}) {
+    Record c;
     c.id = id;
     c.created_at = "2024-01-01T00:00:00.000Z";
     c.updated_at = std::move(updated_at);

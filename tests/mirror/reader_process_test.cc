@@ -139,7 +139,7 @@ TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
     ASSERT_TRUE(mirror->apply_properties(defs, {}).ok());
 
     auto write_page = [&](int page_no) {
-        std::vector<Contact> page;
+        std::vector<Record> page;
         for (int i = 0; i < kRowsPerPage; ++i) {
             std::vector<PropertyValue> values = {{"page_no", std::to_string(page_no)}};
             for (int p = 0; p < 10; ++p)

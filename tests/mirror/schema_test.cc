@@ -54,7 +54,7 @@ TEST(MirrorSchema, ActiveContactsViewHidesArchivedAndMergedAndFollowsNewColumns)
     const std::string path = dir.file("m.db");
     auto m = open_mirror(path);
     ASSERT_TRUE(m->apply_properties({def("email")}, {}).ok());
-    Contact archived = contact(2, "2024-01-02T00:00:00.000Z", {{"email", "b@x"}});
+    Record archived = contact(2, "2024-01-02T00:00:00.000Z", {{"email", "b@x"}});
     archived.archived = true;
     archived.archived_at = "2024-01-03T00:00:00.000Z";
     ASSERT_TRUE(m->write_page({contact(1, "2024-01-01T00:00:00.000Z", {{"email", "a@x"}}), archived,

@@ -57,7 +57,7 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
     // About 30 MB of rows: 60 pages of 100 contacts with 8 x 600-byte values each.
     std::int64_t peak = 0;
     for (int page = 0; page < 60; ++page) {
-        std::vector<Contact> rows;
+        std::vector<Record> rows;
         for (int i = 0; i < 100; ++i) {
             std::vector<PropertyValue> values;
             for (int p = 0; p < 8; ++p)

@@ -34,16 +34,16 @@ class MirrorWrite : public ::testing::Test {
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
         return r.ok() ? r.value() : std::vector<PropertyColumn>{};
     }
-    PageResult write(const std::vector<Contact>& contacts,
+    PageResult write(const std::vector<Record>& contacts,
                      const std::vector<StateUpdate>& state = {}) {
         auto r = mirror_->write_page(contacts, state);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
         return r.ok() ? r.value() : PageResult{};
     }
-    StoredContact stored(ContactId id) {
+    StoredRecord stored(RecordId id) {
         auto r = mirror_->get_contact(id);
         EXPECT_TRUE(r.ok() && r->has_value()) << "contact " << id;
-        return r.ok() && r->has_value() ? **r : StoredContact{};
+        return r.ok() && r->has_value() ? **r : StoredRecord{};
     }
 
     TempDir dir_;
@@ -57,7 +57,7 @@ TEST_F(MirrorWrite, TypedColumnsFollowThePropertyTypeAndRawValuesStayInJson) {
            def("birthday", "date", "date"), def("seen_at", "datetime"),
            def("colors", "enumeration", "checkbox"), def("email")});
     struct Row {
-        ContactId id;
+        RecordId id;
         std::optional<std::string> score, opted_in, birthday, seen_at;
         std::string expect;  // score|opted_in|birthday|seen_at as stored, with SQLite types
     };
@@ -73,7 +73,7 @@ TEST_F(MirrorWrite, TypedColumnsFollowThePropertyTypeAndRawValuesStayInJson) {
         {5, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
          "NULL null|NULL null|NULL null|NULL null"},
     };
-    std::vector<Contact> page;
+    std::vector<Record> page;
     for (const Row& r : rows) {
         page.push_back(contact(r.id, "2024-09-11T13:27:39.356Z",
                                {{"score", r.score},
@@ -219,7 +219,7 @@ TEST_F(MirrorWrite, OlderDataNeverOverwritesNewerAndEqualHeals) {
 
 TEST_F(MirrorWrite, ContactVersionsReportWhatIsStored) {
     apply({def("email")});
-    Contact archived = contact(2, "2024-02-01T00:00:00Z");
+    Record archived = contact(2, "2024-02-01T00:00:00Z");
     archived.archived = true;
     write({contact(1, "2024-01-01T00:00:00.000Z"), archived, contact(3, "2024-03-01T00:00:00Z")});
     ASSERT_TRUE(mirror_->mark_merged(3, 1).ok());
@@ -242,7 +242,7 @@ TEST_F(MirrorWrite, ContactVersionsReportWhatIsStored) {
 
 TEST_F(MirrorWrite, RewritingAPageIsIdempotent) {
     apply({def("email"), def("score", "number")});
-    std::vector<Contact> page;
+    std::vector<Record> page;
     for (int i = 1; i <= 50; ++i)
         page.push_back(contact(i, "2024-01-01T00:00:00.000Z",
                                {{"email", std::to_string(i) + "@x"}, {"score", "1"}}));
@@ -278,7 +278,7 @@ TEST_F(MirrorWrite, ArchiveAndRestore) {
            contact(2, "2024-01-01T00:00:00.000Z", {{"email", "b@x"}})});
 
     // Archived with its properties (from ?archived=true).
-    Contact gone = contact(1, "2024-02-01T00:00:00.000Z", {{"email", "a@x"}});
+    Record gone = contact(1, "2024-02-01T00:00:00.000Z", {{"email", "a@x"}});
     gone.archived = true;
     gone.archived_at = "2024-02-01T00:00:00.000Z";
     write({gone});
@@ -343,7 +343,7 @@ TEST_F(MirrorWrite, MergesFromMarkersAndFromTheSurvivorsMergedIds) {
 
 TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
     apply({def("email")});
-    std::vector<Contact> page;
+    std::vector<Record> page;
     for (int i = 1; i <= 20'000; ++i) {
         page.push_back(contact(i, "2024-01-01T00:00:00.000Z"));
         if (page.size() == 1000) {
@@ -355,14 +355,14 @@ TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
     ASSERT_TRUE(mirror_->mark_merged(8, 7).ok());  // survivor 7 is GDPR-deleted
     ASSERT_TRUE(mirror_->mark_merged(9, 8).ok());  // chain through 8 to 7
     ASSERT_TRUE(mirror_->reconcile_begin().ok());
-    std::vector<ContactId> seen;
+    std::vector<RecordId> seen;
     for (int i = 1; i <= 20'000; ++i)
         if (i % 10 != 0 && i != 7 && i != 5 && i != 8 && i != 9) seen.push_back(i);
     seen.push_back(30'001);  // HubSpot has it, the mirror does not
     ASSERT_TRUE(mirror_->reconcile_add_seen(seen).ok());
     auto missing = mirror_->reconcile_missing_ids();
     ASSERT_TRUE(missing.ok());
-    EXPECT_EQ(*missing, std::vector<ContactId>{30'001});
+    EXPECT_EQ(*missing, std::vector<RecordId>{30'001});
 
     auto removed = mirror_->reconcile_finish(/*batch_size=*/1000);
     ASSERT_TRUE(removed.ok()) << removed.error().describe();
@@ -471,7 +471,7 @@ TEST_F(MirrorWrite, BusyDatabaseIsTransient) {
 
 TEST_F(MirrorWrite, CheckpointTruncatesTheWalUnlessAReaderIsUsingIt) {
     apply({def("email")});
-    std::vector<Contact> page;
+    std::vector<Record> page;
     for (int i = 1; i <= 500; ++i)
         page.push_back(contact(i, "2024-01-01T00:00:00.000Z", {{"email", "someone@x"}}));
     write(page);

@@ -132,10 +132,10 @@ TEST(SimGet, ByIdAndMergedIdsResolveToTheNewRecord) {
     auto r = get(f.port, std::string(kList) + "/" + std::to_string(c[0].id), f.token);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.json()->getValue<std::string>("id"), std::to_string(c[0].id));
-    const ContactId merged = f.sim->merge(c[0].id, c[1].id);
+    const RecordId merged = f.sim->merge(c[0].id, c[1].id);
     EXPECT_NE(merged, c[0].id);
     EXPECT_NE(merged, c[1].id);
-    for (ContactId old : {c[0].id, c[1].id}) {
+    for (RecordId old : {c[0].id, c[1].id}) {
         auto m =
             get(f.port,
                 std::string(kList) + "/" + std::to_string(old) + "?properties=hs_merged_object_ids",
@@ -191,13 +191,13 @@ TEST(SimSearch, OperatorsMatchGroundTruth) {
         EXPECT_EQ(r.status, 200) << r.body;
         return r.json()->getValue<int>("total");
     };
-    const ContactId mid = truth[150].id;
+    const RecordId mid = truth[150].id;
     EXPECT_EQ(total(R"({"propertyName":"hs_object_id","operator":"GT","value":")" +
                     std::to_string(mid) + "\"}"),
-              count([&](const Contact& c) { return c.id > mid; }));
+              count([&](const Record& c) { return c.id > mid; }));
     EXPECT_EQ(total(R"({"propertyName":"hs_object_id","operator":"LTE","value":")" +
                     std::to_string(mid) + "\"}"),
-              count([&](const Contact& c) { return c.id <= mid; }));
+              count([&](const Record& c) { return c.id <= mid; }));
     EXPECT_EQ(total(R"({"propertyName":"hs_object_id","operator":"BETWEEN","value":")" +
                     std::to_string(truth[10].id) + R"(","highValue":")" +
                     std::to_string(truth[19].id) + "\"}"),
@@ -211,24 +211,24 @@ TEST(SimSearch, OperatorsMatchGroundTruth) {
     const std::string email = **truth[5].find("email");
     EXPECT_EQ(total(R"({"propertyName":"email","operator":"EQ","value":")" + email + "\"}"), 1);
     EXPECT_EQ(total(R"({"propertyName":"email","operator":"NEQ","value":")" + email + "\"}"), 299);
-    auto has = [](const Contact& c, const char* n) {
+    auto has = [](const Record& c, const char* n) {
         auto v = c.find(n);
         return v && *v && !(*v)->empty();
     };
     EXPECT_EQ(total(R"({"propertyName":"website","operator":"HAS_PROPERTY"})"),
-              count([&](const Contact& c) { return has(c, "website"); }));
+              count([&](const Record& c) { return has(c, "website"); }));
     EXPECT_EQ(total(R"({"propertyName":"website","operator":"NOT_HAS_PROPERTY"})"),
-              count([&](const Contact& c) { return !has(c, "website"); }));
+              count([&](const Record& c) { return !has(c, "website"); }));
     // Dates filter by epoch milliseconds; the bulk import shares one millisecond.
     const std::int64_t import_ms = 1'736'933'400'123;
     const int shared = total(R"({"propertyName":"lastmodifieddate","operator":"EQ","value":")" +
                              std::to_string(import_ms) + "\"}");
     EXPECT_EQ(shared,
-              count([&](const Contact& c) { return c.updated_at == "2025-01-15T09:30:00.123Z"; }));
+              count([&](const Record& c) { return c.updated_at == "2025-01-15T09:30:00.123Z"; }));
     EXPECT_GT(shared, 150);
     EXPECT_EQ(total(R"({"propertyName":"lastmodifieddate","operator":"GTE","value":")" +
                     std::to_string(import_ms) + "\"}"),
-              count([&](const Contact& c) { return c.updated_at >= "2025-01-15T09:30:00.123Z"; }));
+              count([&](const Record& c) { return c.updated_at >= "2025-01-15T09:30:00.123Z"; }));
     EXPECT_GT(total(R"({"propertyName":"firstname","operator":"CONTAINS_TOKEN","value":"anna"})"),
               0);
 }
@@ -359,7 +359,7 @@ TEST(SimSearch, ArchivedNeverAppearAndChangesShowOnlyAfterIndexDelay) {
     EXPECT_EQ(ids.size(), 49u);
     EXPECT_EQ(std::count(ids.begin(), ids.end(), std::to_string(truth[8].id)), 0);
     // A new contact is invisible to search until indexed.
-    const ContactId created = f.sim->create_contact({{"email", "new@example.com"}});
+    const RecordId created = f.sim->create_contact({{"email", "new@example.com"}});
     const std::string by_new =
         search_body(R"({"propertyName":"hs_object_id","operator":"EQ","value":")" +
                     std::to_string(created) + "\"}");
@@ -456,7 +456,7 @@ TEST(SimData, DeterministicFromSeedWithMessyValues) {
 TEST(SimData, BulkImportSharesOneMillisecond) {
     Simulator s(small(12000));
     const auto t = s.truth(false);
-    const auto shared = std::count_if(t.begin(), t.end(), [&](const Contact& c) {
+    const auto shared = std::count_if(t.begin(), t.end(), [&](const Record& c) {
         return c.updated_at == "2025-01-15T09:30:00.123Z";
     });
     EXPECT_GT(shared, 8000);

@@ -109,8 +109,8 @@ class CrashTest : public ::testing::Test {
         sim_->create_contact(
             {{"email", "crash" + std::to_string(rng() % 100000) + "@example.com"}});
         sim_->archive(pick());
-        const ContactId a = pick();
-        ContactId b = pick();
+        const RecordId a = pick();
+        RecordId b = pick();
         if (a != b) sim_->merge(a, b);
         sim_->gdpr_delete(pick());
     }

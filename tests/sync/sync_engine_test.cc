@@ -63,8 +63,8 @@ TEST(SyncEngine, IncrementalAfterRandomChangesOfEveryKindEqualsTruth) {
                 break;
             }
         }
-        const ContactId a = pick();
-        ContactId b = pick();
+        const RecordId a = pick();
+        RecordId b = pick();
         while (b == a)
             b = pick();
         h.sim->merge(a, b);
@@ -85,10 +85,10 @@ TEST(SyncEngine, MergedContactsPointAtTheSurvivor) {
     run_ok(h);
     const auto ids = h.sim->truth(false);
     h.clock.advance(minutes(1));
-    const ContactId survivor = h.sim->merge(ids[10].id, ids[20].id);
+    const RecordId survivor = h.sim->merge(ids[10].id, ids[20].id);
     h.clock.advance(minutes(5));
     run_ok(h);
-    for (const ContactId absorbed : {ids[10].id, ids[20].id}) {
+    for (const RecordId absorbed : {ids[10].id, ids[20].id}) {
         auto row = h.mirror->get_contact(absorbed);
         ASSERT_TRUE(row.ok() && row->has_value());
         EXPECT_EQ((*row)->merged_into, survivor);
@@ -105,7 +105,7 @@ TEST(SyncEngine, TwelveThousandContactsUpdatedInOneMillisecond) {
     run_ok(h);
     h.clock.advance(minutes(5));
     auto truth = h.sim->truth(false);
-    std::vector<ContactId> ids;
+    std::vector<RecordId> ids;
     for (std::size_t i = 0; i < 12'000; ++i)
         ids.push_back(truth[i].id);
     h.sim->update_many_same_millisecond(ids, {{"lifecyclestage", "customer"}});

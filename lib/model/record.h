@@ -1,4 +1,6 @@
-// HubSpot's contact and property records as the engine holds them after decoding.
+// HubSpot's CRM records and property definitions as the engine holds them after decoding.
+// The same shapes serve every object type (contacts, companies, deals, tickets, custom
+// objects); which type a record belongs to is known from the call that produced it.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +11,7 @@
 
 namespace hubsync {
 
-using ContactId = std::int64_t;
+using RecordId = std::int64_t;
 
 // One property value: HubSpot sends strings or null; values are kept exactly as sent.
 struct PropertyValue {
@@ -17,8 +19,8 @@ struct PropertyValue {
     std::optional<std::string> value;  // nullopt = JSON null
 };
 
-struct Contact {
-    ContactId id = 0;
+struct Record {
+    RecordId id = 0;
     std::string created_at;  // ISO-8601 UTC as HubSpot sent it
     std::string updated_at;  // ISO-8601 UTC as HubSpot sent it
     bool archived = false;
@@ -32,7 +34,7 @@ struct Contact {
     }
 };
 
-// A contact property definition from GET /crm/v3/properties/contacts.
+// A property definition from the properties endpoint of an object type.
 struct PropertyDef {
     std::string name;
     std::string label;
