@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api/auth.h"
+#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "api/auth.h"
 #include "config/config.h"
+#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"

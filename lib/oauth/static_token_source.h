@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "api/auth.h"
+#include "core/access_token_source.h"
 
 namespace hubsync {
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "api/auth.h"
+#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "oauth/token_client.h"
 #include "oauth/token_store.h"

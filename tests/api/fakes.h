@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/auth.h"
+#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "http/transport.h"
 

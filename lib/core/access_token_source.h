@@ -1,5 +1,6 @@
-// Where API calls get their bearer token. Implemented by the OAuth token manager (refreshing
-// 30-minute tokens) and by the private-app static token.
+// Where API calls get their bearer token: the seam between the API client and its credentials.
+// Implemented by the OAuth token manager (refreshing 30-minute tokens) and by a static token
+// (a service key or a legacy private app's token).
 #pragma once
 
 #include <string>
