@@ -169,7 +169,7 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                       props_path ? "crm.schemas.contacts.read" : (write ? kWrite : kRead), token))
         return true;
     const bool search = rest == "/search";
-    if (search ? !take_secondly(resp) : !take_ten_secondly(token, resp)) return true;
+    if (search ? !take_secondly(resp) : !take_ten_secondly(resp)) return true;
 
     auto bad = [&](const std::string& message) {
         error_body(resp, 400, "VALIDATION_ERROR", message);

@@ -128,8 +128,9 @@ class Simulator::Impl final {
     // -- admin (admin_routes.cc)
     void route_admin(SimRequest& req, SimResponse& resp);
 
-    // -- rate limits: false (and a 429 in resp) when over the limit.
-    bool take_ten_secondly(const std::string& token, SimResponse& resp);
+    // -- rate limits: false (and a 429 in resp) when over the limit. Both buckets are the
+    // account's (one installed app on one account), whichever token asks.
+    bool take_ten_secondly(SimResponse& resp);
     bool take_secondly(SimResponse& resp);
 
     // -- retired API generations: false when `req` may go on; else resp is the 404.
@@ -163,7 +164,7 @@ class Simulator::Impl final {
     std::mt19937_64 token_rng_;
 
     std::mutex rate_mu_;
-    std::unordered_map<std::string, std::deque<std::int64_t>> ten_secondly_;
+    std::deque<std::int64_t> ten_secondly_;
     std::deque<std::int64_t> secondly_;
 
     mutable std::mutex fault_mu_;

@@ -280,7 +280,7 @@ std::vector<FaultRule> Simulator::Impl::faults() const {
 
 // ---------------------------------------------------------------- rate limits
 
-bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& resp) {
+bool Simulator::Impl::take_ten_secondly(SimResponse& resp) {
     if (!rate_limits_.load()) return true;
     constexpr int kMax = 110;
     constexpr std::int64_t kWindow = 10'000;
@@ -289,7 +289,7 @@ bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& r
     bool ok = true;
     {
         std::lock_guard lock(rate_mu_);
-        auto& q = ten_secondly_[token];
+        auto& q = ten_secondly_;
         while (!q.empty() && q.front() <= now - kWindow)
             q.pop_front();
         if (static_cast<int>(q.size()) >= kMax) {

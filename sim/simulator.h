@@ -37,7 +37,7 @@ struct SimOptions {
     int custom_properties = 10;  // custom properties cycling through every property type
     std::uint64_t seed = 1;      // same seed, same data
     std::chrono::seconds token_ttl{1800};
-    bool rate_limits = true;    // 110 per rolling 10 s per token, search 5 per second
+    bool rate_limits = true;    // 110 per rolling 10 s, search 5 per second; per account
     bool auto_consent = false;  // the authorize page redirects at once with code and state
     std::string client_id = "sim-client-id";
     std::string client_secret = "sim-client-secret";

@@ -517,7 +517,7 @@ TEST(SimAuth, MissingScopeGets403) {
     EXPECT_EQ(r.json()->getValue<std::string>("category"), "MISSING_SCOPES");
 }
 
-TEST(SimRateLimit, TenSecondlyRollingPerTokenWithHeaders) {
+TEST(SimRateLimit, TenSecondlyRollingPerAccountWithHeaders) {
     SimOptions o;
     o.contacts = 10;
     SimFixture f(o);
@@ -532,10 +532,17 @@ TEST(SimRateLimit, TenSecondlyRollingPerTokenWithHeaders) {
     ASSERT_EQ(limited.status, 429);
     EXPECT_EQ(limited.json()->getValue<std::string>("policyName"), "TEN_SECONDLY_ROLLING");
     EXPECT_EQ(limited.json()->getValue<std::string>("errorType"), "RATE_LIMIT");
-    // Another token has its own bucket; time frees this one.
+    // The bucket is the account's: another token (a refreshed one, say) gets no fresh budget.
     EXPECT_EQ(
         get(f.port, "/crm/v3/objects/contacts?limit=1", f.sim->issue_tokens().access_token).status,
-        200);
+        429);
+    auto refreshed = post_form(f.port, kToken, refresh_body(f.sim->issue_tokens().refresh_token));
+    ASSERT_EQ(refreshed.status, 200);
+    EXPECT_EQ(get(f.port, "/crm/objects/2026-09/contacts?limit=1",
+                  refreshed.json()->getValue<std::string>("access_token"))
+                  .status,
+              429);
+    // Time frees it.
     f.clock.advance(std::chrono::seconds(10));
     EXPECT_EQ(get(f.port, "/crm/v3/objects/contacts?limit=1", f.token).status, 200);
 }
