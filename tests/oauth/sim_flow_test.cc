@@ -24,6 +24,8 @@ using namespace std::chrono_literals;
 using testing::LogCapture;
 using testing::TempDir;
 
+constexpr const char* kSimApiVersion = "2026-03";
+
 struct Page {
     int status = 0;
     std::string location;
@@ -70,6 +72,9 @@ class SimFlowTest : public ::testing::Test {
         config.hubspot.client_secret = "sim-client-secret";
         config.hubspot.authorize_url = sim->base_url() + "/oauth/authorize";
         config.hubspot.api_base_url = sim->base_url();
+        // The simulator serves the dated OAuth paths of 2026-03 only so far; the default
+        // version's paths are covered against the unit-level fake (authorize_test.cc).
+        config.hubspot.api_version = kSimApiVersion;
         config.hubspot.redirect_uri = "http://localhost:8976/callback";
         config.sync.state_dir = dir.sub("state");
         options.listen_on_any_port = true;
@@ -189,8 +194,9 @@ std::optional<std::string> refresh_then_lose_the_write(const Config& config,
     EXPECT_TRUE(before.ok() && before->has_value());
     store.set_fault_for_test(StoreFault::kFailBeforeWrite);
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     TokenManager dying(store, TokenClient(transport, endpoint), clock);
     clock.advance(26min);
     EXPECT_FALSE(dying.refresh_now().ok()) << "the write must fail, as if the process died";
@@ -217,8 +223,9 @@ TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenSurvivesWithAGracePeriod) {
     EXPECT_EQ(sim->count_status(401), 0);
     // Using the newest token ended the grace period: the old one is dead now.
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     auto replay = TokenClient(*transport, endpoint).refresh(*on_disk);
     ASSERT_FALSE(replay.ok());
     EXPECT_EQ(replay.error().kind, ErrorKind::kAuthRequired);
