@@ -41,8 +41,9 @@ Result<std::string> StaticTokenSource::refresh_after_unauthorized(const std::str
     return make_error(ErrorKind::kAuthRequired,
                       "HubSpot rejected the access token in " + where +
                           " (401): the key was revoked or rotated: update " + where,
-                      "put the current service key in it (HubSpot: Settings > Integrations > "
-                      "Service keys); hubsync reads the file again without a restart");
+                      "put the current service key in it, from HubSpot's Settings > "
+                      "Integrations > Service keys; hubsync reads the file again without a "
+                      "restart");
 }
 
 }  // namespace hubsync

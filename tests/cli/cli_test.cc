@@ -313,6 +313,27 @@ TEST_F(CliTest, CheckConfigListsTheAcceptedApiVersions) {
                          "speaks: 2026-03, 2026-09 (default 2026-09))\n");
 }
 
+TEST_F(CliTest, StatusNamesTheModeAndTheOAuthTokenStore) {
+    good_config();
+    const std::string state = dir_.path() + "/state";
+    const std::string path =
+        dir_.write("oauth.conf",
+                   "[hubspot]\nclient_id = x\nclient_secret_file = client_secret\n[sync]\n"
+                   "state_dir = " +
+                       state + "\ndatabase = " + state + "/hubspot.db\n");
+    const ProcessResult text = run({"status", "-c", path});
+    EXPECT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("mode:          OAuth, tokens in " + state + "/tokens/tokens.json"),
+              std::string::npos)
+        << text.out;
+    const ProcessResult json = run({"status", "--json", "-c", path});
+    EXPECT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_NE(json.out.find("\"mode\": \"oauth\""), std::string::npos) << json.out;
+    EXPECT_NE(json.out.find("\"token_store\": \"" + state + "/tokens/tokens.json\""),
+              std::string::npos)
+        << json.out;
+}
+
 // ---- which config file ----
 
 TEST_F(CliTest, ConfigOptionBeatsEnvironmentWhichBeatsTheDefault) {
