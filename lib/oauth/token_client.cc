@@ -188,6 +188,11 @@ Error classify_token_error(const HttpResponse& response, const std::string& what
     if (auto failure = failure_of(error)) return token_failure_error(*failure, message);
     if (response.status == 401 || response.status == 403)
         return token_failure_error(TokenFailure::kClient, message);
+    if (response.status == 404)
+        return make_error(ErrorKind::kConfig, message,
+                          "there is no OAuth endpoint at this address: check api_base_url, "
+                          "api_version and token_url (`hubsync check-config` warns about "
+                          "retired paths)");
     if (response.status == 408) return make_error(ErrorKind::kTransient, message, "retrying later");
     return make_error(ErrorKind::kBadData, message, "check client_id, client_secret and token_url");
 }
