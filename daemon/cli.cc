@@ -222,7 +222,7 @@ void append_key_table(std::string& out) {
         } else if (key.id == ConfigKey::kClientId) {
             line += "(required for OAuth)";
         } else if (key.id == ConfigKey::kTokenUrl) {
-            line += "(api_base_url)/oauth/2026-03/token";
+            line += "(api_base_url)/oauth/(api_version)/token";
         } else {
             line += "(not set)";
         }
@@ -251,8 +251,8 @@ int check_config_command(const std::string& path, const Environment& env, std::o
     }
     const HubSpotConfig& h = check.config.hubspot;
     out << path << ": OK\n";
-    if (h.private_app()) {
-        out << "mode: private app, token from " << h.private_app_token_source << "\n";
+    if (h.static_token()) {
+        out << "mode: access token (service key), from " << h.access_token_file << "\n";
     } else {
         out << "mode: OAuth app, client_id " << h.client_id << "\n";
         out << "client secret: from " << h.client_secret_source << "\n";

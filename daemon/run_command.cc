@@ -110,7 +110,10 @@ class Service final {
                 if (status.error().kind == ErrorKind::kAuthRequired) {
                     // Logged once per state change, not on every retry.
                     if (!auth_required_logged_)
-                        HS_LOG_ERROR("{}: sync paused until `hubsync authorize` is run", problem_);
+                        HS_LOG_ERROR("{}: sync paused until {}", problem_,
+                                     config_.hubspot.static_token()
+                                         ? "the access token file is updated"
+                                         : "`hubsync authorize` is run");
                     auth_required_logged_ = true;
                 } else {
                     HS_LOG_ERROR("{} failed: {}", to_string(task), problem_);
@@ -167,8 +170,10 @@ class Service final {
     // A new `hubsync authorize` replaces the token store: wake the scheduler so a paused
     // service resumes at once instead of at its next backoff. The service's own refreshes
     // rewrite the store too (every refresh, every failed attempt); those keep the
-    // authorization's time and are no reason to cut a backoff short.
+    // authorization's time and are no reason to cut a backoff short. In static-token mode the
+    // access token file is watched instead: a rotated key ends the wait the same way.
     void watch_token_store() {
+        if (config_.hubspot.static_token()) return watch_access_token_file();
         TokenStore store(token_store_dir(config_));
         const auto authorized_at = [&store]() -> std::optional<Instant> {
             auto loaded = store.load();
@@ -190,6 +195,19 @@ class Service final {
         }
     }
 
+    void watch_access_token_file() {
+        const std::string file = config_.hubspot.access_token_file;
+        FileStamp last = file_stamp(file);
+        while (!stop_.stop_requested()) {
+            stop_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+            const FileStamp now = file_stamp(file);
+            if (now == last) continue;
+            last = now;
+            HS_LOG_INFO("access token file {} changed; retrying now", file);
+            stop_.notify();
+        }
+    }
+
     std::string status_line() {
         StatusLineInput in;
         in.now = SystemClock::instance().now();
@@ -201,7 +219,7 @@ class Service final {
         if (parts_) {
             if (auto counts = parts_->mirror->counts(contacts_type()); counts.ok())
                 in.contacts = counts->active;
-            in.private_app = parts_->token_manager == nullptr;
+            in.static_token = parts_->token_manager == nullptr;
         }
         if (auto token = read_token_status(config_, SystemClock::instance()); token.ok())
             if (token->access_expires_at.time_since_epoch().count() != 0)

@@ -78,6 +78,7 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
 
     ApiOptions api;
     api.base_url = config.hubspot.api_base_url;
+    api.api_version = config.hubspot.api_version;
     api.requests_per_10s = config.sync.requests_per_10s;
     api.searches_per_second = config.sync.searches_per_second;
     api.max_url_length = config.sync.max_url_length;

@@ -20,6 +20,7 @@
 #include "core/duration.h"
 #include "core/redact.h"
 #include "http/url.h"
+#include "model/endpoints.h"
 
 extern char** environ;
 
@@ -28,7 +29,6 @@ namespace {
 
 constexpr std::size_t kMaxConfigSize = 1 << 20;
 constexpr std::size_t kMaxSecretSize = 64 << 10;
-constexpr std::string_view kTokenPath = "/oauth/2026-03/token";
 
 bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
@@ -150,7 +150,18 @@ struct Setting {
     std::string origin;  // "FILE:LINE" or the environment variable's name
     bool from_env = false;
     int line = 0;
+    const KeyAlias* alias = nullptr;  // set under an old name
 };
+
+// The key's name as the setting wrote it (an old name when set through an alias).
+std::string_view written_name(const KeyDef& key, const Setting* s) {
+    return s != nullptr && s->alias != nullptr ? s->alias->name : key.name;
+}
+
+// "on 2027-02-16" or "in 2027-09": HubSpot names a day for some retirements, a month for others.
+std::string retirement_date(std::string_view stops) {
+    return (stops.size() > 7 ? "on " : "in ") + std::string(stops);
+}
 
 class Loader final {
   public:
@@ -270,19 +281,28 @@ class Loader final {
             return;
         }
         if (!section_ok_) return;  // already reported at the section header
-        const KeyDef* key = find_config_key(section_, name);
+        const KeyAlias* alias = find_config_key_alias(section_, name);
+        const KeyDef* key =
+            alias != nullptr ? &config_key(alias->key) : find_config_key(section_, name);
         if (key == nullptr) {
             report_unknown_key(line_no, name);
             return;
         }
         const auto [it, inserted] = settings_.try_emplace(
-            key->id, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no});
-        if (!inserted) {
+            key->id, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no, alias});
+        if (inserted) return;
+        if (it->second.alias != alias) {
             line_problem(line_no,
-                         "duplicate key " + in_quotes(name) + " in [" + section_ +
-                             "] (first set on line " + std::to_string(it->second.line) + ")",
-                         "remove one of the two lines");
+                         "both " + std::string(key->name) + " and its old name " +
+                             std::string(alias != nullptr ? alias->name : it->second.alias->name) +
+                             " are set (the other on line " + std::to_string(it->second.line) + ")",
+                         "keep only " + std::string(key->name));
+            return;
         }
+        line_problem(line_no,
+                     "duplicate key " + in_quotes(name) + " in [" + section_ +
+                         "] (first set on line " + std::to_string(it->second.line) + ")",
+                     "remove one of the two lines");
     }
 
     void parse_section(int line_no, std::string_view line) {
@@ -386,10 +406,33 @@ class Loader final {
             }
             settings_[key.id] = Setting{it->second, it->first, true, 0};
         }
+        for (const auto& alias : config_key_aliases())
+            apply_alias_override(alias);
         for (const auto& [name, value] : env_) {
             if (!name.starts_with("HUBSYNC_") || name == "HUBSYNC_CONFIG") continue;
             if (looks_like_override(name)) check_override_name(name);
         }
+    }
+
+    // An override under a key's old name counts as the key's, unless the new name is set too.
+    void apply_alias_override(const KeyAlias& alias) {
+        const auto it = env_.find(env_var_name(alias));
+        if (it == env_.end()) return;
+        const KeyDef& key = config_key(alias.key);
+        const auto current = env_.find(env_var_name(key));
+        const bool key_set = current != env_.end() && !current->second.empty();
+        if (key_set && !it->second.empty()) {
+            problem("environment variable " + it->first,
+                    "both " + current->first + " and its old name " + it->first + " are set",
+                    "keep only " + current->first, kEnvironmentOrder);
+            return;
+        }
+        if (key_set) return;
+        if (it->second.empty()) {
+            settings_.erase(key.id);
+            return;
+        }
+        settings_[key.id] = Setting{it->second, it->first, true, 0, &alias};
     }
 
     // Every variable name hubsync reads.
@@ -397,6 +440,8 @@ class Loader final {
         std::vector<std::string> known = {"HUBSYNC_CONFIG"};
         for (const auto& key : config_keys())
             known.push_back(env_var_name(key));
+        for (const auto& alias : config_key_aliases())
+            known.push_back(env_var_name(alias));
         return known;
     }
 
@@ -474,8 +519,11 @@ class Loader final {
                 return value;
             case ConfigKey::kRedirectUri:
                 return assign_url(key, s, value, c.hubspot.redirect_uri);
-            case ConfigKey::kPrivateAppTokenFile:
-                return private_app_token_file_ = resolve_path(s, value);
+            case ConfigKey::kAccessTokenFile:
+                return access_token_file_ = resolve_path(s, value);
+            case ConfigKey::kApiVersion:
+                if (check_api_version(s, value)) c.hubspot.api_version = value;
+                return value;
             case ConfigKey::kAuthorizeUrl:
                 return assign_url(key, s, value, c.hubspot.authorize_url);
             case ConfigKey::kApiBaseUrl:
@@ -493,6 +541,8 @@ class Loader final {
             case ConfigKey::kProperties:
                 if (auto list = parse_properties(s, value)) c.sync.properties = std::move(*list);
                 return value;
+            case ConfigKey::kSensitiveProperties:
+                return assign_bool(key, s, value, c.sync.sensitive_properties);
             case ConfigKey::kLookback:
                 return assign_duration(key, s, value, c.sync.lookback);
             case ConfigKey::kReconcileInterval:
@@ -535,6 +585,31 @@ class Loader final {
             return false;
         }
         return true;
+    }
+
+    bool check_api_version(const Setting& s, const std::string& value) {
+        if (find_api_version(value) != nullptr) return true;
+        std::string accepted;
+        for (const ApiVersion& v : api_versions())
+            accepted += (accepted.empty() ? "" : ", ") + std::string(v.name);
+        setting_problem(s, "unknown api_version " + in_quotes(value),
+                        "use one of the versions this hubsync speaks: " + accepted + " (default " +
+                            std::string(default_api_version()) + ")");
+        return false;
+    }
+
+    std::string assign_bool(const KeyDef& key, const Setting& s, const std::string& value,
+                            bool& out) {
+        const std::string word = lower(value);
+        if (word != "true" && word != "false") {
+            setting_problem(
+                s, std::string(key.name) + " " + in_quotes(value) + " is not true or false",
+                "write " + std::string(key.name) + " = true or " + std::string(key.name) +
+                    " = false");
+            return value;
+        }
+        out = word == "true";
+        return word;
     }
 
     bool check_scopes(const Setting& s, const std::string& value) {
@@ -733,43 +808,27 @@ class Loader final {
 
     std::optional<std::string> read_secret(const std::string& what, const std::string& path,
                                            const std::string& where_text, int order) {
-        const FileContent file = read_file(path, kMaxSecretSize, true);
-        if (!file.ok) {
-            problem(where_text, "cannot read " + what + " " + in_quotes(path) + ": " + file.problem,
-                    file.error == EACCES
-                        ? "make it readable by the user hubsync runs as (and nobody else)"
-                        : "create it holding only the secret (chmod 600), or fix the path",
-                    order);
+        auto secret = read_secret_file(path, what);
+        if (!secret.ok()) {
+            problem(where_text, secret.error().message, secret.error().hint, order);
             return std::nullopt;
         }
-        const std::string value(trim(file.text));
-        if (value.empty()) {
-            problem(where_text, what + " " + in_quotes(path) + " is empty",
-                    "write the secret into it, on one line", order);
-            return std::nullopt;
-        }
-        if (std::any_of(value.begin(), value.end(), is_space)) {
-            problem(where_text, what + " " + in_quotes(path) + " holds more than one word or line",
-                    "the file must hold only the secret", order);
-            return std::nullopt;
-        }
-        if ((file.mode & (S_IRWXG | S_IRWXO)) != 0) {
+        if (!secret->private_to_owner) {
             result_.warnings.push_back(what + " " + path +
-                                       " is accessible to group or others (mode " +
-                                       mode_string(file.mode) + "); chmod 600 it");
+                                       " is accessible to group or others (mode " + secret->mode +
+                                       "); chmod 600 it");
         }
-        add_secret(value);
-        return value;
+        return secret->value;
     }
 
     void load_secrets() {
         HubSpotConfig& h = result_.config.hubspot;
-        if (const Setting* s = setting(ConfigKey::kPrivateAppTokenFile);
-            s != nullptr && !private_app_token_file_.empty()) {
-            if (auto token = read_secret("private_app_token_file", private_app_token_file_,
-                                         where(*s), order(*s))) {
-                h.private_app_token = *token;
-                h.private_app_token_source = private_app_token_file_;
+        if (const Setting* s = setting(ConfigKey::kAccessTokenFile);
+            s != nullptr && !access_token_file_.empty()) {
+            const std::string name(written_name(config_key(ConfigKey::kAccessTokenFile), s));
+            if (auto token = read_secret(name, access_token_file_, where(*s), order(*s))) {
+                h.access_token = *token;
+                h.access_token_file = access_token_file_;
             }
         }
         if (inline_secret_ && !inline_secret_->from_env &&
@@ -828,17 +887,18 @@ class Loader final {
 
     void check_required() {
         HubSpotConfig& h = result_.config.hubspot;
-        if (h.token_url.empty()) h.token_url = h.api_base_url + std::string(kTokenPath);
+        if (h.token_url.empty())
+            h.token_url = h.api_base_url + endpoint_path(Endpoint::kOAuthToken, h.api_version);
         for (auto& entry : result_.entries) {
             if (entry.label == key_label(config_key(ConfigKey::kTokenUrl)) && entry.value.empty()) {
                 entry.value = h.token_url;
             }
         }
-        if (h.private_app() || setting(ConfigKey::kPrivateAppTokenFile) != nullptr) return;
+        if (h.static_token() || setting(ConfigKey::kAccessTokenFile) != nullptr) return;
         if (h.client_id.empty() && !client_id_problem_) {
             problem(path_, "missing required key client_id in [hubspot]",
                     "add 'client_id = ...' from your app's Auth settings, or set "
-                    "private_app_token_file");
+                    "access_token_file to a service key's file");
         }
         const bool secret_attempted =
             setting(ConfigKey::kClientSecretFile) != nullptr || inline_secret_.has_value();
@@ -856,10 +916,54 @@ class Loader final {
             result_.warnings.push_back(
                 "client_id is still the example placeholder; set your app's client ID");
         }
-        if (!h.private_app() &&
+        if (!h.static_token() &&
             (" " + h.scopes + " ").find(" crm.objects.contacts.read ") == std::string::npos) {
             result_.warnings.push_back(
                 "scopes lack crm.objects.contacts.read, which reading contacts needs");
+        }
+        warn_about_old_names();
+        warn_about_retired_paths();
+    }
+
+    void warn_about_old_names() {
+        for (const auto& [id, s] : settings_) {
+            if (s.alias == nullptr) continue;
+            const KeyDef& key = config_key(id);
+            const std::string old_name = s.from_env ? s.origin : std::string(s.alias->name);
+            const std::string new_name = s.from_env ? env_var_name(key) : std::string(key.name);
+            result_.warnings.push_back(old_name + " (" + where(s) +
+                                       ") is deprecated: it is the old name of " + new_name +
+                                       "; rename it (the old name still works for now)");
+        }
+    }
+
+    // Legacy paths still answer until HubSpot turns them off, so they are accepted, but the
+    // admin learns the date while there is time to act.
+    void warn_about_retired_paths() {
+        const HubSpotConfig& h = result_.config.hubspot;
+        const std::string dated_token = endpoint_path(Endpoint::kOAuthToken, h.api_version);
+        if (const Setting* s = setting(ConfigKey::kTokenUrl); s != nullptr) {
+            if (const auto retired = retired_generation_of(h.token_url)) {
+                result_.warnings.push_back(
+                    "token_url " + h.token_url + " (" + where(*s) + ") uses HubSpot's legacy " +
+                    std::string(retired->path_prefix) + " API, which stops working " +
+                    retirement_date(retired->stops) +
+                    ". hubsync still sends the code exchange and refreshes there as configured "
+                    "(introspection and revocation already use " +
+                    endpoint_path(Endpoint::kOAuthIntrospect, h.api_version) + " and " +
+                    endpoint_path(Endpoint::kOAuthRevoke, h.api_version) +
+                    "); remove token_url to use " + dated_token);
+            }
+        }
+        if (const auto retired = retired_generation_of(h.api_base_url + "/")) {
+            const Setting* s = setting(ConfigKey::kApiBaseUrl);
+            result_.warnings.push_back(
+                "api_base_url " + h.api_base_url + (s != nullptr ? " (" + where(*s) + ")" : "") +
+                " includes the path " + std::string(retired->path_prefix) +
+                " of HubSpot's legacy API, which stops working " + retirement_date(retired->stops) +
+                "; api_base_url is only scheme, host and port (e.g. https://api.hubapi.com): "
+                "hubsync adds the dated paths of api_version " +
+                h.api_version + " itself");
         }
     }
 
@@ -874,7 +978,7 @@ class Loader final {
     bool section_ok_ = false;
     std::map<ConfigKey, Setting> settings_;
     std::string client_secret_file_;
-    std::string private_app_token_file_;
+    std::string access_token_file_;
     std::optional<Setting> inline_secret_;
     bool client_id_problem_ = false;  // already reported, so not "missing" as well
     bool secret_problem_ = false;
@@ -898,6 +1002,30 @@ std::string resolve_config_path(const std::string& cli_path, const Environment& 
     if (const auto it = env.find("HUBSYNC_CONFIG"); it != env.end() && !it->second.empty())
         return it->second;
     return kDefaultConfigPath;
+}
+
+Result<SecretFile> read_secret_file(const std::string& path, const std::string& what) {
+    const FileContent file = read_file(path, kMaxSecretSize, true);
+    if (!file.ok) {
+        return make_error(ErrorKind::kConfig,
+                          "cannot read " + what + " " + in_quotes(path) + ": " + file.problem,
+                          file.error == EACCES
+                              ? "make it readable by the user hubsync runs as (and nobody else)"
+                              : "create it holding only the secret (chmod 600), or fix the path");
+    }
+    SecretFile secret;
+    secret.value = std::string(trim(file.text));
+    if (secret.value.empty())
+        return make_error(ErrorKind::kConfig, what + " " + in_quotes(path) + " is empty",
+                          "write the secret into it, on one line");
+    if (std::any_of(secret.value.begin(), secret.value.end(), is_space))
+        return make_error(ErrorKind::kConfig,
+                          what + " " + in_quotes(path) + " holds more than one word or line",
+                          "the file must hold only the secret");
+    add_secret(secret.value);
+    secret.private_to_owner = (file.mode & (S_IRWXG | S_IRWXO)) == 0;
+    secret.mode = mode_string(file.mode);
+    return secret;
 }
 
 ConfigCheck check_config(const std::string& path, const Environment& env) {

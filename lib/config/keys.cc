@@ -19,7 +19,7 @@ constexpr KeyDef kKeys[] = {
     // [hubspot]
     {ConfigKey::kClientId, "hubspot", "client_id", KeyKind::kString, "",
      "The OAuth app's client ID (HubSpot developer portal: your app, then Auth). Required "
-     "unless private_app_token_file is set.",
+     "unless access_token_file is set.",
      "00000000-0000-0000-0000-000000000000", true},
     {ConfigKey::kClientSecretFile, "hubspot", "client_secret_file", KeyKind::kSecretFile, "",
      "File holding the app's client secret on one line, readable only by the service user. "
@@ -39,10 +39,17 @@ constexpr KeyDef kKeys[] = {
      "the app. `hubsync authorize` listens on it when it is a loopback address; on a server "
      "without a browser use `hubsync authorize --paste`.",
      "", true},
-    {ConfigKey::kPrivateAppTokenFile, "hubspot", "private_app_token_file", KeyKind::kSecretFile, "",
-     "Alternative to OAuth: file holding a private app's static access token. When set, "
-     "client_id and the client secret are not needed and `hubsync authorize` is not used.",
-     "/etc/hubsync/private_app_token"},
+    {ConfigKey::kAccessTokenFile, "hubspot", "access_token_file", KeyKind::kSecretFile, "",
+     "Alternative to OAuth: file holding a static access token, either a service key (HubSpot: "
+     "Settings > Integrations > Service keys) or a legacy private app's token, on one line, "
+     "readable only by the service user. When set, client_id and the client secret are not "
+     "needed and `hubsync authorize` is not used. A rotated key is picked up from the file "
+     "without a restart. Old name: private_app_token_file (still accepted).",
+     "/etc/hubsync/service_key"},
+    {ConfigKey::kApiVersion, "hubspot", "api_version", KeyKind::kVersion, "2026-09",
+     "HubSpot's dated API version for every call hubsync makes (CRM records, properties, "
+     "associations, owners, pipelines, OAuth). The default is the newest version this hubsync "
+     "knows; for any other value `hubsync check-config` lists the accepted ones."},
     {ConfigKey::kAuthorizeUrl, "hubspot", "authorize_url", KeyKind::kUrl,
      "https://app.hubspot.com/oauth/authorize",
      "HubSpot's consent page. https://app.hubspot.com/oauth/ACCOUNT_ID/authorize pins one "
@@ -52,8 +59,9 @@ constexpr KeyDef kKeys[] = {
      "authorize_url) at hubspot-sim: http://127.0.0.1:PORT."},
     {ConfigKey::kTokenUrl, "hubspot", "token_url", KeyKind::kUrl, "",
      "Token endpoint for the code exchange and refreshes. Default: api_base_url followed by "
-     "/oauth/2026-03/token.",
-     "https://api.hubapi.com/oauth/2026-03/token"},
+     "/oauth/API_VERSION/token. Introspection and revocation always use "
+     "/oauth/API_VERSION/token/introspect and /revoke on the same host.",
+     "https://api.hubapi.com/oauth/2026-09/token"},
     {ConfigKey::kCaFile, "hubspot", "ca_file", KeyKind::kPath, "",
      "Extra CA certificates (PEM) trusted in addition to the system ones, e.g. for a "
      "TLS-inspecting proxy. TLS is always verified.",
@@ -71,6 +79,12 @@ constexpr KeyDef kKeys[] = {
     {ConfigKey::kProperties, "sync", "properties", KeyKind::kList, "*",
      "Contact properties to mirror: * for every property, or internal property names "
      "separated by commas (email, firstname, lifecyclestage, ...).",
+     "", true},
+    {ConfigKey::kSensitiveProperties, "sync", "sensitive_properties", KeyKind::kBool, "false",
+     "Also mirror properties HubSpot marks as sensitive. `hubsync authorize` then asks for each "
+     "mirrored object type's sensitive-data read scope (e.g. "
+     "crm.objects.contacts.sensitive.read.v2) as an optional scope; without that scope the "
+     "sync goes on without those properties.",
      "", true},
     {ConfigKey::kLookback, "sync", "lookback", KeyKind::kDuration, "10m",
      "How far each incremental sync reaches back before the previous one, so that changes "
@@ -118,6 +132,10 @@ constexpr KeyDef kKeys[] = {
      "", true},
 };
 // clang-format on
+
+constexpr KeyAlias kAliases[] = {
+    {"hubspot", "private_app_token_file", ConfigKey::kAccessTokenFile},
+};
 
 constexpr std::string_view kExampleHeader =
     "# hubsync configuration (INI).\n"
@@ -170,23 +188,50 @@ const KeyDef& config_key(ConfigKey id) {
     return kKeys[0];  // unreachable: every ConfigKey has a row (tested)
 }
 
+std::span<const KeyAlias> config_key_aliases() {
+    return kAliases;
+}
+
+const KeyAlias* find_config_key_alias(std::string_view section, std::string_view name) {
+    for (const auto& alias : kAliases) {
+        if (alias.section == section && alias.name == name) return &alias;
+    }
+    return nullptr;
+}
+
 bool is_config_section(std::string_view section) {
     return std::any_of(std::begin(kKeys), std::end(kKeys),
                        [&](const KeyDef& key) { return key.section == section; });
 }
 
-std::string env_var_name(const KeyDef& key) {
+namespace {
+
+std::string env_var_name(std::string_view section, std::string_view name) {
     std::string out = "HUBSYNC_";
-    for (const char c : key.section)
+    for (const char c : section)
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     out.push_back('_');
-    for (const char c : key.name)
+    for (const char c : name)
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     return out;
 }
 
+}  // namespace
+
+std::string env_var_name(const KeyDef& key) {
+    return env_var_name(key.section, key.name);
+}
+
+std::string env_var_name(const KeyAlias& alias) {
+    return env_var_name(alias.section, alias.name);
+}
+
 std::string key_label(const KeyDef& key) {
     return "[" + std::string(key.section) + "] " + std::string(key.name);
+}
+
+std::string key_label(const KeyAlias& alias) {
+    return "[" + std::string(alias.section) + "] " + std::string(alias.name);
 }
 
 const char* to_string(KeyKind kind) {
@@ -211,6 +256,10 @@ const char* to_string(KeyKind kind) {
             return "secret";
         case KeyKind::kWords:
             return "words";
+        case KeyKind::kBool:
+            return "bool";
+        case KeyKind::kVersion:
+            return "version";
     }
     return "string";
 }

@@ -15,7 +15,8 @@ enum class ConfigKey {
     kClientSecret,
     kScopes,
     kRedirectUri,
-    kPrivateAppTokenFile,
+    kAccessTokenFile,
+    kApiVersion,
     kAuthorizeUrl,
     kApiBaseUrl,
     kTokenUrl,
@@ -24,6 +25,7 @@ enum class ConfigKey {
     kStateDir,
     kInterval,
     kProperties,
+    kSensitiveProperties,
     kLookback,
     kReconcileInterval,
     kArchivedInterval,
@@ -48,6 +50,8 @@ enum class KeyKind {
     kSecretFile,  // a path to a file holding one secret
     kSecret,      // a secret given inline (refused in a file others can read)
     kWords,       // words separated by spaces (scopes)
+    kBool,        // true or false
+    kVersion,     // one of HubSpot's dated API versions this build speaks (api_versions())
 };
 
 struct KeyDef {
@@ -70,6 +74,21 @@ struct KeyDef {
 
 // Every key, in the order of the example file.
 std::span<const KeyDef> config_keys();
+
+// An old name of a key, still accepted so existing files and environments keep working.
+// `hubsync check-config` warns about it; setting both names is an error.
+struct KeyAlias {
+    std::string_view section;
+    std::string_view name;  // the old name
+    ConfigKey key;          // the key it stands for
+};
+std::span<const KeyAlias> config_key_aliases();
+// The alias, or nullptr.
+const KeyAlias* find_config_key_alias(std::string_view section, std::string_view name);
+// "HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE" for [hubspot] private_app_token_file.
+std::string env_var_name(const KeyAlias& alias);
+// "[hubspot] private_app_token_file"
+std::string key_label(const KeyAlias& alias);
 
 // The key, or nullptr.
 const KeyDef* find_config_key(std::string_view section, std::string_view name);

@@ -20,6 +20,12 @@ namespace hubsync {
 
 inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
 
+// With [sync] sensitive_properties: the sensitive-data read scope of each mirrored object type
+// that has one (e.g. crm.objects.contacts.sensitive.read.v2), which `hubsync authorize` asks
+// for as optional scopes. The mirrored types are contacts and every standard type whose read
+// scope `scopes` asks for. Scopes already in `scopes` are left out. Empty without the key.
+std::vector<std::string> sensitive_optional_scopes(const Config& config);
+
 // Where the token store lives: state_dir/tokens, a 0700 directory of its own, so state_dir
 // (which holds the mirror by default) can be group-readable for reporting tools while the
 // tokens stay owner-only.
@@ -44,8 +50,9 @@ struct AuthorizeOptions {
 struct AuthorizeOutcome {
     std::int64_t hub_id = 0;
     std::string hub_domain;
-    std::vector<std::string> scopes;          // granted
-    std::vector<std::string> missing_scopes;  // configured but not granted
+    std::vector<std::string> scopes;                   // granted
+    std::vector<std::string> missing_scopes;           // configured but not granted
+    std::vector<std::string> missing_optional_scopes;  // asked for as optional, not granted
     Instant access_expires_at{};
     std::string store_path;
 };
@@ -67,11 +74,11 @@ Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
 
 // The authorization as `hubsync status` shows it. Holds no secret.
 struct TokenStatus {
-    enum class Mode { kOAuth, kPrivateApp };
+    enum class Mode { kOAuth, kStaticToken };
     enum class State { kNotAuthorized, kOk, kRetrying, kAuthRequired };
     Mode mode = Mode::kOAuth;
     State state = State::kNotAuthorized;
-    bool authorized = false;  // a usable authorization exists (kOk or kRetrying, or a private app)
+    bool authorized = false;  // a usable authorization exists (kOk or kRetrying, or a static token)
     std::int64_t hub_id = 0;
     std::string hub_domain;
     std::vector<std::string> scopes;
@@ -82,10 +89,13 @@ struct TokenStatus {
     std::string last_refresh_error;
     Instant last_refresh_error_at{};
     std::string auth_required_reason;
-    std::string store_path;
+    std::string store_path;         // OAuth: the token store
+    std::string access_token_file;  // static token: the file it is read from
 };
 
 const char* to_string(TokenStatus::State state);
+// "oauth" or "access_token", as `hubsync status --json` names the mode.
+const char* to_string(TokenStatus::Mode mode);
 
 // Reads the token store without locking and without network access.
 Result<TokenStatus> read_token_status(const Config& config, const Clock& clock);
@@ -97,7 +107,7 @@ TokenManagerOptions token_manager_options(const Config& config);
 
 std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
                                                  Clock& clock);
-// A private-app StaticTokenSource, or a TokenManager.
+// A StaticTokenSource following access_token_file, or a TokenManager.
 std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
                                                             HttpTransport& transport, Clock& clock);
 

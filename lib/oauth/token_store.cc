@@ -239,9 +239,13 @@ Status TokenStore::remove() const {
 }
 
 FileStamp TokenStore::stamp() const {
+    return file_stamp(path());
+}
+
+FileStamp file_stamp(const std::string& path) {
     struct stat st {};
     FileStamp s;
-    if (::stat(path().c_str(), &st) != 0) return s;
+    if (::stat(path.c_str(), &st) != 0) return s;
     s.exists = true;
     s.dev = st.st_dev;
     s.ino = st.st_ino;

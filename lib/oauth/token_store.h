@@ -45,6 +45,9 @@ struct FileStamp {
     bool operator==(const FileStamp&) const = default;
 };
 
+// The stamp of any file; `exists` is false when it cannot be stat'ed.
+FileStamp file_stamp(const std::string& path);
+
 // Crash points for tests of atomic replacement.
 enum class StoreFault { kNone, kFailBeforeWrite, kCrashAfterTempWrite };
 

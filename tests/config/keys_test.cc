@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "config/temp_files.h"
 #include "core/duration.h"
+#include "model/endpoints.h"
 
 namespace hubsync {
 namespace {
@@ -55,17 +56,38 @@ TEST(ConfigKeys, TheContractKeysAreAllThere) {
     const std::vector<std::pair<const char*, const char*>> contract = {
         {"hubspot", "client_id"},     {"hubspot", "client_secret_file"},
         {"hubspot", "client_secret"}, {"hubspot", "scopes"},
-        {"hubspot", "redirect_uri"},  {"hubspot", "private_app_token_file"},
-        {"hubspot", "authorize_url"}, {"hubspot", "api_base_url"},
-        {"hubspot", "token_url"},     {"hubspot", "ca_file"},
-        {"sync", "database"},         {"sync", "state_dir"},
-        {"sync", "interval"},         {"sync", "properties"},
+        {"hubspot", "redirect_uri"},  {"hubspot", "access_token_file"},
+        {"hubspot", "api_version"},   {"hubspot", "authorize_url"},
+        {"hubspot", "api_base_url"},  {"hubspot", "token_url"},
+        {"hubspot", "ca_file"},       {"sync", "database"},
+        {"sync", "state_dir"},        {"sync", "interval"},
+        {"sync", "properties"},       {"sync", "sensitive_properties"},
         {"sync", "lookback"},         {"sync", "reconcile_interval"},
         {"token", "refresh_margin"},  {"log", "level"},
     };
     for (const auto& [section, name] : contract) {
         EXPECT_NE(find_config_key(section, name), nullptr) << section << "." << name;
     }
+}
+
+TEST(ConfigKeys, OldNamesAreAliasesOfExistingKeysNotKeysOfTheirOwn) {
+    const KeyAlias* alias = find_config_key_alias("hubspot", "private_app_token_file");
+    ASSERT_NE(alias, nullptr);
+    EXPECT_EQ(alias->key, ConfigKey::kAccessTokenFile);
+    EXPECT_EQ(env_var_name(*alias), "HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE");
+    EXPECT_EQ(key_label(*alias), "[hubspot] private_app_token_file");
+    EXPECT_EQ(find_config_key("hubspot", "private_app_token_file"), nullptr);
+    for (const auto& a : config_key_aliases()) {
+        EXPECT_EQ(find_config_key(a.section, a.name), nullptr) << a.name;
+        EXPECT_EQ(config_key(a.key).section, a.section) << a.name;
+    }
+    EXPECT_EQ(render_example_config().find("private_app_token_file ="), std::string::npos);
+}
+
+// The version table is the one source: the key's default is its newest version.
+TEST(ConfigKeys, ApiVersionDefaultIsTheEndpointTablesDefault) {
+    EXPECT_EQ(config_key(ConfigKey::kApiVersion).default_value, default_api_version());
+    EXPECT_EQ(Config().hubspot.api_version, default_api_version());
 }
 
 TEST(ConfigKeys, DefaultsAreWithinTheirBounds) {
@@ -98,6 +120,8 @@ TEST(ConfigKeys, TableDefaultsEqualTheConfigStructDefaults) {
     EXPECT_EQ(c.hubspot.redirect_uri, defaults.hubspot.redirect_uri);
     EXPECT_EQ(c.hubspot.authorize_url, defaults.hubspot.authorize_url);
     EXPECT_EQ(c.hubspot.api_base_url, defaults.hubspot.api_base_url);
+    EXPECT_EQ(c.hubspot.api_version, defaults.hubspot.api_version);
+    EXPECT_EQ(c.sync.sensitive_properties, defaults.sync.sensitive_properties);
     EXPECT_EQ(c.hubspot.ca_file, defaults.hubspot.ca_file);
     EXPECT_EQ(c.sync.database, defaults.sync.database);
     EXPECT_EQ(c.sync.state_dir, defaults.sync.state_dir);
@@ -161,7 +185,7 @@ TEST(ExampleConfig, PassesCheckConfigWhenTheSecretFileExists) {
     const Config defaults;
     EXPECT_EQ(check.config.sync.interval, defaults.sync.interval);
     EXPECT_EQ(check.config.sync.database, defaults.sync.database);
-    EXPECT_EQ(check.config.hubspot.token_url, "https://api.hubapi.com/oauth/2026-03/token");
+    EXPECT_EQ(check.config.hubspot.token_url, "https://api.hubapi.com/oauth/2026-09/token");
     // ...and the placeholder client_id is flagged.
     ASSERT_FALSE(check.warnings.empty());
     EXPECT_NE(check.warnings[0].find("placeholder"), std::string::npos);

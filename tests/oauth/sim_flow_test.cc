@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "model/endpoints.h"
 #include "oauth/authorize.h"
 #include "oauth/token_client.h"
 #include "oauth/token_store.h"
@@ -23,6 +24,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::LogCapture;
 using testing::TempDir;
+
+// The token path of the default configuration.
+const std::string kTokenPath = endpoint_path(Endpoint::kOAuthToken, default_api_version());
 
 struct Page {
     int status = 0;
@@ -189,8 +193,9 @@ std::optional<std::string> refresh_then_lose_the_write(const Config& config,
     EXPECT_TRUE(before.ok() && before->has_value());
     store.set_fault_for_test(StoreFault::kFailBeforeWrite);
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     TokenManager dying(store, TokenClient(transport, endpoint), clock);
     clock.advance(26min);
     EXPECT_FALSE(dying.refresh_now().ok()) << "the write must fail, as if the process died";
@@ -217,8 +222,9 @@ TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenSurvivesWithAGracePeriod) {
     EXPECT_EQ(sim->count_status(401), 0);
     // Using the newest token ended the grace period: the old one is dead now.
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     auto replay = TokenClient(*transport, endpoint).refresh(*on_disk);
     ASSERT_FALSE(replay.ok());
     EXPECT_EQ(replay.error().kind, ErrorKind::kAuthRequired);
@@ -251,7 +257,7 @@ TEST_F(SimFlowTest, StateMismatchStoresNothing) {
     }));
     ASSERT_FALSE(outcome.ok());
     EXPECT_NE(outcome.error().message.find("state"), std::string::npos);
-    EXPECT_EQ(sim->count_path("/oauth/2026-03/token"), 0);
+    EXPECT_EQ(sim->count_path(kTokenPath), 0);
     EXPECT_FALSE(store_exists());
 }
 
@@ -325,8 +331,7 @@ TEST_F(SimFlowTest, TwentyFourSimulatedHoursWithoutOneExpiredTokenRequest) {
     }
     EXPECT_EQ(requests, 24 * 30);
     EXPECT_EQ(sim->count_status(401), 0);
-    const int refreshes =
-        sim->count_path("/oauth/2026-03/token") - 2;  // minus exchange + introspect
+    const int refreshes = sim->count_path(kTokenPath) - 2;  // minus exchange + introspect
     EXPECT_GE(refreshes, 24 * 60 / 26);
     EXPECT_LE(refreshes, 24 * 60 / 24 + 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kOk);
@@ -362,7 +367,7 @@ TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     ASSERT_TRUE(authorize(browser()).ok());
     auto manager = make_token_manager(config, *transport, clock);
     sim->revoke_all_refresh_tokens();  // also kills the access tokens minted from them
-    const int token_calls_before = sim->count_path("/oauth/2026-03/token");
+    const int token_calls_before = sim->count_path(kTokenPath);
     int auth_required = 0;
     for (int i = 0; i < 3 * 60; ++i) {
         if (clock.now() >= manager->next_refresh_at()) (void)manager->refresh_if_due();
@@ -383,7 +388,7 @@ TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     }
     EXPECT_EQ(auth_required, 3 * 60 - 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kAuthRequired);
-    EXPECT_EQ(sim->count_path("/oauth/2026-03/token") - token_calls_before, 1);
+    EXPECT_EQ(sim->count_path(kTokenPath) - token_calls_before, 1);
     EXPECT_EQ(logs.count_containing("run `hubsync authorize`"), 1);
     EXPECT_EQ(sim->count_status(401), 1);
 

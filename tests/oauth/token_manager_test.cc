@@ -9,7 +9,6 @@
 
 #include "core/redact.h"
 #include "fake_hubspot.h"
-#include "oauth/static_token_source.h"
 #include "test_util.h"
 
 namespace hubsync {
@@ -372,18 +371,6 @@ TEST_F(TokenManagerTest, NoSecretInAnyLogLine) {
     EXPECT_EQ(all.find(kClientSecret), std::string::npos) << all;
     for (const auto& secret : hub.issued)
         EXPECT_EQ(all.find(secret), std::string::npos) << secret;
-}
-
-TEST(StaticTokenSource, ServesTheTokenAndExplainsA401) {
-    StaticTokenSource source("pat-na1-0000-secret");
-    auto token = source.access_token();
-    ASSERT_TRUE(token.ok());
-    EXPECT_EQ(*token, "pat-na1-0000-secret");
-    auto after = source.refresh_after_unauthorized(*token);
-    ASSERT_FALSE(after.ok());
-    EXPECT_EQ(after.error().kind, ErrorKind::kUnauthorized);
-    EXPECT_NE(after.error().describe().find("private_app_token_file"), std::string::npos);
-    EXPECT_EQ(redact("token pat-na1-0000-secret"), "token [REDACTED]");
 }
 
 }  // namespace
