@@ -95,7 +95,11 @@ Poco::JSON::Object run_json(const SyncRun& r) {
 Poco::JSON::Object cursor_json(const StatusFacts& f, const ObjectType& type) {
     Poco::JSON::Object sync;
     sync.set("backfill_completed_at", state_value(f, type, kStateBackfillDone));
-    sync.set("backfill_cursor", state_value(f, type, kStateBackfillAfter));
+    // A backfill in progress: the split between the list and the search chains, else (a
+    // backfill interrupted by an older hubsync, or the archived phase) the list cursor.
+    std::string cursor = state_value(f, type, kStateBackfillSplit);
+    if (cursor.empty()) cursor = state_value(f, type, kStateBackfillAfter);
+    sync.set("backfill_cursor", cursor);
     sync.set("cursor_high_water", high_water_iso(f, type));
     sync.set("window_in_progress", state_value(f, type, kStateWindow));
     sync.set("last_reconcile_at", state_value(f, type, kStateLastReconcile));

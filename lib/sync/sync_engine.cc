@@ -14,6 +14,8 @@
 
 #include <fmt/core.h>
 
+#include "sync/split_backfill.h"
+
 #include "core/log.h"
 
 namespace hubsync {
@@ -209,6 +211,7 @@ class SyncEngine::TypeCycle final {
         return mirror_.set_state({{key(kStateBackfillDone), std::nullopt},
                                   {key(kStateBackfillAfter), std::nullopt},
                                   {key(kStateBackfillPhase), std::nullopt},
+                                  {key(kStateBackfillSplit), std::nullopt},
                                   {key(kStateBackfillStarted), std::to_string(clock_.now_ms())}});
     }
 
@@ -221,7 +224,11 @@ class SyncEngine::TypeCycle final {
             started = std::to_string(clock_.now_ms());
         }
         if (!phase || *phase == "active") {
-            HS_RETURN_IF_ERROR(backfill_list(false));
+            if (options_.split_backfill) {
+                HS_RETURN_IF_ERROR(backfill_split());
+            } else {
+                HS_RETURN_IF_ERROR(backfill_list(false));
+            }
         }
         HS_RETURN_IF_ERROR(backfill_list(true));
         // The backfill read everything changed after it started; incremental windows take over
@@ -231,12 +238,63 @@ class SyncEngine::TypeCycle final {
             mirror_.set_state({{key(kStateBackfillDone), now_iso},
                                {key(kStateBackfillAfter), std::nullopt},
                                {key(kStateBackfillPhase), std::nullopt},
+                               {key(kStateBackfillSplit), std::nullopt},
                                {key(kStateHighWater), *started},
                                {key(kStateWindow), std::nullopt},
                                {key(kStateLastReconcile), now_iso},
                                {key(kStateArchivedSweep), std::to_string(clock_.now_ms())}}));
         report_.backfill_complete = true;
         return {};
+    }
+
+    // The active records through both buckets (see split_backfill.h). A resumed backfill
+    // continues from the committed split; one interrupted by an older hubsync, from its list
+    // cursor.
+    Status backfill_split() {
+        HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(key(kStateBackfillSplit)));
+        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(key(kStateBackfillPhase)));
+        std::optional<SplitState> state;
+        if (saved) state = SplitState::decode(*saved);
+        SyncProgress progress = new_progress("backfill");
+        if (!state) {
+            state.emplace();
+            HS_ASSIGN_OR_RETURN(auto after, mirror_.state(key(kStateBackfillAfter)));
+            if (after && phase && *phase == "active") state->list_after = *after;
+            HS_ASSIGN_OR_RETURN(const auto top, SplitBackfill::top_id(api_, type_));
+            // An empty search (nothing indexed yet) leaves everything to the list.
+            if (top.second > 0) state->list_top = top.first;
+            progress.expected = top.second;
+        }
+        const auto phase_started = clock_.now();
+        SplitBackfillOptions so;
+        so.search_limit = options_.search_limit;
+        so.searches_per_second = options_.searches_per_second;
+        so.stop = options_.stop;
+        SplitBackfill split(
+            api_, type_, plan_, so,
+            [this](const std::vector<RecordId>& ids) { return read_full(ids); },
+            [&](SplitBackfill::Page& page) -> Result<std::int64_t> {
+                PageWrite write;
+                write.records = std::move(page.records);
+                write.state = {{key(kStateBackfillPhase), std::string("active")},
+                               {key(kStateBackfillSplit), page.state}};
+                HS_ASSIGN_OR_RETURN(auto written, commit(write));
+                progress.pages += 1;
+                progress.records += written;
+                progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
+                if (options_.on_progress) options_.on_progress(progress);
+                return written;
+            });
+        HS_RETURN_IF_ERROR(split.run(std::move(*state)));
+        const auto& counts = split.counts();
+        HS_LOG_INFO(
+            "{}: backfill read {} list pages and {} search pages ({} splits, up to {} "
+            "search chains at once)",
+            type_.name, counts.list_pages, counts.search_pages, counts.splits,
+            counts.peak_search_chains);
+        return mirror_.set_state({{key(kStateBackfillPhase), std::string("archived")},
+                                  {key(kStateBackfillSplit), std::nullopt},
+                                  {key(kStateBackfillAfter), std::nullopt}});
     }
 
     Status backfill_list(bool archived) {
@@ -511,6 +569,9 @@ class SyncEngine::TypeCycle final {
                 progress.pages += 1;
                 progress.records += static_cast<std::int64_t>(ids.size());
                 if (options_.on_progress) options_.on_progress(progress);
+                // The ids went to the sweep's own table, not a mirror page, but the sweep is
+                // alive: the watchdog hears of it too.
+                if (marks.archived.empty() && options_.on_page) options_.on_page();
                 if (page.next_after.empty()) break;
                 after = page.next_after;
             }

@@ -26,6 +26,7 @@ inline constexpr const char* kStateBackfillPhase = "backfill.phase";         // 
 inline constexpr const char* kStateBackfillStarted = "backfill.started_ms";  // epoch ms
 inline constexpr const char* kStateWindow = "incremental.window";            // since:until:last_id
 inline constexpr const char* kStateArchivedSweep = "archived.last_ms";       // epoch ms
+inline constexpr const char* kStateBackfillSplit = "backfill.split";         // SplitState::encode()
 
 struct SyncProgress {
     std::string object_type;  // contacts, deals, ...
@@ -55,9 +56,14 @@ struct SyncOptions {
     Millis reconcile_interval{24 * 3'600'000};
     int max_url_length = 8000;
     int search_limit = 200;
+    int searches_per_second = 4;  // the search bucket's budget (how many search chains to run)
+    // Read the active records through both buckets at once (list + search chains); false = the
+    // list endpoint alone, one page at a time.
+    bool split_backfill = true;
     StopSource* stop = nullptr;
     std::function<void(const SyncProgress&)> on_progress;  // after every page
-    std::function<void()> on_page;                         // after every committed page (watchdog)
+    // After every page written, and every page of ids the reconcile sweep takes in (watchdog).
+    std::function<void()> on_page;
 };
 
 struct CycleRequest {

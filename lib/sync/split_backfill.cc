@@ -1,0 +1,471 @@
+// SplitBackfill: chains on worker threads fetch pages (API only), the calling thread writes
+// them (mirror only) and decides the splits. Each chain's pages arrive in its own order, so its
+// committed cursor never passes a page that is not written.
+#include "sync/split_backfill.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+#include "http/url.h"
+
+namespace hubsync {
+namespace {
+
+constexpr int kListLimit = 100;
+
+std::optional<RecordId> parse_id(std::string_view text) {
+    RecordId v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+std::vector<RecordId> ids_of(const std::vector<Record>& records) {
+    std::vector<RecordId> ids;
+    ids.reserve(records.size());
+    for (const auto& r : records)
+        ids.push_back(r.id);
+    return ids;
+}
+
+}  // namespace
+
+// --- state ----------------------------------------------------------------------------------
+
+std::string SplitState::encode() const {
+    std::string out = "v1;after=" + url_encode(list_after);
+    out += fmt::format(";done={};top={};pos={};ord={};r=", list_done ? 1 : 0, list_top, list_pos,
+                       list_ordered ? 1 : 0);
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        if (i) out += ',';
+        out += fmt::format("{}:{}", ranges[i].cursor, ranges[i].hi);
+    }
+    return out;
+}
+
+std::optional<SplitState> SplitState::decode(const std::string& text) {
+    std::string_view rest = text;
+    auto field = [&](std::string_view name) -> std::optional<std::string_view> {
+        const std::string prefix = ";" + std::string(name) + "=";
+        const auto at = rest.find(prefix);
+        if (at == std::string_view::npos) return std::nullopt;
+        std::string_view v = rest.substr(at + prefix.size());
+        return v.substr(0, v.find(';'));
+    };
+    if (rest.substr(0, 2) != "v1") return std::nullopt;
+    SplitState s;
+    const auto after = field("after");
+    const auto done = field("done");
+    const auto top = field("top");
+    const auto pos = field("pos");
+    const auto ord = field("ord");
+    const auto ranges = field("r");
+    if (!after || !done || !top || !pos || !ord || !ranges) return std::nullopt;
+    s.list_after = url_decode(*after);
+    s.list_done = *done == "1";
+    s.list_ordered = *ord == "1";
+    const auto t = parse_id(*top);
+    const auto p = parse_id(*pos);
+    if (!t || !p) return std::nullopt;
+    s.list_top = *t;
+    s.list_pos = *p;
+    std::string_view list = *ranges;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view item = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        const auto colon = item.find(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        const auto cursor = parse_id(item.substr(0, colon));
+        const auto hi = parse_id(item.substr(colon + 1));
+        if (!cursor || !hi) return std::nullopt;
+        s.ranges.push_back({*cursor, *hi});
+    }
+    return s;
+}
+
+// --- the run --------------------------------------------------------------------------------
+
+class SplitBackfill::Runner final {
+  public:
+    Runner(SplitBackfill& owner, SplitState state) : o_(owner) {
+        list_.after = state.list_after;
+        list_.done = state.list_done;
+        list_.top = state.list_top;
+        list_.pos = state.list_pos;
+        list_.fetched = state.list_pos;
+        list_.ordered = state.list_ordered;
+        for (const auto& r : state.ranges)
+            if (r.cursor < r.hi) ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi};
+    }
+
+    ~Runner() { stop_all(); }
+
+    Status run() {
+        if (!list_.done) start_list_chain();
+        plan();
+        while (running_chains() > 0 || !queue_.empty()) {
+            Item item;
+            {
+                std::unique_lock lock(mu_);
+                cv_.wait(lock, [&] { return !queue_.empty() || running_locked() == 0 || stop_; });
+                if (stop_requested()) break;
+                if (queue_.empty()) continue;
+                item = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            cv_.notify_all();  // a chain may wait for room in the queue
+            if (!item.result.ok()) return fail(std::move(item.result).error());
+            HS_RETURN_IF_ERROR(apply(item));
+        }
+        join_finished();
+        if (stop_requested()) return make_error(ErrorKind::kCancelled, "sync stopped on request");
+        return Status::Ok();
+    }
+
+  private:
+    struct Fetched {
+        std::vector<Record> records;
+        std::string next_after;  // list pages
+        RecordId last = 0;       // the highest id the page covers
+        bool done = false;       // the chain has no more pages
+        bool ordered = true;     // list pages: ids ascending, above every earlier page's
+    };
+    struct Item {
+        int chain = -1;  // -1 = the list, else a range id
+        Result<Fetched> result = Fetched{};
+    };
+    struct ListSide {
+        std::string after;
+        bool done = false;
+        RecordId top = 0;
+        RecordId pos = 0;      // committed
+        RecordId fetched = 0;  // fetched so far (ahead of pos while pages wait to be written)
+        bool ordered = true;
+        bool running = false;
+    };
+    struct Range {
+        RecordId cursor = 0;   // committed: ids up to here are written
+        RecordId fetched = 0;  // fetched: ids up to here are on their way
+        RecordId hi = 0;
+        bool running = false;
+    };
+
+    // --- chains (worker threads: API only) ----------------------------------------------
+
+    void start_list_chain() {
+        list_.running = true;
+        threads_[-1] = std::thread([this] { list_chain(); });
+    }
+
+    void list_chain() {
+        std::string after;
+        RecordId highest = 0;
+        {
+            std::lock_guard lock(mu_);
+            after = list_.after;
+            highest = list_.pos;
+        }
+        for (;;) {
+            if (stop_requested()) break;
+            Result<Fetched> page = fetch_list_page(after, highest);
+            bool done = !page.ok();
+            if (page.ok()) {
+                std::lock_guard lock(mu_);
+                list_.ordered = list_.ordered && page->ordered;
+                list_.fetched = std::max(list_.fetched, page->last);
+                page->done = page->next_after.empty() || (list_.ordered && page->last >= list_.top);
+                done = page->done;
+                highest = std::max(highest, page->last);
+                after = page->next_after;
+            }
+            push(Item{-1, std::move(page)});
+            if (done) break;
+        }
+        std::lock_guard lock(mu_);
+        list_.running = false;
+        cv_.notify_all();
+    }
+
+    Result<Fetched> fetch_list_page(const std::string& after, RecordId highest) {
+        const bool by_id = !o_.plan_.properties_in_list;
+        ListRequest list{kListLimit, after, {}, false};
+        list.properties = by_id ? std::vector<std::string>{"hs_object_id"} : o_.plan_.properties;
+        HS_ASSIGN_OR_RETURN(auto page, o_.api_.list(o_.type_, list));
+        Fetched out;
+        out.next_after = std::move(page.next_after);
+        RecordId previous = highest;
+        for (const auto& r : page.records) {
+            if (r.id <= previous) out.ordered = false;
+            previous = std::max(previous, r.id);
+        }
+        out.last = previous;
+        if (by_id) {
+            HS_ASSIGN_OR_RETURN(out.records, o_.read_full_(ids_of(page.records)));
+        } else {
+            out.records = std::move(page.records);
+        }
+        return out;
+    }
+
+    void start_range_chain(int id) {
+        ranges_[id].running = true;
+        threads_[id] = std::thread([this, id] { range_chain(id); });
+    }
+
+    void range_chain(int id) {
+        for (;;) {
+            if (stop_requested()) break;
+            RecordId from = 0, hi = 0;
+            {
+                std::lock_guard lock(mu_);
+                from = ranges_[id].fetched;
+                hi = ranges_[id].hi;
+            }
+            Result<Fetched> page = from >= hi ? Result<Fetched>(Fetched{{}, {}, hi, true, true})
+                                              : fetch_range_page(from, hi);
+            bool done = !page.ok();
+            if (page.ok()) {
+                std::lock_guard lock(mu_);
+                Range& r = ranges_[id];
+                r.fetched = std::max(r.fetched, page->last);
+                page->done = page->done || r.fetched >= r.hi;
+                done = page->done;
+            }
+            push(Item{id, std::move(page)});
+            if (done) break;
+        }
+        std::lock_guard lock(mu_);
+        ranges_[id].running = false;
+        cv_.notify_all();
+    }
+
+    // Keyset: ids in (from, hi], ascending; properties in the body when they fit.
+    Result<Fetched> fetch_range_page(RecordId from, RecordId hi) {
+        SearchRequest q;
+        q.filter_groups = {{{"hs_object_id", "GT", std::to_string(from), {}, {}},
+                            {"hs_object_id", "LTE", std::to_string(hi), {}, {}}}};
+        q.sort_property = "hs_object_id";
+        q.ascending = true;
+        q.limit = o_.options_.search_limit;
+        q.properties = o_.plan_.properties;
+        const bool by_id = o_.api_.search_body_length(q) > kMaxSearchBodyLength;
+        if (by_id) q.properties = {"hs_object_id"};
+        HS_ASSIGN_OR_RETURN(auto page, o_.api_.search(o_.type_, q));
+        Fetched out;
+        out.done = static_cast<int>(page.records.size()) < q.limit;
+        out.last = page.records.empty() ? hi : page.records.back().id;
+        if (out.done) out.last = std::max(out.last, hi);
+        if (by_id) {
+            HS_ASSIGN_OR_RETURN(out.records, o_.read_full_(ids_of(page.records)));
+        } else {
+            out.records = std::move(page.records);
+        }
+        return out;
+    }
+
+    void push(Item item) {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] {
+            return static_cast<int>(queue_.size()) < o_.options_.max_queued_pages || stop_;
+        });
+        queue_.push_back(std::move(item));
+        cv_.notify_all();
+    }
+
+    // --- the writer (this thread: mirror only) -------------------------------------------
+
+    Status apply(Item& item) {
+        SplitBackfill::Page page;
+        page.records = std::move(item.result.value().records);
+        const Fetched& f = item.result.value();
+        {
+            std::lock_guard lock(mu_);
+            // A page asked for before a split may reach past its chain's new end: those ids
+            // belong to the chain split off, so every record is written once.
+            const RecordId end = item.chain < 0 ? list_.top : ranges_[item.chain].hi;
+            std::erase_if(page.records, [&](const Record& r) { return r.id > end; });
+            if (item.chain < 0) {
+                list_.after = f.next_after;
+                list_.pos = std::max(list_.pos, f.last);
+                list_.done = f.done;
+                ++o_.counts_.list_pages;
+            } else {
+                Range& r = ranges_[item.chain];
+                r.cursor = std::max(r.cursor, std::min(f.last, r.hi));
+                if (f.done) r.cursor = std::max(r.cursor, r.hi);
+                page.from_search = true;
+                ++o_.counts_.search_pages;
+            }
+            page.state = committed_locked().encode();
+        }
+        if (auto written = o_.commit_(page); !written.ok()) return std::move(written).error();
+        if (f.done) {
+            join_finished();
+            plan();
+        }
+        return Status::Ok();
+    }
+
+    SplitState committed_locked() const {
+        SplitState s;
+        s.list_after = list_.after;
+        s.list_done = list_.done;
+        s.list_top = list_.top;
+        s.list_pos = list_.pos;
+        s.list_ordered = list_.ordered;
+        for (const auto& [id, r] : ranges_)
+            if (r.cursor < r.hi) s.ranges.push_back({r.cursor, r.hi});
+        return s;
+    }
+
+    // Keeps the search bucket busy: as many chains as its rate times the latency, each on a
+    // range of its own, split off the largest range left.
+    void plan() {
+        std::lock_guard lock(mu_);
+        const int wanted = search_chains_wanted();
+        for (auto& [id, r] : ranges_) {  // ranges of a resumed state first
+            if (running_search_locked() >= wanted) break;
+            if (!r.running && r.fetched < r.hi) start_range_chain(id);
+        }
+        while (running_search_locked() < wanted && split_locked()) {
+        }
+        o_.counts_.peak_search_chains =
+            std::max(o_.counts_.peak_search_chains, running_search_locked());
+    }
+
+    int search_chains_wanted() const {
+        const double latency_s = o_.api_.stats().budget.latency_ms / 1000.0;
+        const int wanted = static_cast<int>(std::ceil(o_.options_.searches_per_second *
+                                                      std::max(latency_s, 0.0))) +
+                           1;
+        return std::clamp(wanted, 1, o_.options_.max_search_chains);
+    }
+
+    // Splits the largest range left at its middle and starts a chain on the upper half.
+    bool split_locked() {
+        RecordId best = 0;
+        int best_id = -2;  // -1 = the list's range
+        if (!list_.done && list_.ordered && list_.top > list_.fetched) {
+            best = list_.top - list_.fetched;
+            best_id = -1;
+        }
+        for (const auto& [id, r] : ranges_) {
+            if (r.hi > r.fetched && r.hi - r.fetched > best) {
+                best = r.hi - r.fetched;
+                best_id = id;
+            }
+        }
+        if (best_id == -2 || best < o_.options_.min_split) return false;
+        RecordId& hi = best_id == -1 ? list_.top : ranges_[best_id].hi;
+        const RecordId base = best_id == -1 ? list_.fetched : ranges_[best_id].fetched;
+        const RecordId middle = base + best / 2;
+        const int id = next_range_++;
+        ranges_[id] = Range{middle, middle, hi};
+        hi = middle;
+        ++o_.counts_.splits;
+        start_range_chain(id);
+        return true;
+    }
+
+    int running_search_locked() const {
+        int n = 0;
+        for (const auto& [id, r] : ranges_)
+            n += r.running ? 1 : 0;
+        return n;
+    }
+    int running_locked() const { return running_search_locked() + (list_.running ? 1 : 0); }
+    int running_chains() {
+        std::lock_guard lock(mu_);
+        return running_locked();
+    }
+
+    bool stop_requested() const {
+        return stop_ || (o_.options_.stop && o_.options_.stop->stop_requested());
+    }
+
+    Status fail(Error error) {
+        stop_all();
+        return error;
+    }
+
+    void stop_all() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& [id, t] : threads_)
+            if (t.joinable()) t.join();
+        threads_.clear();
+    }
+
+    // Joins the threads of chains that have ended: a chain clears its running flag as the
+    // last thing it does.
+    void join_finished() {
+        std::vector<int> ended;
+        {
+            std::lock_guard lock(mu_);
+            for (const auto& [id, t] : threads_) {
+                const bool running = id < 0 ? list_.running : ranges_[id].running;
+                if (!running) ended.push_back(id);
+            }
+        }
+        for (int id : ended) {
+            if (threads_[id].joinable()) threads_[id].join();
+            threads_.erase(id);
+        }
+    }
+
+    SplitBackfill& o_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    ListSide list_;
+    std::map<int, Range> ranges_;
+    int next_range_ = 0;
+    std::deque<Item> queue_;
+    std::map<int, std::thread> threads_;  // by chain: -1 = the list, else a range id
+};
+
+SplitBackfill::SplitBackfill(HubSpotApi& api, const ObjectType& type, const RequestPlan& plan,
+                             SplitBackfillOptions options, ReadFull read_full, Commit commit)
+    : api_(api),
+      type_(type),
+      plan_(plan),
+      options_(options),
+      read_full_(std::move(read_full)),
+      commit_(std::move(commit)) {
+    options_.max_search_chains = std::max(options_.max_search_chains, 1);
+    options_.max_queued_pages = std::max(options_.max_queued_pages, 1);
+    options_.min_split = std::max<RecordId>(options_.min_split, 2);
+}
+
+Status SplitBackfill::run(SplitState state) {
+    Runner runner(*this, std::move(state));
+    return runner.run();
+}
+
+Result<std::pair<RecordId, std::int64_t>> SplitBackfill::top_id(HubSpotApi& api,
+                                                                const ObjectType& type) {
+    SearchRequest q;
+    q.sort_property = "hs_object_id";
+    q.ascending = false;
+    q.limit = 1;
+    q.properties = {"hs_object_id"};
+    HS_ASSIGN_OR_RETURN(auto page, api.search(type, q));
+    const RecordId top = page.records.empty() ? 0 : page.records.front().id;
+    return std::make_pair(top, page.total);
+}
+
+}  // namespace hubsync

@@ -1,0 +1,102 @@
+// The active phase of a backfill, read through both of HubSpot's rate buckets at once: the
+// list endpoint walks ids upwards from the bottom (10-second bucket) while search keyset chains
+// take id ranges from the top (search bucket), as many at once as the latency needs. The id
+// space is split again whenever a search chain is free: it takes the upper half of the
+// largest range left, the list's own included. Every page is committed with the whole split
+// state in the same transaction, so a crash resumes every chain where its committed pages end.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/hubspot_api.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "mirror/mirror.h"
+#include "model/object_type.h"
+#include "sync/request_plan.h"
+
+namespace hubsync {
+
+// Who reads which ids. Committed with every page (see encode()).
+struct SplitState {
+    // The list side: it owns ids up to list_top and resumes at list_after.
+    std::string list_after;  // the list cursor; empty = from the start
+    bool list_done = false;
+    RecordId list_top = std::numeric_limits<RecordId>::max();
+    RecordId list_pos = 0;  // the highest id the list has committed
+    // False once the list returned ids out of order: it then reads to the end, whatever
+    // list_top says, and its range is never split again.
+    bool list_ordered = true;
+
+    // A search side range: ids in (cursor, hi] are left to read.
+    struct Range {
+        RecordId cursor = 0;
+        RecordId hi = 0;
+    };
+    std::vector<Range> ranges;
+
+    std::string encode() const;
+    static std::optional<SplitState> decode(const std::string& text);
+};
+
+struct SplitBackfillOptions {
+    int search_limit = 200;
+    int searches_per_second = 4;  // the search bucket's budget (for how many chains to run)
+    int max_search_chains = 8;
+    int max_queued_pages = 16;  // fetched pages waiting to be written, across chains
+    // A range is not split below this many ids (each half gets at least half of it).
+    RecordId min_split = 400;
+    StopSource* stop = nullptr;
+};
+
+class SplitBackfill final {
+  public:
+    struct Page {
+        std::vector<Record> records;
+        std::string state;  // the split state after this page, to commit with it
+        bool from_search = false;
+    };
+    // Writes a page with its state; returns the records written.
+    using Commit = std::function<Result<std::int64_t>(Page&)>;
+    // Reads `ids` with every synced property (batch/read), for pages whose properties did not
+    // fit in the list URL or the search body.
+    using ReadFull = std::function<Result<std::vector<Record>>(const std::vector<RecordId>&)>;
+
+    SplitBackfill(HubSpotApi& api, const ObjectType& type, const RequestPlan& plan,
+                  SplitBackfillOptions options, ReadFull read_full, Commit commit);
+
+    // Reads every active record from `state` on (a fresh SplitState to start), committing
+    // each page. kCancelled on a stop; the first chain's error otherwise (the others are
+    // stopped and joined first).
+    Status run(SplitState state);
+
+    // What run() did, for reports and tests.
+    struct Counts {
+        std::int64_t list_pages = 0;
+        std::int64_t search_pages = 0;
+        std::int64_t splits = 0;
+        int peak_search_chains = 0;
+    };
+    const Counts& counts() const { return counts_; }
+
+    // The highest id HubSpot's search knows for the type, and how many it counts (one search).
+    static Result<std::pair<RecordId, std::int64_t>> top_id(HubSpotApi& api,
+                                                            const ObjectType& type);
+
+  private:
+    class Runner;
+    HubSpotApi& api_;
+    const ObjectType& type_;
+    const RequestPlan& plan_;
+    SplitBackfillOptions options_;
+    ReadFull read_full_;
+    Commit commit_;
+    Counts counts_;
+};
+
+}  // namespace hubsync
