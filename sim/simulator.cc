@@ -659,6 +659,11 @@ class Connection final : public Poco::Net::TCPServerConnection {
 
     void run() override {
         if (!impl_->track(socket())) return;
+        struct Untrack {
+            Simulator::Impl* impl;
+            Poco::Net::StreamSocket& socket;
+            ~Untrack() { impl->untrack(socket); }
+        } untrack{impl_, socket()};
         Poco::Net::HTTPServerSession session(socket(), params_);
         while (!impl_->stopping() && session.hasMoreRequests()) {
             try {
@@ -676,7 +681,6 @@ class Connection final : public Poco::Net::TCPServerConnection {
                 break;  // a network error: the connection is gone
             }
         }
-        impl_->untrack(socket());
     }
 
   private:
