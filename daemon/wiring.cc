@@ -52,7 +52,10 @@ TransportOptions transport_options(const Config& config, const EngineHooks& hook
 
 SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     SyncOptions o;
+    o.objects = config.sync.objects;
     o.properties = config.sync.properties;
+    o.type_properties = config.sync.type_properties;
+    o.sensitive_properties = config.sync.sensitive_properties;
     o.lookback = config.sync.lookback;
     o.reconcile_interval = config.sync.reconcile_interval;
     o.archived_interval = config.sync.archived_interval;

@@ -36,7 +36,11 @@ struct SyncConfig {
     std::string database = "/var/lib/hubsync/hubspot.db";
     std::string state_dir = "/var/lib/hubsync";
     std::chrono::milliseconds interval{5 * 60'000};
-    std::vector<std::string> properties;  // empty = every property ("*")
+    // The object types to mirror: names, or "*" for every type the authorization can read.
+    std::vector<std::string> objects = {"contacts"};
+    std::vector<std::string> properties;  // every type's selection; empty = every property ("*")
+    // A type's own selection (properties.TYPE), by type name; an empty list = every property.
+    std::map<std::string, std::vector<std::string>> type_properties;
     // Also mirror sensitive properties; `hubsync authorize` asks for their scopes (optional).
     bool sensitive_properties = false;
     std::chrono::milliseconds lookback{10 * 60'000};

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -779,6 +780,89 @@ TEST_F(ConfigTest, SensitivePropertiesIsABoolean) {
         load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_SENSITIVE_PROPERTIES", "true"}});
     ASSERT_TRUE(env.ok()) << env.error().describe();
     EXPECT_TRUE(env->sync.sensitive_properties);
+}
+
+TEST_F(ConfigTest, ObjectsListTheTypesToMirrorDefaultingToContacts) {
+    const auto defaults = load_config(write_config(kHubspot), {});
+    ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+    EXPECT_EQ(defaults->sync.objects, std::vector<std::string>{"contacts"});
+
+    const auto some = load_config(
+        write_config(std::string(kHubspot) + "[sync]\nobjects = contacts, deals,tickets , pets\n"),
+        {});
+    ASSERT_TRUE(some.ok()) << some.error().describe();
+    EXPECT_EQ(some->sync.objects,
+              (std::vector<std::string>{"contacts", "deals", "tickets", "pets"}));
+
+    const auto all = load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_OBJECTS", "*"}});
+    ASSERT_TRUE(all.ok()) << all.error().describe();
+    EXPECT_EQ(all->sync.objects, std::vector<std::string>{"*"});
+
+    for (const std::string bad : {"contacts,,deals", "contacts, deals, contacts", "deal s"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nobjects = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(":5:"), std::string::npos)
+            << check.problems[0].message;
+    }
+}
+
+TEST_F(ConfigTest, EachTypeMayHaveItsOwnPropertiesInTheFileOrTheEnvironment) {
+    const std::string text = std::string(kHubspot) +
+                             "[sync]\n"
+                             "objects = contacts, deals, pets\n"
+                             "properties = email, firstname\n"
+                             "properties.deals = dealname, amount\n"
+                             "properties.pets = *\n";
+    const auto config = load_config(write_config(text), {});
+    ASSERT_TRUE(config.ok()) << config.error().describe();
+    EXPECT_EQ(config->sync.properties, (std::vector<std::string>{"email", "firstname"}));
+    ASSERT_EQ(config->sync.type_properties.size(), 2u);
+    EXPECT_EQ(config->sync.type_properties.at("deals"),
+              (std::vector<std::string>{"dealname", "amount"}));
+    EXPECT_TRUE(config->sync.type_properties.at("pets").empty());  // * = every property
+
+    // HUBSYNC_SYNC_PROPERTIES_<TYPE> overrides one type's line, or adds one.
+    const auto env =
+        load_config(write_config(text), {{"HUBSYNC_SYNC_PROPERTIES_DEALS", "dealstage"},
+                                         {"HUBSYNC_SYNC_PROPERTIES_TICKETS", "subject"}});
+    ASSERT_TRUE(env.ok()) << env.error().describe();
+    EXPECT_EQ(env->sync.type_properties.at("deals"), std::vector<std::string>{"dealstage"});
+    EXPECT_EQ(env->sync.type_properties.at("tickets"), std::vector<std::string>{"subject"});
+
+    // check-config shows each type's line with where it came from.
+    const ConfigCheck check = check_config(write_config(text), {});
+    const auto entry =
+        std::find_if(check.entries.begin(), check.entries.end(),
+                     [](const ConfigEntry& e) { return e.label == "[sync] properties.deals"; });
+    ASSERT_NE(entry, check.entries.end());
+    EXPECT_EQ(entry->value, "dealname, amount");
+    EXPECT_NE(entry->origin.find(":7"), std::string::npos) << entry->origin;
+}
+
+TEST_F(ConfigTest, BadPerTypePropertiesAreReportedWithTheirLine) {
+    struct Case {
+        std::string lines, fragment;
+        int line;
+    };
+    const std::vector<Case> cases = {
+        {"properties.deals = dealname\nproperties.deals = amount\n", "duplicate key", 6},
+        {"properties.deals = Dealname\n", "lower case", 5},
+        {"properties.de/als = dealname\n", "does not name an object type", 5},
+        {"properties.deals =\n", "has no value", 5},
+    };
+    for (const auto& [lines, fragment, line] : cases) {
+        SCOPED_TRACE(lines);
+        const ConfigCheck check =
+            check_config(write_config(std::string(kHubspot) + "[sync]\n" + lines), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(fragment), std::string::npos)
+            << check.problems[0].message;
+        EXPECT_NE(check.problems[0].message.find("hubsync.conf:" + std::to_string(line) + ":"),
+                  std::string::npos)
+            << check.problems[0].message;
+    }
 }
 
 // Legacy paths still work until HubSpot turns them off, so they are warnings, not errors; the
