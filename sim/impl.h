@@ -155,8 +155,8 @@ class Simulator::Impl final {
     enum class Policy { kNone, kTenSecondly, kSecondly, kDaily };
     struct Verdict {
         Policy refused = Policy::kNone;
-        int remaining = 0;  // left in the 10-second window (ten-secondly only)
-        std::int64_t daily_remaining = 0;
+        int remaining = 0;  // left in the window
+        std::int64_t daily_limit = 0, daily_remaining = 0;
     };
     Verdict take(std::deque<std::int64_t>& window, std::int64_t window_ms, int max, Policy policy,
                  SimResponse& resp);

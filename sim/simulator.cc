@@ -319,6 +319,7 @@ Simulator::Impl::Verdict Simulator::Impl::take(std::deque<std::int64_t>& window,
         ++day_used_;
     }
     v.remaining = std::max(0, max - static_cast<int>(window.size()));
+    v.daily_limit = daily_limit;
     v.daily_remaining = std::max<std::int64_t>(0, daily_limit - day_used_);
     return v;
 }
@@ -344,8 +345,8 @@ bool Simulator::Impl::take_ten_secondly(SimResponse& resp) {
                               std::to_string(kTenSeconds));
     resp.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(max));
     resp.headers.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(v.remaining));
-    if (const std::int64_t daily = daily_limit_.load(); daily > 0) {
-        resp.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(daily));
+    if (v.daily_limit > 0) {
+        resp.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(v.daily_limit));
         resp.headers.emplace_back("X-HubSpot-RateLimit-Daily-Remaining",
                                   std::to_string(v.daily_remaining));
     }
@@ -635,7 +636,7 @@ bool target_too_long(const Poco::Net::MessageException& e) {
 
 // Reads and drops what the client still sends (the rest of an over-long request) until it
 // closes or pauses, so closing does not reset the connection before it reads the answer.
-void drain_and_close(Poco::Net::StreamSocket& socket) {
+void drain_before_close(Poco::Net::StreamSocket& socket) {
     try {
         socket.shutdownSend();
         socket.setReceiveTimeout(Poco::Timespan(0, 200'000));
@@ -716,7 +717,7 @@ class Connection final : public Poco::Net::TCPServerConnection {
         out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
         out.flush();
         session.setKeepAlive(false);
-        drain_and_close(socket());
+        drain_before_close(socket());
     }
 
     void send_status_only(Poco::Net::HTTPServerSession& session,

@@ -66,7 +66,7 @@ struct SimOptions {
     int rate_limit = 110;
     // Requests per day of `clock` (UTC) for the account, search included; 0 = no daily cap (as
     // for OAuth apps). Set: answers carry X-HubSpot-RateLimit-Daily and -Daily-Remaining, and
-    // past the cap every request gets 429 DAILY until midnight.
+    // past the cap every CRM request gets 429 DAILY until midnight.
     std::int64_t daily_limit = 0;
     // Every answer but the admin ones leaves this long after its request was read: uniform in
     // [latency - latency_jitter, latency + latency_jitter] (deterministic from the seed) plus
