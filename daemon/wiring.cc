@@ -86,6 +86,8 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
     api.searches_per_second = config.sync.searches_per_second;
     api.max_url_length = config.sync.max_url_length;
     api.stop = hooks.stop;
+    // One transport per request in flight, each kept alive for the next request.
+    api.make_transport = [topts] { return make_poco_transport(topts); };
     parts->api = make_hubspot_api(*parts->api_transport, *parts->tokens, clock, api);
 
     std::error_code ec;

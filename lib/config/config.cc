@@ -589,6 +589,10 @@ class Loader final {
             case ConfigKey::kRetryMax:
                 return assign_duration(key, s, value, c.sync.retry_max);
             case ConfigKey::kRequestsPer10s:
+                if (lower(value) == "auto") {
+                    c.sync.requests_per_10s = 0;
+                    return "auto";
+                }
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:
                 return assign_int(key, s, value, c.sync.searches_per_second);
@@ -739,9 +743,13 @@ class Loader final {
         long long n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (ec != std::errc() || end != value.data() + value.size()) {
-            setting_problem(
-                s, std::string(key.name) + " " + in_quotes(value) + " is not a whole number",
-                "write digits only, e.g. " + std::string(key.default_value));
+            const bool has_auto = key.default_value == "auto";
+            setting_problem(s,
+                            std::string(key.name) + " " + in_quotes(value) + " is not " +
+                                (has_auto ? "auto or " : "") + "a whole number",
+                            has_auto ? "write auto, or a number from " + std::to_string(key.min) +
+                                           " to " + std::to_string(key.max)
+                                     : "write digits only, e.g. " + std::string(key.default_value));
             return value;
         }
         if (n < key.min || n > key.max) {

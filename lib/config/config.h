@@ -50,7 +50,7 @@ struct SyncConfig {
     // The service's retry delays after a failure: initial * 2^(n-1), at most max.
     std::chrono::milliseconds retry_initial{30'000};
     std::chrono::milliseconds retry_max{30 * 60'000};
-    int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
+    int requests_per_10s = 0;     // cap on the 10-second bucket; 0 = auto (HubSpot's headers)
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
     std::chrono::milliseconds http_timeout{30'000};
     int max_url_length = 8000;  // request plan keeps every URL below this

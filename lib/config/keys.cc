@@ -121,10 +121,12 @@ constexpr KeyDef kKeys[] = {
      "authorization, a bad configuration), unless a new authorization wakes the service first. "
      "Token refresh retries wait at most 5 minutes, or this when it is shorter.",
      "", false, kSecond, kDay},
-    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
-     "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
-     "110; staying below leaves room for retries.",
-     "", false, 1, 190},
+    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "auto",
+     "Cap on API requests per rolling 10 seconds. auto: what HubSpot's X-HubSpot-RateLimit-Max "
+     "header says the account allows (110 for an OAuth app; 100, 190 or 250 for a service key "
+     "by plan), less a small margin. A number caps it lower, e.g. to leave room for another "
+     "integration on the same account.",
+     "", false, 1, 250},
     {ConfigKey::kSearchesPerSecond, "sync", "searches_per_second", KeyKind::kInt, "4",
      "Client-side limit on search requests per second (HubSpot allows 5).",
      "", false, 1, 5},

@@ -83,7 +83,7 @@ std::vector<BadCase> bad_cases() {
         {"refresh margin too long", h + "[token]\nrefresh_margin = 1h\n",
          "refresh_margin '1h' is out of range", 5},
         {"not a number", h + "[sync]\nrequests_per_10s = many\n",
-         "requests_per_10s 'many' is not a whole number", 5},
+         "requests_per_10s 'many' is not auto or a whole number", 5},
         {"number with junk", h + "[sync]\nmax_url_length = 8000x\n", "is not a whole number", 5},
         {"number out of range", h + "[sync]\nsearches_per_second = 10\n",
          "searches_per_second 10 is out of range", 5},
@@ -359,7 +359,7 @@ TEST_F(ConfigTest, DefaultsMatchTheContract) {
     EXPECT_EQ(c.sync.lookback, std::chrono::minutes(10));
     EXPECT_EQ(c.sync.reconcile_interval, std::chrono::hours(24));
     EXPECT_EQ(c.sync.archived_interval, std::chrono::minutes(30));
-    EXPECT_EQ(c.sync.requests_per_10s, 100);
+    EXPECT_EQ(c.sync.requests_per_10s, 0);  // auto: what HubSpot's headers say
     EXPECT_EQ(c.sync.searches_per_second, 4);
     EXPECT_EQ(c.sync.http_timeout, std::chrono::seconds(30));
     EXPECT_EQ(c.sync.max_url_length, 8000);
@@ -780,6 +780,23 @@ TEST_F(ConfigTest, SensitivePropertiesIsABoolean) {
         load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_SENSITIVE_PROPERTIES", "true"}});
     ASSERT_TRUE(env.ok()) << env.error().describe();
     EXPECT_TRUE(env->sync.sensitive_properties);
+}
+
+TEST_F(ConfigTest, RequestsPer10sIsAutoOrACap) {
+    for (const auto& [text, expected] : std::vector<std::pair<std::string, int>>{
+             {"auto", 0}, {"AUTO", 0}, {"190", 190}, {"1", 1}, {"250", 250}}) {
+        SCOPED_TRACE(text);
+        const auto config = load_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + text + "\n"), {});
+        ASSERT_TRUE(config.ok()) << config.error().describe();
+        EXPECT_EQ(config->sync.requests_per_10s, expected);
+    }
+    for (const std::string bad : {"0", "251", "fast"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+    }
 }
 
 TEST_F(ConfigTest, ObjectsListTheTypesToMirrorDefaultingToContacts) {
