@@ -7,6 +7,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <charconv>
+#include <cstdio>
 #include <stdexcept>
 
 #include "model/endpoints.h"
@@ -60,6 +61,37 @@ FaultRule::Kind parse_kind(const std::string& s) {
     throw std::invalid_argument("unknown fault kind '" + s +
                                 "' (status, rate_limit, reset, delay, truncated_json, "
                                 "malformed_json, html_error)");
+}
+
+// rate_limit, daily_limit, latency_ms, jitter_ms and latency_per_kb_ms of POST /_sim/settings.
+void apply_limit_settings(Simulator::Impl& impl, const Poco::JSON::Object::Ptr& body) {
+    auto number = [&](const char* key, double min) {
+        const double n = body->get(key).convert<double>();
+        if (n < min)
+            throw std::invalid_argument(std::string(key) + " must be at least " +
+                                        std::to_string(static_cast<int>(min)));
+        return n;
+    };
+    auto micros = [&](const char* key) { return static_cast<std::int64_t>(number(key, 0) * 1000); };
+    if (body->has("rate_limit")) impl.rate_limit_ = static_cast<int>(number("rate_limit", 1));
+    if (body->has("daily_limit"))
+        impl.daily_limit_ = static_cast<std::int64_t>(number("daily_limit", 0));
+    if (body->has("latency_ms")) impl.latency_us_ = micros("latency_ms");
+    if (body->has("jitter_ms")) impl.jitter_us_ = micros("jitter_ms");
+    if (body->has("latency_per_kb_ms")) impl.per_kib_us_ = micros("latency_per_kb_ms");
+}
+
+void append_limit_settings(const Simulator::Impl& impl, std::string& out) {
+    auto ms = [](std::int64_t us) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", static_cast<double>(us) / 1000.0);
+        return std::string(buf);
+    };
+    out += ",\"rate_limit\":" + std::to_string(impl.rate_limit_.load()) +
+           ",\"daily_limit\":" + std::to_string(impl.daily_limit_.load()) +
+           ",\"latency_ms\":" + ms(impl.latency_us_.load()) +
+           ",\"jitter_ms\":" + ms(impl.jitter_us_.load()) +
+           ",\"latency_per_kb_ms\":" + ms(impl.per_kib_us_.load());
 }
 
 }  // namespace
@@ -221,9 +253,12 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 rotate_ = body->get("rotate_refresh_tokens").convert<bool>();
             if (body->has("rate_limits")) rate_limits_ = body->get("rate_limits").convert<bool>();
             if (body->has("legacy_off")) legacy_off_ = body->get("legacy_off").convert<bool>();
+            apply_limit_settings(*this, body);
             resp.body = std::string("{\"rotate_refresh_tokens\":") + (rotate_ ? "true" : "false") +
                         ",\"rate_limits\":" + (rate_limits_ ? "true" : "false") +
-                        ",\"legacy_off\":" + (legacy_off_ ? "true" : "false") + "}";
+                        ",\"legacy_off\":" + (legacy_off_ ? "true" : "false");
+            append_limit_settings(*this, resp.body);
+            resp.body += "}";
             return;
         }
         if (path == "/_sim/requests") {

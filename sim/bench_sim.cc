@@ -1,15 +1,19 @@
 // bench_sim: measures how fast the simulator serves contact list pages (100 contacts x 50
-// properties, rate limits off) and how much memory a million contacts take.
+// properties, rate limits off) and how much memory a million contacts take; with --latency,
+// how many requests it keeps in flight when every answer is held that long.
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,10 +41,79 @@ std::string next_after(const std::string& body) {
     return body.substr(start, body.find('"', start) - start);
 }
 
+// `clients` keep-alive clients, each sending `requests` list requests one after another, with
+// every answer held `latency_ms`: wall time, throughput against the ideal, and the spread of
+// single request times. Rate limits on (a burst also checks the limiter under load).
+int latency_bench(int clients, int requests, int latency_ms, int max_connections,
+                  bool rate_limits) {
+    hubsync::sim::SimOptions o;
+    o.contacts = 1000;
+    o.rate_limits = rate_limits;
+    o.rate_limit = 1'000'000'000;  // measure the limiter's cost, not its refusals
+    o.latency = std::chrono::milliseconds(latency_ms);
+    o.max_connections = max_connections;
+    hubsync::sim::Simulator sim(o);
+    if (!sim.start().ok()) return 1;
+    const auto token = sim.issue_tokens().access_token;
+    std::vector<std::vector<double>> took(static_cast<std::size_t>(clients));
+    std::atomic<int> failed{0};
+    std::vector<std::thread> workers;
+    const auto start = std::chrono::steady_clock::now();
+    for (int c = 0; c < clients; ++c) {
+        workers.emplace_back([&, c] {
+            Poco::Net::HTTPClientSession session("127.0.0.1",
+                                                 static_cast<Poco::UInt16>(sim.port()));
+            session.setKeepAlive(true);
+            session.setTimeout(Poco::Timespan(60, 0));
+            for (int i = 0; i < requests; ++i) {
+                const auto t0 = std::chrono::steady_clock::now();
+                Poco::Net::HTTPRequest req("GET", "/crm/v3/objects/contacts?limit=10",
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
+                req.set("Authorization", "Bearer " + token);
+                try {
+                    session.sendRequest(req);
+                    Poco::Net::HTTPResponse resp;
+                    std::istream& in = session.receiveResponse(resp);
+                    in.ignore(std::numeric_limits<std::streamsize>::max());
+                    if (resp.getStatus() != 200) ++failed;
+                } catch (const Poco::Exception&) {  // refused: more clients than the queue
+                    ++failed;
+                    session.reset();
+                }
+                took[static_cast<std::size_t>(c)].push_back(
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count());
+            }
+        });
+    }
+    for (auto& w : workers)
+        w.join();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<double> all;
+    for (const auto& t : took)
+        all.insert(all.end(), t.begin(), t.end());
+    std::sort(all.begin(), all.end());
+    auto pct = [&](double p) { return all[static_cast<std::size_t>(p * (all.size() - 1))]; };
+    std::printf(
+        "latency %d ms, %d keep-alive clients x %d requests, max_connections %d, rate limits "
+        "%s:\n  %.2f s wall, %.0f requests/s, per request p50 %.1f ms, p99 %.1f ms, max %.1f "
+        "ms, failed or non-200: %d\n",
+        latency_ms, clients, requests, max_connections, rate_limits ? "on" : "off", secs,
+        static_cast<double>(all.size()) / secs, pct(0.5), pct(0.99), all.back(), failed.load());
+    if (latency_ms > 0)
+        std::printf("  all held at once would take %.2f s wall, %.0f requests/s\n",
+                    requests * latency_ms / 1000.0, clients * 1000.0 / latency_ms);
+    std::printf("  peak RSS of this process (server and clients): %.1f MiB\n",
+                status_kib("VmHWM:") / 1024.0);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int contacts = 200'000, memory_contacts = 1'000'000, clients = 2, seconds = 5, threads = 2;
+    int latency = -1, requests = 10, max_connections = 256, rate_limits = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const int v = std::atoi(argv[i + 1]);
@@ -49,7 +122,13 @@ int main(int argc, char** argv) {
         if (a == "--clients") clients = v;
         if (a == "--seconds") seconds = v;
         if (a == "--threads") threads = v;
+        if (a == "--latency") latency = v;
+        if (a == "--requests") requests = v;
+        if (a == "--max-connections") max_connections = v;
+        if (a == "--rate-limits") rate_limits = v;
     }
+    if (latency >= 0)
+        return latency_bench(clients, requests, latency, max_connections, rate_limits != 0);
 
     // ---- memory: one million contacts held, generated lazily
     {

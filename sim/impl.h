@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -20,8 +22,9 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
-}
+class StreamSocket;
+class TCPServer;
+}  // namespace Net
 }  // namespace Poco
 
 namespace hubsync::sim {
@@ -37,6 +40,9 @@ struct SimRequest {
     std::string body;
     std::string content_type;
     std::string authorization;
+    // The HTTP parser refused the request line because the target is too long: method, path
+    // and query are unknown, and the answer is 414.
+    bool target_over_parser_limit = false;
 
     std::string param(std::string_view name) const;
     bool has_param(std::string_view name) const;
@@ -50,6 +56,10 @@ struct SimResponse {
     std::vector<std::pair<std::string, std::string>> headers;
     bool expired_token = false;
     bool reset_mid_body = false;  // set by a fault: send half the body, then reset
+    // Set by a rate limit that counted the request: the limiter's instant, which the request
+    // log records as its arrival.
+    std::optional<Instant> counted_at;
+    std::chrono::microseconds hold{0};  // real time to wait before answering (latency)
 };
 
 // Percent-decoding and form parsing, written here (not shared with the client) so a client
@@ -65,7 +75,15 @@ class Simulator::Impl final {
 
     Status start();
     void stop();
+    // Answers `req` into `resp` and logs it; resp.hold says how long to wait before sending.
     void handle(SimRequest& req, SimResponse& resp);
+    // Waits `hold` of real time, or less when the server stops.
+    void hold(std::chrono::microseconds hold);
+    // Connections register while they run so stop() can end idle keep-alive waits at once.
+    // track() is false when the server is stopping (the connection should close).
+    bool track(Poco::Net::StreamSocket& socket);
+    void untrack(Poco::Net::StreamSocket& socket);
+    bool stopping() const;
 
     // -- shared helpers
     std::int64_t now_ms() const { return to_epoch_ms(clock_->now()); }
@@ -128,10 +146,21 @@ class Simulator::Impl final {
     // -- admin (admin_routes.cc)
     void route_admin(SimRequest& req, SimResponse& resp);
 
-    // -- rate limits: false (and a 429 in resp) when over the limit. Both buckets are the
-    // account's (one installed app on one account), whichever token asks.
+    // -- rate limits: false (and a 429 in resp) when over the limit. Both buckets and the daily
+    // cap are the account's (one installed app on one account), whichever token asks. A
+    // request counts when it arrives, before any latency hold; checking and recording it is
+    // one step under rate_mu_, on the simulator clock read under that lock.
     bool take_ten_secondly(SimResponse& resp);
     bool take_secondly(SimResponse& resp);
+    enum class Policy { kNone, kTenSecondly, kSecondly, kDaily };
+    struct Verdict {
+        Policy refused = Policy::kNone;
+        int remaining = 0;  // left in the window
+        std::int64_t daily_limit = 0, daily_remaining = 0;
+    };
+    Verdict take(std::deque<std::int64_t>& window, std::int64_t window_ms, int max, Policy policy,
+                 SimResponse& resp);
+    void rate_limited(SimResponse& resp, Policy policy);
 
     // -- retired API generations: false when `req` may go on; else resp is the 404.
     bool answer_if_retired(const SimRequest& req, SimResponse& resp);
@@ -143,6 +172,11 @@ class Simulator::Impl final {
     void add_fault(FaultRule rule);
     void clear_faults();
     std::vector<FaultRule> faults() const;
+
+    // -- answering: the routes, then the latency hold the answer waits for
+    void answer(SimRequest& req, SimResponse& resp);
+    void answer_uri_too_long(SimResponse& resp);
+    std::chrono::microseconds latency_for(std::size_t body_bytes);
 
     // -- request log
     void log_request(const SimRequest& req, const SimResponse& resp, Instant received);
@@ -163,9 +197,18 @@ class Simulator::Impl final {
     std::unordered_map<std::string, Consent> consents_;
     std::mt19937_64 token_rng_;
 
+    std::atomic<int> rate_limit_;
+    std::atomic<std::int64_t> daily_limit_;
     std::mutex rate_mu_;
+    std::int64_t limiter_ms_ = 0;  // the limiter's last instant: its timeline never runs back
     std::deque<std::int64_t> ten_secondly_;
     std::deque<std::int64_t> secondly_;
+    std::int64_t day_ = 0;  // the simulator clock's UTC day that day_used_ counts
+    std::int64_t day_used_ = 0;
+
+    // Latency in microseconds (SimOptions::latency, latency_jitter, latency_per_kb_ms).
+    std::atomic<std::int64_t> latency_us_, jitter_us_, per_kib_us_;
+    std::atomic<std::uint64_t> latency_rolls_{0};
 
     mutable std::mutex fault_mu_;
     std::vector<FaultRule> faults_;
@@ -177,7 +220,11 @@ class Simulator::Impl final {
 
     std::atomic<std::uint64_t> correlation_counter_{0};
     std::unique_ptr<Poco::ThreadPool> pool_;  // own pool: stop() waits for every handler
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;
+    mutable std::mutex conn_mu_;  // guards stopping_ and connections_; stop_cv_ ends holds
+    std::condition_variable stop_cv_;
+    bool stopping_ = false;
+    std::unordered_set<Poco::Net::StreamSocket*> connections_;
     int port_ = 0;
     bool tls_ = false;
 };

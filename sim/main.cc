@@ -19,11 +19,18 @@ const char kUsage[] =
     "[--rotation-grace]]\n"
     "                   [--scopes \"SCOPE ...\"] [--hub-id ID] [--threads N]\n"
     "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage] [--legacy-off]\n"
+    "                   [--rate-limit N] [--daily-limit N] [--latency MS[:JITTER_MS]]\n"
+    "                   [--latency-per-kb MS] [--max-connections N]\n"
     "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1, on the\n"
     "legacy paths (/oauth/v1, /oauth/v3, /crm/v3) and on every dated API version ({versions}).\n"
     "  --legacy-off   answer 404 on every legacy path, as HubSpot will once they retire\n"
     "  --fail         answer STATUS (e.g. 423, 477, 502-504, 521-524) on matching paths;\n"
-    "                 COUNT -1 = always. More faults: POST /_sim/faults (docs/sim.md)\n";
+    "                 COUNT -1 = always. More faults: POST /_sim/faults (docs/sim.md)\n"
+    "  --rate-limit   requests per rolling 10 s for the account (110; 100/190/250 for\n"
+    "                 private apps by plan)\n"
+    "  --daily-limit  requests per UTC day for the account (default: no daily cap)\n"
+    "  --latency      hold every answer MS (+-JITTER_MS) of real time; --latency-per-kb adds\n"
+    "                 MS (decimals allowed) per KiB of response body\n";
 
 std::string usage() {
     std::string versions;
@@ -37,6 +44,12 @@ std::string usage() {
 bool parse_long(const char* text, long long& out) {
     char* end = nullptr;
     out = std::strtoll(text, &end, 10);
+    return end != text && *end == '\0';
+}
+
+bool parse_double(const char* text, double& out) {
+    char* end = nullptr;
+    out = std::strtod(text, &end);
     return end != text && *end == '\0';
 }
 
@@ -138,6 +151,24 @@ int main(int argc, char** argv) {
             if (!ok) return usage_error("--fail takes PATH_PREFIX:STATUS[:COUNT]");
             faults.push_back(hubsync::sim::FaultRule::fail_next(prefix, static_cast<int>(count),
                                                                 static_cast<int>(status)));
+        } else if (arg == "--rate-limit" && value(n) && n > 0) {
+            opts.rate_limit = static_cast<int>(n);
+        } else if (arg == "--daily-limit" && value(n) && n >= 0) {
+            opts.daily_limit = n;
+        } else if (arg == "--max-connections" && value(n) && n > 0) {
+            opts.max_connections = static_cast<int>(n);
+        } else if (arg == "--latency" && text(s)) {
+            long long ms = 0, jitter = 0;
+            const auto colon = s.find(':');
+            if (!parse_long(s.substr(0, colon).c_str(), ms) || ms < 0 ||
+                (colon != std::string::npos &&
+                 (!parse_long(s.substr(colon + 1).c_str(), jitter) || jitter < 0)))
+                return usage_error("--latency takes MS or MS:JITTER_MS");
+            opts.latency = std::chrono::milliseconds(ms);
+            opts.latency_jitter = std::chrono::milliseconds(jitter);
+        } else if (arg == "--latency-per-kb" && text(s)) {
+            if (!parse_double(s.c_str(), opts.latency_per_kb_ms) || opts.latency_per_kb_ms < 0)
+                return usage_error("--latency-per-kb takes MS (e.g. 0.5)");
         } else if (arg == "--legacy-off") {
             opts.legacy_off = true;
         } else if (arg == "--token-outage") {

@@ -4,18 +4,22 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/Timestamp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -280,62 +284,90 @@ std::vector<FaultRule> Simulator::Impl::faults() const {
 
 // ---------------------------------------------------------------- rate limits
 
-bool Simulator::Impl::take_ten_secondly(SimResponse& resp) {
-    if (!rate_limits_.load()) return true;
-    constexpr int kMax = 110;
-    constexpr std::int64_t kWindow = 10'000;
-    const std::int64_t now = now_ms();
-    int remaining = 0;
-    bool ok = true;
-    {
-        std::lock_guard lock(rate_mu_);
-        auto& q = ten_secondly_;
-        while (!q.empty() && q.front() <= now - kWindow)
-            q.pop_front();
-        if (static_cast<int>(q.size()) >= kMax) {
-            ok = false;
-        } else {
-            q.push_back(now);
-            remaining = kMax - static_cast<int>(q.size());
-        }
+namespace {
+
+constexpr std::int64_t kTenSeconds = 10'000;
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr int kSearchPerSecond = 5;
+
+}  // namespace
+
+Simulator::Impl::Verdict Simulator::Impl::take(std::deque<std::int64_t>& window,
+                                               std::int64_t window_ms, int max, Policy policy,
+                                               SimResponse& resp) {
+    Verdict v;
+    const std::int64_t daily_limit = daily_limit_.load();
+    std::lock_guard lock(rate_mu_);
+    // The clock is read under the lock, so the order requests count in is the order of their
+    // instants, and a concurrent handler cannot record an older instant behind a newer one.
+    const Instant now = std::max(clock_->now(), from_epoch_ms(limiter_ms_));
+    const std::int64_t ms = to_epoch_ms(now);
+    limiter_ms_ = ms;
+    resp.counted_at = now;
+    while (!window.empty() && window.front() <= ms - window_ms)
+        window.pop_front();
+    if (ms / kDayMs != day_) {
+        day_ = ms / kDayMs;
+        day_used_ = 0;
     }
-    resp.headers.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
-    resp.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(kMax));
-    resp.headers.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(remaining));
-    if (!ok) {
-        resp.status = 429;
-        resp.body =
-            R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
-            correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
+    if (daily_limit > 0 && day_used_ >= daily_limit) {
+        v.refused = Policy::kDaily;
+    } else if (static_cast<int>(window.size()) >= max) {
+        v.refused = policy;
+    } else {
+        window.push_back(ms);
+        ++day_used_;
     }
-    return ok;
+    v.remaining = std::max(0, max - static_cast<int>(window.size()));
+    v.daily_limit = daily_limit;
+    v.daily_remaining = std::max<std::int64_t>(0, daily_limit - day_used_);
+    return v;
 }
 
+void Simulator::Impl::rate_limited(SimResponse& resp, Policy policy) {
+    const char* name = policy == Policy::kDaily      ? "daily"
+                       : policy == Policy::kSecondly ? "secondly"
+                                                     : "ten_secondly_rolling";
+    const char* policy_name = policy == Policy::kDaily      ? "DAILY"
+                              : policy == Policy::kSecondly ? "SECONDLY"
+                                                            : "TEN_SECONDLY_ROLLING";
+    resp.status = 429;
+    resp.body = std::string(R"({"status":"error","message":"You have reached your )") + name +
+                R"( limit.","errorType":"RATE_LIMIT","correlationId":")" + correlation_id() +
+                R"(","policyName":")" + policy_name + R"("})";
+}
+
+bool Simulator::Impl::take_ten_secondly(SimResponse& resp) {
+    if (!rate_limits_.load()) return true;
+    const int max = rate_limit_.load();
+    const Verdict v = take(ten_secondly_, kTenSeconds, max, Policy::kTenSecondly, resp);
+    resp.headers.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds",
+                              std::to_string(kTenSeconds));
+    resp.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(max));
+    resp.headers.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(v.remaining));
+    if (v.daily_limit > 0) {
+        resp.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(v.daily_limit));
+        resp.headers.emplace_back("X-HubSpot-RateLimit-Daily-Remaining",
+                                  std::to_string(v.daily_remaining));
+    }
+    if (v.refused != Policy::kNone) rate_limited(resp, v.refused);
+    return v.refused == Policy::kNone;
+}
+
+// Search answers carry no rate-limit headers; a search still counts against the daily cap.
 bool Simulator::Impl::take_secondly(SimResponse& resp) {
     if (!rate_limits_.load()) return true;
-    constexpr int kMax = 5;
-    const std::int64_t now = now_ms();
-    {
-        std::lock_guard lock(rate_mu_);
-        while (!secondly_.empty() && secondly_.front() <= now - 1000)
-            secondly_.pop_front();
-        if (static_cast<int>(secondly_.size()) < kMax) {
-            secondly_.push_back(now);
-            return true;
-        }
-    }
-    resp.status = 429;
-    resp.body =
-        R"({"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","correlationId":")" +
-        correlation_id() + R"(","policyName":"SECONDLY"})";
-    return false;
+    const Verdict v = take(secondly_, 1000, kSearchPerSecond, Policy::kSecondly, resp);
+    if (v.refused != Policy::kNone) rate_limited(resp, v.refused);
+    return v.refused == Policy::kNone;
 }
 
 // ---------------------------------------------------------------- log
 
 void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp,
                                   Instant received) {
-    RequestRecord rec{req.method, req.path, resp.status, received, resp.expired_token, req.query};
+    RequestRecord rec{req.method,         req.path,  resp.status, received,
+                      resp.expired_token, req.query, resp.hold};
     std::lock_guard lock(log_mu_);
     log_.push_back(std::move(rec));
     ++served_;
@@ -401,10 +433,7 @@ void Simulator::Impl::answer_fault(const FaultRule& fault, SimResponse& resp) {
             resp, fault.status, category,
             std::string(message) + " (injected " + status + " " + reason_for(fault.status) + ")");
     } else if (fault.kind == Kind::kRateLimit) {
-        resp.status = 429;
-        resp.body =
-            R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
-            correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
+        rate_limited(resp, Policy::kTenSecondly);
     } else {
         resp.status = fault.status;
         resp.content_type = "text/html; charset=UTF-8";
@@ -439,30 +468,31 @@ bool Simulator::Impl::answer_if_retired(const SimRequest& req, SimResponse& resp
 void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
     if (req.path.rfind("/_sim/", 0) == 0) {
         route_admin(req, resp);
-        return;  // admin calls bypass auth, limits, faults and the request log
+        return;  // admin calls bypass auth, limits, faults, latency and the request log
     }
     const Instant received = clock_->now();
-    if (req.target.size() > opts_.max_url_length) {
-        resp.status = 414;
-        resp.content_type = "text/html";
-        resp.body =
-            "<html><head><title>414 Request-URI Too Large</title></head><body>"
-            "<center><h1>414 Request-URI Too Large</h1></center></body></html>";
-        log_request(req, resp, received);
-        return;
-    }
-    if (answer_if_retired(req, resp)) {
-        log_request(req, resp, received);
-        return;
-    }
+    answer(req, resp);
+    resp.hold = latency_for(resp.body.size());
+    log_request(req, resp, resp.counted_at.value_or(received));
+}
+
+void Simulator::Impl::answer_uri_too_long(SimResponse& resp) {
+    resp.status = 414;
+    resp.content_type = "text/html";
+    resp.body =
+        "<html><head><title>414 Request-URI Too Large</title></head><body>"
+        "<center><h1>414 Request-URI Too Large</h1></center></body></html>";
+}
+
+void Simulator::Impl::answer(SimRequest& req, SimResponse& resp) {
+    if (req.target_over_parser_limit || req.target.size() > opts_.max_url_length)
+        return answer_uri_too_long(resp);
+    if (answer_if_retired(req, resp)) return;
     std::optional<FaultRule> fault = match_fault(req);
     using Kind = FaultRule::Kind;
     if (fault && (fault->kind == Kind::kStatus || fault->kind == Kind::kRateLimit ||
-                  fault->kind == Kind::kHtmlError)) {
-        answer_fault(*fault, resp);
-        log_request(req, resp, received);
-        return;
-    }
+                  fault->kind == Kind::kHtmlError))
+        return answer_fault(*fault, resp);
 
     if (!route_oauth(req, resp) && !route_crm(req, resp)) {
         error_body(resp, 404, "OBJECT_NOT_FOUND",
@@ -492,88 +522,230 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
                 break;
         }
     }
-    log_request(req, resp, received);
+}
+
+std::chrono::microseconds Simulator::Impl::latency_for(std::size_t body_bytes) {
+    std::int64_t us = latency_us_.load();
+    if (const std::int64_t jitter = jitter_us_.load(); jitter > 0) {
+        const std::uint64_t roll = mix64(opts_.seed ^ 0x1A7E9CULL ^ ++latency_rolls_);
+        us += static_cast<std::int64_t>(roll % static_cast<std::uint64_t>(2 * jitter + 1)) - jitter;
+    }
+    us += per_kib_us_.load() * static_cast<std::int64_t>(body_bytes) / 1024;
+    return std::chrono::microseconds(std::max<std::int64_t>(us, 0));
+}
+
+void Simulator::Impl::hold(std::chrono::microseconds hold) {
+    if (hold.count() <= 0) return;
+    std::unique_lock lock(conn_mu_);
+    stop_cv_.wait_for(lock, hold, [&] { return stopping_; });
+}
+
+bool Simulator::Impl::track(Poco::Net::StreamSocket& socket) {
+    std::lock_guard lock(conn_mu_);
+    if (stopping_) return false;
+    connections_.insert(&socket);
+    return true;
+}
+
+void Simulator::Impl::untrack(Poco::Net::StreamSocket& socket) {
+    std::lock_guard lock(conn_mu_);
+    connections_.erase(&socket);
+}
+
+bool Simulator::Impl::stopping() const {
+    std::lock_guard lock(conn_mu_);
+    return stopping_;
 }
 
 // ---------------------------------------------------------------- POCO glue
 
 namespace {
 
-class Handler final : public Poco::Net::HTTPRequestHandler {
+SimRequest read_request(Poco::Net::HTTPServerRequest& request) {
+    SimRequest req;
+    req.method = request.getMethod();
+    req.target = request.getURI();
+    const std::size_t q = req.target.find('?');
+    req.path = percent_decode(std::string_view(req.target).substr(0, q), false);
+    if (q != std::string::npos) {
+        req.query = req.target.substr(q + 1);
+        req.params = parse_form(req.query);
+    }
+    req.content_type = request.getContentType();
+    req.authorization = request.get("Authorization", "");
+    // Without Content-Length or chunking a request has no body (reading would block).
+    std::istream& in = request.stream();
+    char buf[8192];
+    constexpr std::size_t kMaxBody = 4 << 20;
+    const bool has_body = request.getChunkedTransferEncoding() ||
+                          (request.hasContentLength() && request.getContentLength64() > 0);
+    while (has_body && in && req.body.size() < kMaxBody) {
+        in.read(buf, sizeof buf);
+        req.body.append(buf, static_cast<std::size_t>(in.gcount()));
+    }
+    return req;
+}
+
+// Answers `req`, waits out the latency hold, and returns the answer to send.
+SimResponse answer_held(Simulator::Impl& impl, SimRequest& req) {
+    SimResponse resp;
+    try {
+        impl.handle(req, resp);
+    } catch (const std::exception& e) {
+        resp = SimResponse{};
+        impl.error_body(resp, 500, "INTERNAL_ERROR", std::string("simulator error: ") + e.what());
+    }
+    impl.hold(resp.hold);
+    return resp;
+}
+
+void set_status_and_headers(const SimResponse& resp, Poco::Net::HTTPServerResponse& response) {
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status),
+                                reason_for(resp.status));
+    for (const auto& [k, v] : resp.headers)
+        response.set(k, v);
+}
+
+void send_response(const SimResponse& resp, Poco::Net::HTTPServerRequest& request,
+                   Poco::Net::HTTPServerResponse& response) {
+    set_status_and_headers(resp, response);
+    if (resp.status == 204 || resp.status == 302) {
+        response.setContentLength(0);
+        response.send();
+        return;
+    }
+    response.setContentType(resp.content_type);
+    response.setContentLength(static_cast<std::streamsize>(resp.body.size()));
+    if (resp.reset_mid_body) {
+        response.setKeepAlive(false);
+        auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+        std::ostream& out = response.send();
+        out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size() / 2));
+        out.flush();
+        socket.setLinger(true, 0);  // closing now sends RST, not FIN
+        socket.close();
+        return;
+    }
+    response.sendBuffer(resp.body.data(), resp.body.size());
+}
+
+// What POCO's request parser throws for a request target over its 16 KiB limit.
+bool target_too_long(const Poco::Net::MessageException& e) {
+    return e.message() == "HTTP request URI invalid or too long";
+}
+
+// Reads and drops what the client still sends (the rest of an over-long request) until it
+// closes or pauses, so closing does not reset the connection before it reads the answer.
+void drain_before_close(Poco::Net::StreamSocket& socket) {
+    try {
+        socket.shutdownSend();
+        socket.setReceiveTimeout(Poco::Timespan(0, 200'000));
+        char buf[16384];
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (std::chrono::steady_clock::now() < deadline &&
+               socket.receiveBytes(buf, sizeof buf) > 0) {
+        }
+    } catch (const Poco::Exception&) {  // a timeout or a reset: nothing more to read
+    }
+}
+
+// One client connection, served on its own thread for as long as it stays open, so a request
+// held for the latency never delays another connection's. Like POCO's HTTPServerConnection,
+// except that a request target too long for POCO's parser gets HubSpot's 414.
+class Connection final : public Poco::Net::TCPServerConnection {
   public:
-    explicit Handler(Simulator::Impl* impl) : impl_(impl) {}
+    Connection(const Poco::Net::StreamSocket& socket, Simulator::Impl* impl,
+               Poco::Net::HTTPServerParams::Ptr params)
+        : TCPServerConnection(socket), impl_(impl), params_(std::move(params)) {}
 
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override {
+    void run() override {
+        if (!impl_->track(socket())) return;
+        struct Untrack {
+            Simulator::Impl* impl;
+            Poco::Net::StreamSocket& socket;
+            ~Untrack() { impl->untrack(socket); }
+        } untrack{impl_, socket()};
+        Poco::Net::HTTPServerSession session(socket(), params_);
+        while (!impl_->stopping() && session.hasMoreRequests()) {
+            try {
+                serve_one(session);
+            } catch (const Poco::Net::NoMessageException&) {
+                break;  // the client closed the connection
+            } catch (const Poco::Net::MessageException& e) {
+                if (target_too_long(e)) {
+                    refuse_long_target(session);
+                } else {
+                    send_status_only(session, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+                }
+                break;
+            } catch (const Poco::Exception&) {
+                break;  // a network error: the connection is gone
+            }
+        }
+    }
+
+  private:
+    void serve_one(Poco::Net::HTTPServerSession& session) {
+        Poco::Net::HTTPServerResponseImpl response(session);
+        Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+        response.setDate(Poco::Timestamp());
+        response.setVersion(request.getVersion());
+        response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() &&
+                              session.canKeepAlive());
+        if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+            response.sendContinue();
+        SimRequest req = read_request(request);
+        const SimResponse resp = answer_held(*impl_, req);
+        send_response(resp, request, response);
+        session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() &&
+                             session.canKeepAlive());
+    }
+
+    // The parser stopped inside the target: answer 414 as for any over-long target, then close.
+    void refuse_long_target(Poco::Net::HTTPServerSession& session) {
         SimRequest req;
-        req.method = request.getMethod();
-        req.target = request.getURI();
-        const std::size_t q = req.target.find('?');
-        req.path = percent_decode(std::string_view(req.target).substr(0, q), false);
-        if (q != std::string::npos) {
-            req.query = req.target.substr(q + 1);
-            req.params = parse_form(req.query);
-        }
-        req.content_type = request.getContentType();
-        req.authorization = request.get("Authorization", "");
-        // Without Content-Length or chunking a request has no body (reading would block).
-        std::istream& in = request.stream();
-        char buf[8192];
-        constexpr std::size_t kMaxBody = 4 << 20;
-        const bool has_body = request.getChunkedTransferEncoding() ||
-                              (request.hasContentLength() && request.getContentLength64() > 0);
-        while (has_body && in && req.body.size() < kMaxBody) {
-            in.read(buf, sizeof buf);
-            req.body.append(buf, static_cast<std::size_t>(in.gcount()));
-        }
-
-        SimResponse resp;
-        try {
-            impl_->handle(req, resp);
-        } catch (const std::exception& e) {
-            resp = SimResponse{};
-            impl_->error_body(resp, 500, "INTERNAL_ERROR",
-                              std::string("simulator error: ") + e.what());
-        }
-
-        response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status),
-                                    reason_for(resp.status));
-        for (const auto& [k, v] : resp.headers)
-            response.set(k, v);
-        if (resp.status == 204 || resp.status == 302) {
-            response.setContentLength(0);
-            response.send();
-            return;
-        }
+        req.target_over_parser_limit = true;
+        const SimResponse resp = answer_held(*impl_, req);
+        Poco::Net::HTTPServerResponseImpl response(session);
+        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+        response.setDate(Poco::Timestamp());
+        set_status_and_headers(resp, response);
+        response.setKeepAlive(false);
         response.setContentType(resp.content_type);
         response.setContentLength(static_cast<std::streamsize>(resp.body.size()));
-        if (resp.reset_mid_body) {
-            response.setKeepAlive(false);
-            auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
-            std::ostream& out = response.send();
-            out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size() / 2));
-            out.flush();
-            socket.setLinger(true, 0);  // closing now sends RST, not FIN
-            socket.close();
-            return;
-        }
-        response.sendBuffer(resp.body.data(), resp.body.size());
+        std::ostream& out = response.send();
+        out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
+        out.flush();
+        session.setKeepAlive(false);
+        drain_before_close(socket());
     }
 
-  private:
+    void send_status_only(Poco::Net::HTTPServerSession& session,
+                          Poco::Net::HTTPResponse::HTTPStatus status) {
+        Poco::Net::HTTPServerResponseImpl response(session);
+        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+        response.setStatusAndReason(status);
+        response.setKeepAlive(false);
+        response.send();
+        session.setKeepAlive(false);
+    }
+
     Simulator::Impl* impl_;
+    Poco::Net::HTTPServerParams::Ptr params_;
 };
 
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
   public:
-    explicit Factory(Simulator::Impl* impl) : impl_(impl) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(
-        const Poco::Net::HTTPServerRequest&) override {
-        return new Handler(impl_);
+    ConnectionFactory(Simulator::Impl* impl, Poco::Net::HTTPServerParams::Ptr params)
+        : impl_(impl), params_(std::move(params)) {}
+    Poco::Net::TCPServerConnection* createConnection(
+        const Poco::Net::StreamSocket& socket) override {
+        return new Connection(socket, impl_, params_);
     }
 
   private:
     Simulator::Impl* impl_;
+    Poco::Net::HTTPServerParams::Ptr params_;
 };
 
 }  // namespace
@@ -586,7 +758,12 @@ Simulator::Impl::Impl(SimOptions options)
       rate_limits_(opts_.rate_limits),
       rotate_(opts_.rotate_refresh_tokens),
       legacy_off_(opts_.legacy_off),
-      token_rng_(mix64(opts_.seed ^ 0x70CE5ULL)) {}
+      token_rng_(mix64(opts_.seed ^ 0x70CE5ULL)),
+      rate_limit_(opts_.rate_limit),
+      daily_limit_(opts_.daily_limit),
+      latency_us_(std::chrono::microseconds(opts_.latency).count()),
+      jitter_us_(std::chrono::microseconds(opts_.latency_jitter).count()),
+      per_kib_us_(static_cast<std::int64_t>(opts_.latency_per_kb_ms * 1000)) {}
 
 Simulator::Impl::~Impl() {
     stop();
@@ -597,6 +774,10 @@ Status Simulator::Impl::start() {
     try {
         const Poco::Net::SocketAddress address(opts_.bind_address,
                                                static_cast<Poco::UInt16>(opts_.port));
+        const int connections = std::max(opts_.max_connections, 1);
+        // Clients that connect at once wait in the listen queue until accepted; a full queue
+        // drops their SYNs and costs them a second.
+        const int backlog = std::max(connections, 64);
         std::unique_ptr<Poco::Net::ServerSocket> socket;
         if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
             if (opts_.tls_cert_file.empty() || opts_.tls_key_file.empty())
@@ -605,23 +786,30 @@ Status Simulator::Impl::start() {
             Poco::Net::Context::Ptr context =
                 new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, opts_.tls_key_file,
                                        opts_.tls_cert_file, "", Poco::Net::Context::VERIFY_NONE);
-            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 64, context);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, backlog, context);
             tls_ = true;
         } else {
-            socket = std::make_unique<Poco::Net::ServerSocket>(address, 64);
+            socket = std::make_unique<Poco::Net::ServerSocket>(address, backlog);
         }
         port_ = socket->address().port();
-        auto* params = new Poco::Net::HTTPServerParams;
-        // POCO keeps a thread per keep-alive connection, so the pool must exceed the number of
-        // clients that hold connections open; `threads` is what serves requests concurrently.
-        params->setMaxThreads(std::max(opts_.threads, 1) + 30);
-        params->setMaxQueued(256);
+        // A thread per open connection (see SimOptions::max_connections).
+        Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+        params->setMaxThreads(connections);
+        params->setMaxQueued(connections);
         params->setKeepAlive(true);
         params->setMaxKeepAliveRequests(0);
         params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-        pool_ = std::make_unique<Poco::ThreadPool>(2, params->getMaxThreads() + 2, 60);
-        server_ =
-            std::make_unique<Poco::Net::HTTPServer>(new Factory(this), *pool_, *socket, params);
+        // A thread waiting for a connection wakes this often: POCO's stop wakes only one of
+        // them, and stop() waits for all (the pool keeps the threads themselves for reuse).
+        params->setThreadIdleTime(Poco::Timespan(0, 50'000));
+        pool_ = std::make_unique<Poco::ThreadPool>(std::clamp(opts_.threads, 1, connections),
+                                                   connections + 2, 60);
+        {
+            std::lock_guard lock(conn_mu_);
+            stopping_ = false;
+        }
+        server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(this, params),
+                                                         *pool_, *socket, params);
         server_->start();
     } catch (const Poco::Exception& e) {
         return make_error(ErrorKind::kConfig,
@@ -638,7 +826,7 @@ void Simulator::Impl::stop() {
     // stop at once, which keeps test suites that start a simulator per test fast.
     std::atomic<bool> stopped{false};
     std::thread stopper([&] {
-        server_->stopAll(true);
+        server_->stop();
         stopped = true;
     });
     while (!stopped.load()) {
@@ -651,7 +839,19 @@ void Simulator::Impl::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     stopper.join();
-    // Handlers still running (a delayed response, say) use this object: wait for them.
+    // End latency holds and idle keep-alive waits at once; handlers still running (an injected
+    // delay, say) use this object: wait for them.
+    {
+        std::lock_guard lock(conn_mu_);
+        stopping_ = true;
+        for (Poco::Net::StreamSocket* socket : connections_) {
+            try {
+                socket->shutdown();
+            } catch (const Poco::Exception&) {
+            }
+        }
+    }
+    stop_cv_.notify_all();
     pool_->joinAll();
     server_.reset();
     pool_.reset();
@@ -773,6 +973,18 @@ void Simulator::set_rotate_refresh_tokens(bool on) {
 }
 void Simulator::set_rate_limits(bool on) {
     impl_->rate_limits_ = on;
+}
+void Simulator::set_rate_limit(int per_ten_seconds) {
+    impl_->rate_limit_ = per_ten_seconds;
+}
+void Simulator::set_daily_limit(std::int64_t per_day) {
+    impl_->daily_limit_ = per_day;
+}
+void Simulator::set_latency(std::chrono::milliseconds latency, std::chrono::milliseconds jitter,
+                            double per_kb_ms) {
+    impl_->latency_us_ = std::chrono::microseconds(latency).count();
+    impl_->jitter_us_ = std::chrono::microseconds(jitter).count();
+    impl_->per_kib_us_ = static_cast<std::int64_t>(per_kb_ms * 1000);
 }
 void Simulator::set_legacy_off(bool on) {
     impl_->legacy_off_ = on;

@@ -37,7 +37,7 @@ struct SimOptions {
     int custom_properties = 10;  // custom properties cycling through every property type
     std::uint64_t seed = 1;      // same seed, same data
     std::chrono::seconds token_ttl{1800};
-    bool rate_limits = true;    // 110 per rolling 10 s, search 5 per second; per account
+    bool rate_limits = true;    // rate_limit per rolling 10 s, search 5 per second; per account
     bool auto_consent = false;  // the authorize page redirects at once with code and state
     std::string client_id = "sim-client-id";
     std::string client_secret = "sim-client-secret";
@@ -61,9 +61,25 @@ struct SimOptions {
     std::int64_t hub_id = 62515;
     // The scopes the app is configured with; an authorize URL may ask for these only.
     std::vector<std::string> granted_scopes = {"oauth", "crm.objects.contacts.read"};
-    // HTTP worker threads. POCO holds a thread per open keep-alive connection, so the pool gets
-    // 30 more than this for idle client connections.
+    // Requests per rolling 10 seconds for the account, as X-HubSpot-RateLimit-Max says: 110 for
+    // OAuth apps; 100, 190 or 250 for private apps and service keys by plan.
+    int rate_limit = 110;
+    // Requests per day of `clock` (UTC) for the account, search included; 0 = no daily cap (as
+    // for OAuth apps). Set: answers carry X-HubSpot-RateLimit-Daily and -Daily-Remaining, and
+    // past the cap every CRM request gets 429 DAILY until midnight.
+    std::int64_t daily_limit = 0;
+    // Every answer but the admin ones leaves this long after its request was read: uniform in
+    // [latency - latency_jitter, latency + latency_jitter] (deterministic from the seed) plus
+    // latency_per_kb_ms for each KiB of body. Real time whatever `clock` is (a held answer does
+    // not move it); the request log records each hold. HubSpot takes 200-800 ms.
+    std::chrono::milliseconds latency{0};
+    std::chrono::milliseconds latency_jitter{0};
+    double latency_per_kb_ms = 0;
+    // HTTP threads started with the server. POCO serves each open connection on a thread of its
+    // own (a keep-alive client holds one between requests too), so up to max_connections
+    // threads start as clients connect; beyond that, connections wait in a queue as long again.
     int threads = 2;
+    int max_connections = 256;
     std::size_t max_request_log = 200'000;  // oldest request records are dropped beyond this
     // HubSpot after the legacy paths retire: every path retired_generation_of() knows
     // (/oauth/v1, /oauth/v3, /crm/v3, /crm/v4, /crm-object-schemas/v3) answers 404 and is
@@ -178,15 +194,23 @@ class Simulator final {
     void revoke_all_refresh_tokens();
     void set_rotate_refresh_tokens(bool on);
     void set_rate_limits(bool on);
+    // SimOptions::rate_limit, daily_limit and latency at runtime (the next request sees them).
+    void set_rate_limit(int per_ten_seconds);
+    void set_daily_limit(std::int64_t per_day);
+    void set_latency(std::chrono::milliseconds latency, std::chrono::milliseconds jitter = {},
+                     double per_kb_ms = 0);
     // SimOptions::legacy_off at runtime.
     void set_legacy_off(bool on);
 
     struct RequestRecord {
         std::string method, path;  // path without the query
         int status = 0;
-        hubsync::Instant at;         // when the request arrived (before any injected delay)
+        // When the request arrived (before any injected delay or latency hold); for a request
+        // a rate limit counted, the instant it counted at.
+        hubsync::Instant at;
         bool expired_token = false;  // a 401 because the bearer token had expired
         std::string query;
+        std::chrono::microseconds latency{0};  // how long the answer was held (SimOptions::latency)
     };
     std::vector<RequestRecord> requests() const;
     // Requests answered since start (not reset by clear_requests): a cheap progress counter.
