@@ -195,10 +195,11 @@ class AdminCall final {
     bool is(std::string_view path, std::string_view method) const {
         return req_.path == path && req_.method == method;
     }
-    // The object type a route works on: ?type= or "type" in the body, contacts by default.
+    // The object type a route works on: ?type= or "objectType" in the body (a body's "type"
+    // is a property's or an owner's), contacts by default.
     RecordStore& store() {
         std::string type = req_.param("type");
-        if (type.empty()) type = str(body_, "type");
+        if (type.empty()) type = str(body_, "objectType");
         return sim_.portal_.get(type.empty() ? "contacts" : type);
     }
     Values values(RecordStore& store) const {
