@@ -13,6 +13,9 @@
 #include "core/exit_codes.h"
 #include "core/log.h"
 #include "core/redact.h"
+#include "model/object_type.h"
+#include "oauth/authorize.h"
+#include "sync/sync_engine.h"
 
 #ifndef HUBSYNC_VERSION
 #define HUBSYNC_VERSION "0.0.0"
@@ -238,6 +241,32 @@ bool journal_stderr(const Environment& env) {
     return env.count("JOURNAL_STREAM") != 0;
 }
 
+// With an authorization on file, every configured object type must be readable with the
+// scopes it granted; otherwise the next sync would stop on it. Custom object names need a
+// request to resolve, so only their scopes are checked here.
+Status check_object_scopes(const Config& config) {
+    if (config.hubspot.static_token()) return Status::Ok();  // a key's scopes are not known
+    auto token = read_token_status(config, SystemClock::instance());
+    if (!token.ok() || !token->authorized || token->scopes.empty()) return Status::Ok();
+    std::vector<std::string> standard;
+    for (const std::string& name : config.sync.objects) {
+        if (name == "*" || find_standard_type(name)) {
+            standard.push_back(name);
+        } else if (std::find(token->scopes.begin(), token->scopes.end(), kCustomObjectsReadScope) ==
+                   token->scopes.end()) {
+            standard.push_back(name);  // resolves to the missing custom scope below
+        }
+    }
+    const std::vector<ObjectSchema> no_schemas;
+    std::vector<ObjectSchema> placeholders;
+    for (const std::string& name : standard)
+        if (name != "*" && !find_standard_type(name))
+            placeholders.push_back({name, "2-0", {}, {}, {}});
+    auto types = resolve_object_types(standard, token->scopes, &placeholders);
+    if (!types.ok()) return std::move(types).error();
+    return Status::Ok();
+}
+
 int check_config_command(const std::string& path, const Environment& env, std::ostream& out,
                          std::ostream& err) {
     const ConfigCheck check = check_config(path, env);
@@ -248,6 +277,10 @@ int check_config_command(const std::string& path, const Environment& env, std::o
         for (const auto& problem : check.problems)
             report_error(err, env, problem);
         return exit_code::kConfig;
+    }
+    if (Status scopes = check_object_scopes(check.config); !scopes.ok()) {
+        report_error(err, env, scopes.error());
+        return scopes.error().exit_code();
     }
     const HubSpotConfig& h = check.config.hubspot;
     out << path << ": OK\n";

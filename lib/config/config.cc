@@ -176,7 +176,8 @@ class Loader final {
         parse_file();
         apply_environment();
         for (const auto& key : config_keys())
-            convert(key);
+            if (key.id != ConfigKey::kTypeProperties) convert(key);
+        convert_type_properties();
         const std::size_t before_secrets = problem_count();
         load_secrets();
         secret_problem_ = problem_count() != before_secrets;
@@ -284,6 +285,11 @@ class Loader final {
         const KeyAlias* alias = find_config_key_alias(section_, name);
         const KeyDef* key =
             alias != nullptr ? &config_key(alias->key) : find_config_key(section_, name);
+        std::string type;
+        if (key == nullptr && find_type_key(section_, name, type) != nullptr) {
+            add_type_setting(line_no, name, type, value);
+            return;
+        }
         if (key == nullptr) {
             report_unknown_key(line_no, name);
             return;
@@ -299,6 +305,18 @@ class Loader final {
                          "keep only " + std::string(key->name));
             return;
         }
+        line_problem(line_no,
+                     "duplicate key " + in_quotes(name) + " in [" + section_ +
+                         "] (first set on line " + std::to_string(it->second.line) + ")",
+                     "remove one of the two lines");
+    }
+
+    // properties.TYPE = ...: one line per type, in the file.
+    void add_type_setting(int line_no, const std::string& name, const std::string& type,
+                          const std::string& value) {
+        const auto [it, inserted] = type_settings_.try_emplace(
+            type, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no});
+        if (inserted) return;
         line_problem(line_no,
                      "duplicate key " + in_quotes(name) + " in [" + section_ +
                          "] (first set on line " + std::to_string(it->second.line) + ")",
@@ -397,7 +415,18 @@ class Loader final {
     // ---- the environment ----
 
     void apply_environment() {
+        for (const auto& [name, value] : env_) {
+            const std::string prefix = env_var_prefix(config_key(ConfigKey::kTypeProperties));
+            if (!name.starts_with(prefix) || name.size() == prefix.size()) continue;
+            const std::string type = lower(std::string_view(name).substr(prefix.size()));
+            if (value.empty()) {
+                type_settings_.erase(type);
+                continue;
+            }
+            type_settings_[type] = Setting{value, name, true, 0};
+        }
         for (const auto& key : config_keys()) {
+            if (key.id == ConfigKey::kTypeProperties) continue;
             const auto it = env_.find(env_var_name(key));
             if (it == env_.end()) continue;
             if (it->second.empty()) {
@@ -457,6 +486,7 @@ class Loader final {
     }
 
     void check_override_name(const std::string& name) {
+        if (name.starts_with(env_var_prefix(config_key(ConfigKey::kTypeProperties)))) return;
         const std::vector<std::string> known = known_variables();
         if (std::find(known.begin(), known.end(), name) != known.end()) return;
         std::string suggestion = nearest(name, known, [](const std::string& s) { return s; });
@@ -538,9 +568,14 @@ class Loader final {
                 return c.sync.state_dir = resolve_path(s, value);
             case ConfigKey::kInterval:
                 return assign_duration(key, s, value, c.sync.interval);
+            case ConfigKey::kObjects:
+                if (auto list = parse_objects(s, value)) c.sync.objects = std::move(*list);
+                return value;
             case ConfigKey::kProperties:
                 if (auto list = parse_properties(s, value)) c.sync.properties = std::move(*list);
                 return value;
+            case ConfigKey::kTypeProperties:
+                return value;  // convert_type_properties()
             case ConfigKey::kSensitiveProperties:
                 return assign_bool(key, s, value, c.sync.sensitive_properties);
             case ConfigKey::kLookback:
@@ -554,6 +589,10 @@ class Loader final {
             case ConfigKey::kRetryMax:
                 return assign_duration(key, s, value, c.sync.retry_max);
             case ConfigKey::kRequestsPer10s:
+                if (lower(value) == "auto") {
+                    c.sync.requests_per_10s = 0;
+                    return "auto";
+                }
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:
                 return assign_int(key, s, value, c.sync.searches_per_second);
@@ -704,9 +743,13 @@ class Loader final {
         long long n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (ec != std::errc() || end != value.data() + value.size()) {
-            setting_problem(
-                s, std::string(key.name) + " " + in_quotes(value) + " is not a whole number",
-                "write digits only, e.g. " + std::string(key.default_value));
+            const bool has_auto = key.default_value == "auto";
+            setting_problem(s,
+                            std::string(key.name) + " " + in_quotes(value) + " is not " +
+                                (has_auto ? "auto or " : "") + "a whole number",
+                            has_auto ? "write auto, or a number from " + std::to_string(key.min) +
+                                           " to " + std::to_string(key.max)
+                                     : "write digits only, e.g. " + std::string(key.default_value));
             return value;
         }
         if (n < key.min || n > key.max) {
@@ -742,6 +785,66 @@ class Loader final {
         }
         result_.config.hubspot.ca_file = path;
         return path;
+    }
+
+    void convert_type_properties() {
+        const KeyDef& key = config_key(ConfigKey::kTypeProperties);
+        for (const auto& [type, s] : type_settings_) {
+            const std::string name = "properties." + type;
+            if (!valid_object_name(type)) {
+                setting_problem(s, in_quotes(name) + " does not name an object type",
+                                "write properties.contacts, properties.deals, ... or "
+                                "properties.NAME with a custom object's name");
+                continue;
+            }
+            if (s.value.empty()) {
+                setting_problem(s, name + " has no value",
+                                "write * for every property, or remove the line to use the "
+                                "properties list");
+                continue;
+            }
+            const std::size_t before = problem_count();
+            auto list = parse_properties(s, s.value);
+            if (problem_count() != before || !list) continue;
+            result_.config.sync.type_properties[type] = std::move(*list);
+            result_.entries.push_back(
+                ConfigEntry{"[" + std::string(key.section) + "] " + name, s.value, s.origin});
+        }
+    }
+
+    // Object type names as HubSpot spells them: letters, digits, '_' and '-' (type ids).
+    static bool valid_object_name(const std::string& name) {
+        return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        });
+    }
+
+    std::optional<std::vector<std::string>> parse_objects(const Setting& s,
+                                                          const std::string& value) {
+        std::vector<std::string> names;
+        std::set<std::string> seen;
+        std::string_view rest = value;
+        while (true) {
+            const auto comma = rest.find(',');
+            const std::string name(trim(rest.substr(0, comma)));
+            if (name != "*" && !valid_object_name(name)) {
+                setting_problem(s,
+                                name.empty() ? std::string("empty name in the objects list")
+                                             : in_quotes(name) + " is not an object type name",
+                                "list contacts, companies, deals, tickets or custom object "
+                                "names separated by commas, or write *");
+                return std::nullopt;
+            }
+            if (!seen.insert(name).second) {
+                setting_problem(s, "object type " + in_quotes(name) + " is listed twice",
+                                "list each type once");
+                return std::nullopt;
+            }
+            names.push_back(name);
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 1);
+        }
+        return names;
     }
 
     std::optional<std::vector<std::string>> parse_properties(const Setting& s,
@@ -977,6 +1080,7 @@ class Loader final {
     std::string section_;
     bool section_ok_ = false;
     std::map<ConfigKey, Setting> settings_;
+    std::map<std::string, Setting> type_settings_;  // properties.TYPE, by type
     std::string client_secret_file_;
     std::string access_token_file_;
     std::optional<Setting> inline_secret_;

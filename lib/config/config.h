@@ -36,7 +36,11 @@ struct SyncConfig {
     std::string database = "/var/lib/hubsync/hubspot.db";
     std::string state_dir = "/var/lib/hubsync";
     std::chrono::milliseconds interval{5 * 60'000};
-    std::vector<std::string> properties;  // empty = every property ("*")
+    // The object types to mirror: names, or "*" for every type the authorization can read.
+    std::vector<std::string> objects = {"contacts"};
+    std::vector<std::string> properties;  // every type's selection; empty = every property ("*")
+    // A type's own selection (properties.TYPE), by type name; an empty list = every property.
+    std::map<std::string, std::vector<std::string>> type_properties;
     // Also mirror sensitive properties; `hubsync authorize` asks for their scopes (optional).
     bool sensitive_properties = false;
     std::chrono::milliseconds lookback{10 * 60'000};
@@ -46,7 +50,7 @@ struct SyncConfig {
     // The service's retry delays after a failure: initial * 2^(n-1), at most max.
     std::chrono::milliseconds retry_initial{30'000};
     std::chrono::milliseconds retry_max{30 * 60'000};
-    int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
+    int requests_per_10s = 0;     // cap on the 10-second bucket; 0 = auto (HubSpot's headers)
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
     std::chrono::milliseconds http_timeout{30'000};
     int max_url_length = 8000;  // request plan keeps every URL below this

@@ -76,10 +76,24 @@ constexpr KeyDef kKeys[] = {
      "", true},
     {ConfigKey::kInterval, "sync", "interval", KeyKind::kDuration, "5m",
      "Time between incremental syncs.", "", true, kSecond, 7 * kDay},
-    {ConfigKey::kProperties, "sync", "properties", KeyKind::kList, "*",
-     "Contact properties to mirror: * for every property, or internal property names "
-     "separated by commas (email, firstname, lifecyclestage, ...).",
+    {ConfigKey::kObjects, "sync", "objects", KeyKind::kList, "contacts",
+     "The CRM object types to mirror, separated by commas: contacts, companies, deals, "
+     "tickets, a custom object's name, or * for every type the authorization can read. Each "
+     "gets its own table (custom objects: custom_NAME). `hubsync authorize` asks for the read "
+     "scope of each named type (tickets: the scope is called tickets; custom objects: "
+     "crm.objects.custom.read and crm.schemas.custom.read); with *, for all of them as optional "
+     "scopes. A named type whose scope was not granted is an error, not a silent skip.",
      "", true},
+    {ConfigKey::kProperties, "sync", "properties", KeyKind::kList, "*",
+     "Properties to mirror for every object type that has no properties.TYPE line of its own: "
+     "* for every property, or internal property names separated by commas (email, firstname, "
+     "lifecyclestage, ...). Names a type does not have are skipped with a warning.",
+     "", true},
+    {ConfigKey::kTypeProperties, "sync", "properties.TYPE", KeyKind::kList, "",
+     "One object type's own list instead of properties, e.g. properties.deals or "
+     "properties.pets for a custom object: * or names separated by commas. Any number of "
+     "these lines, one per type.",
+     "dealname, amount, dealstage, pipeline, closedate, hubspot_owner_id"},
     {ConfigKey::kSensitiveProperties, "sync", "sensitive_properties", KeyKind::kBool, "false",
      "Also mirror properties HubSpot marks as sensitive. `hubsync authorize` then asks for each "
      "mirrored object type's sensitive-data read scope (e.g. "
@@ -107,10 +121,12 @@ constexpr KeyDef kKeys[] = {
      "authorization, a bad configuration), unless a new authorization wakes the service first. "
      "Token refresh retries wait at most 5 minutes, or this when it is shorter.",
      "", false, kSecond, kDay},
-    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
-     "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
-     "110; staying below leaves room for retries.",
-     "", false, 1, 190},
+    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "auto",
+     "Cap on API requests per rolling 10 seconds. auto: what HubSpot's X-HubSpot-RateLimit-Max "
+     "header says the account allows (110 for an OAuth app; 100, 190 or 250 for a service key "
+     "by plan), less a small margin. A number caps it lower, e.g. to leave room for another "
+     "integration on the same account.",
+     "", false, 1, 250},
     {ConfigKey::kSearchesPerSecond, "sync", "searches_per_second", KeyKind::kInt, "4",
      "Client-side limit on search requests per second (HubSpot allows 5).",
      "", false, 1, 5},
@@ -152,6 +168,9 @@ constexpr std::string_view kExampleHeader =
 
 constexpr std::size_t kWrapColumn = 92;
 
+// Marks a key family in the table: "properties.TYPE" stands for properties.deals, ...
+constexpr std::string_view kTypePlaceholder = "TYPE";
+
 void append_wrapped_comment(std::string& out, std::string_view text) {
     std::string line = "#";
     while (!text.empty()) {
@@ -177,6 +196,19 @@ std::span<const KeyDef> config_keys() {
 const KeyDef* find_config_key(std::string_view section, std::string_view name) {
     for (const auto& key : kKeys) {
         if (key.section == section && key.name == name) return &key;
+    }
+    return nullptr;
+}
+
+const KeyDef* find_type_key(std::string_view section, std::string_view name, std::string& type) {
+    for (const auto& key : kKeys) {
+        const auto at = key.name.find(kTypePlaceholder);
+        if (key.section != section || at == std::string_view::npos) continue;
+        const std::string_view prefix = key.name.substr(0, at);
+        if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) {
+            type = std::string(name.substr(prefix.size()));
+            return &key;
+        }
     }
     return nullptr;
 }
@@ -220,6 +252,20 @@ std::string env_var_name(std::string_view section, std::string_view name) {
 
 std::string env_var_name(const KeyDef& key) {
     return env_var_name(key.section, key.name);
+}
+
+std::string env_var_prefix(const KeyDef& key) {
+    const auto at = key.name.find(kTypePlaceholder);
+    std::string name(key.name.substr(0, at));
+    if (!name.empty() && name.back() == '.') name.back() = '_';
+    return env_var_name(key.section, name);
+}
+
+std::string env_var_name(const KeyDef& key, std::string_view type) {
+    std::string out = env_var_prefix(key);
+    for (const char c : type)
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    return out;
 }
 
 std::string env_var_name(const KeyAlias& alias) {
@@ -295,6 +341,18 @@ std::size_t suggestion_distance(std::string_view word) {
     return 3;
 }
 
+namespace {
+
+// The per-type family is written "properties.TYPE" in the table; the example shows deals.
+std::string example_name(const KeyDef& key) {
+    std::string name(key.name);
+    if (const auto at = name.find(kTypePlaceholder); at != std::string::npos)
+        name.replace(at, kTypePlaceholder.size(), "deals");
+    return name;
+}
+
+}  // namespace
+
 std::string render_example_config() {
     std::string out(kExampleHeader);
     std::string_view section;
@@ -308,7 +366,7 @@ std::string render_example_config() {
         const std::string_view value =
             key.example_value.empty() ? key.default_value : key.example_value;
         std::string line = key.example_active ? "" : "; ";
-        line += std::string(key.name) + " =";
+        line += example_name(key) + " =";
         if (!value.empty()) line += " " + std::string(value);
         out += line + "\n";
     }

@@ -24,7 +24,9 @@ enum class ConfigKey {
     kDatabase,
     kStateDir,
     kInterval,
+    kObjects,
     kProperties,
+    kTypeProperties,
     kSensitiveProperties,
     kLookback,
     kReconcileInterval,
@@ -45,7 +47,7 @@ enum class KeyKind {
     kUrl,         // absolute https:// URL (http:// only for loopback hosts)
     kDuration,    // 90s, 5m, 24h, 1h30m
     kInt,         // a decimal integer within [min, max]
-    kList,        // "*" or property names separated by commas
+    kList,        // "*" or names separated by commas
     kLevel,       // a log level
     kSecretFile,  // a path to a file holding one secret
     kSecret,      // a secret given inline (refused in a file others can read)
@@ -74,6 +76,14 @@ struct KeyDef {
 
 // Every key, in the order of the example file.
 std::span<const KeyDef> config_keys();
+
+// The per-type key family "properties.TYPE" (one key per object type, e.g. properties.deals):
+// when `name` is such a key of `section`, its definition, with the type in `type`.
+const KeyDef* find_type_key(std::string_view section, std::string_view name, std::string& type);
+// HUBSYNC_SYNC_PROPERTIES_<TYPE> for a per-type key.
+std::string env_var_name(const KeyDef& key, std::string_view type);
+// The prefix of those variables, "HUBSYNC_SYNC_PROPERTIES_".
+std::string env_var_prefix(const KeyDef& key);
 
 // An old name of a key, still accepted so existing files and environments keep working.
 // `hubsync check-config` warns about it; setting both names is an error.

@@ -80,16 +80,36 @@ Result<std::string> read_pasted_line(AuthorizeIo& io) {
 
 }  // namespace
 
-std::vector<std::string> sensitive_optional_scopes(const Config& config) {
-    std::vector<std::string> out;
-    if (!config.sync.sensitive_properties) return out;
-    const std::vector<std::string> scopes = split_scopes(config.hubspot.scopes);
-    for (const ObjectType& type : standard_object_types()) {
-        const bool mirrored = type == contacts_type() || contains(scopes, type.read_scope);
-        if (!mirrored || type.sensitive_scope.empty() || contains(scopes, type.sensitive_scope))
-            continue;
-        out.push_back(type.sensitive_scope);
+ScopeRequest requested_scopes(const Config& config) {
+    ScopeRequest out;
+    out.required = split_scopes(config.hubspot.scopes);
+    auto add = [&](std::vector<std::string>& list, const std::string& scope) {
+        if (!contains(out.required, scope) && !contains(out.optional, scope)) list.push_back(scope);
+    };
+    const auto& objects = config.sync.objects;
+    const bool every = contains(objects, "*");
+    std::vector<const ObjectType*> mirrored;
+    for (const std::string& name : objects) {
+        if (name == "*") continue;
+        if (const ObjectType* type = find_standard_type(name)) {
+            add(out.required, type->read_scope);
+            mirrored.push_back(type);
+        } else {
+            add(out.required, kCustomObjectsReadScope);
+            add(out.required, kCustomSchemasReadScope);
+        }
     }
+    if (every) {
+        for (const ObjectType& type : standard_object_types()) {
+            add(out.optional, type.read_scope);
+            mirrored.push_back(&type);
+        }
+        add(out.optional, kCustomObjectsReadScope);
+        add(out.optional, kCustomSchemasReadScope);
+    }
+    if (config.sync.sensitive_properties)
+        for (const ObjectType* type : mirrored)
+            if (!type->sensitive_scope.empty()) add(out.optional, type->sensitive_scope);
     return out;
 }
 
@@ -110,10 +130,11 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
                                           redirect, ListenerOptions{options.listen_on_any_port}));
         if (options.listen_on_any_port) redirect_uri = listener->redirect_uri();
     }
-    const std::vector<std::string> optional_scopes = sensitive_optional_scopes(config);
+    const ScopeRequest scopes = requested_scopes(config);
+    const std::vector<std::string>& optional_scopes = scopes.optional;
     const AuthorizeRequest request =
         make_authorize_request(config.hubspot.authorize_url, config.hubspot.client_id,
-                               config.hubspot.scopes, redirect_uri, join(optional_scopes));
+                               join(scopes.required), redirect_uri, join(optional_scopes));
 
     io.out << "Open this URL in a browser and approve access for hubsync:\n\n  " << request.url
            << "\n\n";
@@ -182,7 +203,7 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
     outcome.access_expires_at = stored.access_expires_at;
     outcome.store_path = store.path();
     if (scopes_known) {
-        for (const auto& wanted : split_scopes(config.hubspot.scopes))
+        for (const auto& wanted : scopes.required)
             if (!contains(stored.scopes, wanted)) outcome.missing_scopes.push_back(wanted);
         for (const auto& wanted : optional_scopes)
             if (!contains(stored.scopes, wanted)) outcome.missing_optional_scopes.push_back(wanted);
@@ -202,9 +223,9 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
     }
     if (!outcome.missing_optional_scopes.empty()) {
         io.out << "Note: the optional scopes " << join(outcome.missing_optional_scopes)
-               << " were not granted, so sensitive properties of those object types are not "
-                  "mirrored. Add them to the app's optional scopes and run `hubsync authorize` "
-                  "again to include them.\n";
+               << " were not granted, so the object types or sensitive properties they read are "
+                  "not mirrored. Add them to the app's optional scopes and run `hubsync "
+                  "authorize` again to include them.\n";
     }
     io.out << "Tokens saved in " << store.path() << " (readable only by this user).\n"
            << "Next: run `hubsync sync` for a first sync, or start the service "

@@ -20,11 +20,19 @@ namespace hubsync {
 
 inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
 
-// With [sync] sensitive_properties: the sensitive-data read scope of each mirrored object type
-// that has one (e.g. crm.objects.contacts.sensitive.read.v2), which `hubsync authorize` asks
-// for as optional scopes. The mirrored types are contacts and every standard type whose read
-// scope `scopes` asks for. Scopes already in `scopes` are left out. Empty without the key.
-std::vector<std::string> sensitive_optional_scopes(const Config& config);
+// The scopes `hubsync authorize` asks for.
+struct ScopeRequest {
+    // `scopes` from the config, then the read scope of every object type named in
+    // [sync] objects (tickets: "tickets"; a custom object: crm.objects.custom.read and
+    // crm.schemas.custom.read).
+    std::vector<std::string> required;
+    // With objects = *: every type's read scope not already required, so an app that lacks
+    // some of them can still be installed. With sensitive_properties: the sensitive-data
+    // read scope of each mirrored type that has one (e.g.
+    // crm.objects.contacts.sensitive.read.v2).
+    std::vector<std::string> optional;
+};
+ScopeRequest requested_scopes(const Config& config);
 
 // Where the token store lives: state_dir/tokens, a 0700 directory of its own, so state_dir
 // (which holds the mirror by default) can be group-readable for reporting tools while the

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -82,7 +83,7 @@ std::vector<BadCase> bad_cases() {
         {"refresh margin too long", h + "[token]\nrefresh_margin = 1h\n",
          "refresh_margin '1h' is out of range", 5},
         {"not a number", h + "[sync]\nrequests_per_10s = many\n",
-         "requests_per_10s 'many' is not a whole number", 5},
+         "requests_per_10s 'many' is not auto or a whole number", 5},
         {"number with junk", h + "[sync]\nmax_url_length = 8000x\n", "is not a whole number", 5},
         {"number out of range", h + "[sync]\nsearches_per_second = 10\n",
          "searches_per_second 10 is out of range", 5},
@@ -358,7 +359,7 @@ TEST_F(ConfigTest, DefaultsMatchTheContract) {
     EXPECT_EQ(c.sync.lookback, std::chrono::minutes(10));
     EXPECT_EQ(c.sync.reconcile_interval, std::chrono::hours(24));
     EXPECT_EQ(c.sync.archived_interval, std::chrono::minutes(30));
-    EXPECT_EQ(c.sync.requests_per_10s, 100);
+    EXPECT_EQ(c.sync.requests_per_10s, 0);  // auto: what HubSpot's headers say
     EXPECT_EQ(c.sync.searches_per_second, 4);
     EXPECT_EQ(c.sync.http_timeout, std::chrono::seconds(30));
     EXPECT_EQ(c.sync.max_url_length, 8000);
@@ -779,6 +780,106 @@ TEST_F(ConfigTest, SensitivePropertiesIsABoolean) {
         load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_SENSITIVE_PROPERTIES", "true"}});
     ASSERT_TRUE(env.ok()) << env.error().describe();
     EXPECT_TRUE(env->sync.sensitive_properties);
+}
+
+TEST_F(ConfigTest, RequestsPer10sIsAutoOrACap) {
+    for (const auto& [text, expected] : std::vector<std::pair<std::string, int>>{
+             {"auto", 0}, {"AUTO", 0}, {"190", 190}, {"1", 1}, {"250", 250}}) {
+        SCOPED_TRACE(text);
+        const auto config = load_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + text + "\n"), {});
+        ASSERT_TRUE(config.ok()) << config.error().describe();
+        EXPECT_EQ(config->sync.requests_per_10s, expected);
+    }
+    for (const std::string bad : {"0", "251", "fast"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+    }
+}
+
+TEST_F(ConfigTest, ObjectsListTheTypesToMirrorDefaultingToContacts) {
+    const auto defaults = load_config(write_config(kHubspot), {});
+    ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+    EXPECT_EQ(defaults->sync.objects, std::vector<std::string>{"contacts"});
+
+    const auto some = load_config(
+        write_config(std::string(kHubspot) + "[sync]\nobjects = contacts, deals,tickets , pets\n"),
+        {});
+    ASSERT_TRUE(some.ok()) << some.error().describe();
+    EXPECT_EQ(some->sync.objects,
+              (std::vector<std::string>{"contacts", "deals", "tickets", "pets"}));
+
+    const auto all = load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_OBJECTS", "*"}});
+    ASSERT_TRUE(all.ok()) << all.error().describe();
+    EXPECT_EQ(all->sync.objects, std::vector<std::string>{"*"});
+
+    for (const std::string bad : {"contacts,,deals", "contacts, deals, contacts", "deal s"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nobjects = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(":5:"), std::string::npos)
+            << check.problems[0].message;
+    }
+}
+
+TEST_F(ConfigTest, EachTypeMayHaveItsOwnPropertiesInTheFileOrTheEnvironment) {
+    const std::string text = std::string(kHubspot) +
+                             "[sync]\n"
+                             "objects = contacts, deals, pets\n"
+                             "properties = email, firstname\n"
+                             "properties.deals = dealname, amount\n"
+                             "properties.pets = *\n";
+    const auto config = load_config(write_config(text), {});
+    ASSERT_TRUE(config.ok()) << config.error().describe();
+    EXPECT_EQ(config->sync.properties, (std::vector<std::string>{"email", "firstname"}));
+    ASSERT_EQ(config->sync.type_properties.size(), 2u);
+    EXPECT_EQ(config->sync.type_properties.at("deals"),
+              (std::vector<std::string>{"dealname", "amount"}));
+    EXPECT_TRUE(config->sync.type_properties.at("pets").empty());  // * = every property
+
+    // HUBSYNC_SYNC_PROPERTIES_<TYPE> overrides one type's line, or adds one.
+    const auto env =
+        load_config(write_config(text), {{"HUBSYNC_SYNC_PROPERTIES_DEALS", "dealstage"},
+                                         {"HUBSYNC_SYNC_PROPERTIES_TICKETS", "subject"}});
+    ASSERT_TRUE(env.ok()) << env.error().describe();
+    EXPECT_EQ(env->sync.type_properties.at("deals"), std::vector<std::string>{"dealstage"});
+    EXPECT_EQ(env->sync.type_properties.at("tickets"), std::vector<std::string>{"subject"});
+
+    // check-config shows each type's line with where it came from.
+    const ConfigCheck check = check_config(write_config(text), {});
+    const auto entry =
+        std::find_if(check.entries.begin(), check.entries.end(),
+                     [](const ConfigEntry& e) { return e.label == "[sync] properties.deals"; });
+    ASSERT_NE(entry, check.entries.end());
+    EXPECT_EQ(entry->value, "dealname, amount");
+    EXPECT_NE(entry->origin.find(":7"), std::string::npos) << entry->origin;
+}
+
+TEST_F(ConfigTest, BadPerTypePropertiesAreReportedWithTheirLine) {
+    struct Case {
+        std::string lines, fragment;
+        int line;
+    };
+    const std::vector<Case> cases = {
+        {"properties.deals = dealname\nproperties.deals = amount\n", "duplicate key", 6},
+        {"properties.deals = Dealname\n", "lower case", 5},
+        {"properties.de/als = dealname\n", "does not name an object type", 5},
+        {"properties.deals =\n", "has no value", 5},
+    };
+    for (const auto& [lines, fragment, line] : cases) {
+        SCOPED_TRACE(lines);
+        const ConfigCheck check =
+            check_config(write_config(std::string(kHubspot) + "[sync]\n" + lines), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(fragment), std::string::npos)
+            << check.problems[0].message;
+        EXPECT_NE(check.problems[0].message.find("hubsync.conf:" + std::to_string(line) + ":"),
+                  std::string::npos)
+            << check.problems[0].message;
+    }
 }
 
 // Legacy paths still work until HubSpot turns them off, so they are warnings, not errors; the

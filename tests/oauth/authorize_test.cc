@@ -274,7 +274,7 @@ TEST_F(AuthorizeTest, TheDefaultConfigurationOnlyUsesDatedOAuthPaths) {
 }
 
 TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
-    config.hubspot.scopes = "oauth crm.objects.contacts.read crm.objects.deals.read tickets";
+    config.sync.objects = {"contacts", "deals", "tickets"};
     config.sync.sensitive_properties = true;
     std::string authorize_url;
     auto send_browser = browser();
@@ -284,14 +284,15 @@ TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
     });
     ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
     const Params q = parse_query(parse_url(authorize_url)->query);
-    EXPECT_EQ(param(q, "scope"), config.hubspot.scopes);
+    // The mirrored types' read scopes are required, their sensitive scopes optional.
+    EXPECT_EQ(param(q, "scope"), "oauth crm.objects.contacts.read crm.objects.deals.read tickets");
     EXPECT_EQ(param(q, "optional_scope"),
               "crm.objects.contacts.sensitive.read.v2 crm.objects.deals.sensitive.read.v2");
     // The fake grants neither: the admin learns what that means, and nothing is "missing".
     EXPECT_EQ(outcome->missing_optional_scopes,
               (std::vector<std::string>{"crm.objects.contacts.sensitive.read.v2",
                                         "crm.objects.deals.sensitive.read.v2"}));
-    EXPECT_NE(out.str().find("sensitive properties of those object types are not mirrored"),
+    EXPECT_NE(out.str().find("or sensitive properties they read are not mirrored"),
               std::string::npos)
         << out.str();
 }
@@ -307,21 +308,42 @@ TEST_F(AuthorizeTest, WithoutSensitivePropertiesNoOptionalScopeIsSent) {
     EXPECT_EQ(out.str().find("optional scopes"), std::string::npos);
 }
 
-TEST(SensitiveOptionalScopes, FollowTheMirroredTypes) {
+using Scopes = std::vector<std::string>;
+
+TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
     Config config;
-    EXPECT_TRUE(sensitive_optional_scopes(config).empty());  // the key is off by default
+    EXPECT_TRUE(requested_scopes(config).optional.empty());  // the key is off by default
     config.sync.sensitive_properties = true;
-    // Contacts are always mirrored.
-    EXPECT_EQ(sensitive_optional_scopes(config),
-              std::vector<std::string>{"crm.objects.contacts.sensitive.read.v2"});
-    config.hubspot.scopes = "oauth crm.objects.contacts.read crm.objects.companies.read tickets";
-    EXPECT_EQ(sensitive_optional_scopes(config),
-              (std::vector<std::string>{"crm.objects.contacts.sensitive.read.v2",
-                                        "crm.objects.companies.sensitive.read.v2"}));
+    EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.contacts.sensitive.read.v2"});
+    config.sync.objects = {"contacts", "companies", "tickets"};
+    EXPECT_EQ(requested_scopes(config).optional,
+              (Scopes{"crm.objects.contacts.sensitive.read.v2",
+                      "crm.objects.companies.sensitive.read.v2"}));
     // Tickets have no sensitive scope; one already required is not asked for again.
+    config.sync.objects = {"contacts", "tickets"};
     config.hubspot.scopes =
-        "oauth crm.objects.contacts.read crm.objects.contacts.sensitive.read.v2 tickets";
-    EXPECT_TRUE(sensitive_optional_scopes(config).empty());
+        "oauth crm.objects.contacts.read crm.objects.contacts.sensitive.read.v2";
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
+TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
+    Config config;  // scopes = oauth crm.objects.contacts.read, objects = contacts
+    EXPECT_EQ(requested_scopes(config).required, (Scopes{"oauth", "crm.objects.contacts.read"}));
+    config.sync.objects = {"contacts", "companies", "deals", "tickets", "pets"};
+    EXPECT_EQ(requested_scopes(config).required,
+              (Scopes{"oauth", "crm.objects.contacts.read", "crm.objects.companies.read",
+                      "crm.objects.deals.read", "tickets", "crm.objects.custom.read",
+                      "crm.schemas.custom.read"}));
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
+TEST(RequestedScopes, EveryTypeAsksForTheRestAsOptional) {
+    Config config;
+    config.sync.objects = {"*"};
+    const ScopeRequest s = requested_scopes(config);
+    EXPECT_EQ(s.required, (Scopes{"oauth", "crm.objects.contacts.read"}));
+    EXPECT_EQ(s.optional, (Scopes{"crm.objects.companies.read", "crm.objects.deals.read", "tickets",
+                                  "crm.objects.custom.read", "crm.schemas.custom.read"}));
 }
 
 TEST_F(AuthorizeTest, StatusShowsTheAuthorizationWithoutSecrets) {
