@@ -10,8 +10,9 @@
 
 namespace hubsync::sim {
 
-// How a property's values come about. Values are never persisted, so the order here is free;
-// what must stay put is each type's property order, which feeds the per-value hash.
+// How a property's values come about, grouped by family: generate() dispatches on the groups'
+// bounds, so a new kind joins its family's group. (What fixes generated values is each type's
+// property order, which feeds the per-value hash, not the order here.)
 enum class Gen : std::uint8_t {
     kNone,  // no generated value (properties added later)
     // Contacts (also used by other types where they fit: phone, city, country, ...).
