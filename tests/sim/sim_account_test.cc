@@ -420,6 +420,16 @@ TEST(SimSchemas, ListsCustomObjectsLightOrWithDefinitions) {
         auto light = get(f.port, base + "?includePropertyDefinitions=false", token);
         EXPECT_FALSE(light.json()->getArray("results")->getObject(0)->has("properties"));
         EXPECT_TRUE(light.json()->getArray("results")->getObject(0)->has("associations"));
+        // The call hubsync makes: neither definitions.
+        auto lightest = get(f.port,
+                            base +
+                                "?includePropertyDefinitions=false"
+                                "&includeAssociationDefinitions=false",
+                            token);
+        const auto bare = lightest.json()->getArray("results")->getObject(0);
+        EXPECT_FALSE(bare->has("properties"));
+        EXPECT_FALSE(bare->has("associations"));
+        EXPECT_EQ(bare->getValue<std::string>("objectTypeId"), "2-7100001");
     }
     auto one = get(f.port, path(Endpoint::kListSchemas) + "/p62515_pets", token);
     EXPECT_EQ(one.json()->getValue<std::string>("objectTypeId"), "2-7100001");
