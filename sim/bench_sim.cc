@@ -1,6 +1,7 @@
 // bench_sim: measures how fast the simulator serves contact list pages (100 contacts x 50
-// properties, rate limits off) and how much memory a million contacts take; with --latency,
-// how many requests it keeps in flight when every answer is held that long.
+// properties, rate limits off) and how much memory a million contacts take, alone and with the
+// other object types in their default proportions; with --latency, how many requests it keeps
+// in flight when every answer is held that long.
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -130,17 +131,23 @@ int main(int argc, char** argv) {
     if (latency >= 0)
         return latency_bench(clients, requests, latency, max_connections, rate_limits != 0);
 
-    // ---- memory: one million contacts held, generated lazily
-    {
+    // ---- memory: one million contacts held, generated lazily; then with the other types
+    for (const bool others : {false, true}) {
         const long before = rss_kib();
         hubsync::sim::SimOptions o;
         o.contacts = memory_contacts;
         o.custom_properties = 26;
+        if (!others) o.companies = o.deals = o.tickets = o.custom_records = 0;
         hubsync::sim::Simulator sim(o);
         const long after = rss_kib();
-        std::printf("memory: %d contacts, %zu properties: RSS %.1f MiB (+%.1f MiB for the store)\n",
-                    memory_contacts, sim.property_defs().size(), after / 1024.0,
-                    (after - before) / 1024.0);
+        std::size_t records = 0;
+        for (const auto& type : sim.object_types())
+            records += sim.record_ids(type, true).size();
+        std::printf(
+            "memory: %d contacts, %zu properties, %zu records of every type: RSS %.1f "
+            "MiB (+%.1f MiB for the stores)\n",
+            memory_contacts, sim.property_defs().size(), records, after / 1024.0,
+            (after - before) / 1024.0);
     }
 
     // ---- throughput: list pages of 100 contacts x 50 properties

@@ -1,5 +1,5 @@
-// The simulator's internals shared by its route files: request/response values, OAuth state,
-// rate limiters, faults and the request log. Not part of the public API.
+// The simulator's internals shared by its route files: request/response values, the account's
+// data, OAuth state, rate limiters, faults and the request log. Not part of the public API.
 #pragma once
 
 #include <atomic>
@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/portal.h"
 #include "sim/simulator.h"
-#include "sim/store.h"
 
 namespace Poco {
 class ThreadPool;
@@ -67,6 +67,11 @@ struct SimResponse {
 std::string percent_decode(std::string_view text, bool plus_is_space);
 QueryParams parse_form(std::string_view text);
 std::string percent_encode(std::string_view text);
+
+// Opaque list cursors (base64url of "sim:" + id), so clients cannot mistake them for ids.
+std::string encode_cursor(std::int64_t id);
+bool decode_cursor(std::string_view cursor, std::int64_t& id);
+bool parse_int(std::string_view text, std::int64_t& out);
 
 class Simulator::Impl final {
   public:
@@ -134,15 +139,18 @@ class Simulator::Impl final {
                     std::string& hint);
     void append_account(std::string& out) const;           // hub and user facts of a token
     void revoke_refresh_locked(const std::string& token);  // with auth_mu_ held
-    // Checks the bearer token; fills resp with 401/403 and returns nullptr-like false.
+    // Checks the bearer token; fills resp with 401/403 and returns false. The token needs
+    // `scope`, or `alternative` when one is given (the 403 names `scope`).
     bool authenticate(const SimRequest& req, SimResponse& resp, std::string_view scope,
-                      std::string& token_out);
+                      std::string& token_out, std::string_view alternative = {});
     bool token_has_scope(const std::string& token, std::string_view scope) const;
     bool redirect_uri_registered(const std::string& uri) const;
     void revoke_all_refresh_tokens();
 
-    // -- CRM (crm_routes.cc)
+    // -- CRM objects and properties of every type (crm_routes.cc); owners, pipelines and
+    // custom object schemas (account_routes.cc)
     bool route_crm(SimRequest& req, SimResponse& resp);
+    bool route_account(SimRequest& req, SimResponse& resp);
     // -- admin (admin_routes.cc)
     void route_admin(SimRequest& req, SimResponse& resp);
 
@@ -183,7 +191,7 @@ class Simulator::Impl final {
 
     SimOptions opts_;
     Clock* clock_;
-    ContactStore store_;
+    Portal portal_;
     std::atomic<bool> rate_limits_;
     std::atomic<bool> rotate_;
     std::atomic<bool> legacy_off_;

@@ -11,7 +11,8 @@
 namespace {
 
 const char kUsage[] =
-    "usage: hubspot-sim --port P [--contacts N] [--custom-properties M] [--seed S]\n"
+    "usage: hubspot-sim --port P [--contacts N] [--companies N] [--deals N] [--tickets N]\n"
+    "                   [--custom-records N] [--owners N] [--custom-properties M] [--seed S]\n"
     "                   [--token-ttl SECONDS] [--no-rate-limits] [--auto-consent]\n"
     "                   [--client-id ID --client-secret SECRET] [--redirect-uri URI ...]\n"
     "                   [--index-delay MS[:MAX_MS]] [--max-url-length N]\n"
@@ -21,8 +22,13 @@ const char kUsage[] =
     "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage] [--legacy-off]\n"
     "                   [--rate-limit N] [--daily-limit N] [--latency MS[:JITTER_MS]]\n"
     "                   [--latency-per-kb MS] [--max-connections N]\n"
-    "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1, on the\n"
-    "legacy paths (/oauth/v1, /oauth/v3, /crm/v3) and on every dated API version ({versions}).\n"
+    "Serves the HubSpot authorize page, token endpoints, CRM objects (contacts, companies,\n"
+    "deals, tickets, the custom object pets), properties, owners, pipelines and custom object\n"
+    "schemas on 127.0.0.1, on the legacy paths (/oauth/v1, /oauth/v3, /crm/v3,\n"
+    "/crm-object-schemas/v3) and on every dated API version ({versions}).\n"
+    "  --companies, --deals, --tickets, --custom-records   generated records of each type;\n"
+    "                 default contacts/5, contacts/2, contacts/10 and contacts/20\n"
+    "  --owners       generated owners (default 10; every fifth archived, every seventh a queue)\n"
     "  --legacy-off   answer 404 on every legacy path, as HubSpot will once they retire\n"
     "  --fail         answer STATUS (e.g. 423, 477, 502-504, 521-524) on matching paths;\n"
     "                 COUNT -1 = always. More faults: POST /_sim/faults (docs/sim.md)\n"
@@ -85,6 +91,16 @@ int main(int argc, char** argv) {
             opts.port = static_cast<int>(n);
         } else if (arg == "--contacts" && value(n) && n >= 0) {
             opts.contacts = static_cast<int>(n);
+        } else if (arg == "--companies" && value(n) && n >= 0) {
+            opts.companies = static_cast<int>(n);
+        } else if (arg == "--deals" && value(n) && n >= 0) {
+            opts.deals = static_cast<int>(n);
+        } else if (arg == "--tickets" && value(n) && n >= 0) {
+            opts.tickets = static_cast<int>(n);
+        } else if (arg == "--custom-records" && value(n) && n >= 0) {
+            opts.custom_records = static_cast<int>(n);
+        } else if (arg == "--owners" && value(n) && n >= 0) {
+            opts.owners = static_cast<int>(n);
         } else if (arg == "--custom-properties" && value(n) && n >= 0) {
             opts.custom_properties = static_cast<int>(n);
         } else if (arg == "--seed" && value(n)) {

@@ -185,7 +185,7 @@ bool Simulator::Impl::redirect_uri_registered(const std::string& uri) const {
 // ---------------------------------------------------------------- bearer auth
 
 bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std::string_view scope,
-                                   std::string& token_out) {
+                                   std::string& token_out, std::string_view alternative) {
     static const std::string kNotFound =
         "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
         "you can find more details at "
@@ -229,10 +229,9 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std
         return false;
     }
     const auto& scopes = it->second.scopes;
-    bool ok = std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
-    // Property definitions are readable with either the schema or the object scope.
-    if (!ok && scope == "crm.schemas.contacts.read")
-        ok = std::find(scopes.begin(), scopes.end(), "crm.objects.contacts.read") != scopes.end();
+    const bool ok = std::find(scopes.begin(), scopes.end(), scope) != scopes.end() ||
+                    (!alternative.empty() &&
+                     std::find(scopes.begin(), scopes.end(), alternative) != scopes.end());
     if (!ok) {
         missing_scopes(resp, {scope});
         return false;

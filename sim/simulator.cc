@@ -287,7 +287,6 @@ std::vector<FaultRule> Simulator::Impl::faults() const {
 namespace {
 
 constexpr std::int64_t kTenSeconds = 10'000;
-constexpr std::int64_t kDayMs = 86'400'000;
 constexpr int kSearchPerSecond = 5;
 
 }  // namespace
@@ -753,8 +752,7 @@ class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
 Simulator::Impl::Impl(SimOptions options)
     : opts_(std::move(options)),
       clock_(opts_.clock ? opts_.clock : &SystemClock::instance()),
-      store_(opts_.contacts, opts_.custom_properties, opts_.seed, opts_.index_delay_min.count(),
-             opts_.index_delay_max.count()),
+      portal_(opts_),
       rate_limits_(opts_.rate_limits),
       rotate_(opts_.rotate_refresh_tokens),
       legacy_off_(opts_.legacy_off),
@@ -892,71 +890,157 @@ std::string Simulator::issue_code(const std::string& redirect_uri, const std::st
 }
 
 std::vector<Record> Simulator::truth(bool include_archived, bool include_sensitive) const {
-    return impl_->store_.truth(include_archived, include_sensitive);
+    return truth("contacts", include_archived, include_sensitive);
 }
 std::vector<RecordId> Simulator::contact_ids(bool include_archived) const {
-    return impl_->store_.ids(include_archived);
+    return record_ids("contacts", include_archived);
 }
 std::optional<Record> Simulator::contact(RecordId id, bool include_sensitive) const {
-    return impl_->store_.contact(id, include_sensitive);
+    return record("contacts", id, include_sensitive);
 }
 std::vector<PropertyDef> Simulator::property_defs() const {
-    return property_defs(DataSensitivity::kNonSensitive);
+    return property_defs("contacts", DataSensitivity::kNonSensitive);
 }
 std::vector<PropertyDef> Simulator::property_defs(DataSensitivity sensitivity) const {
+    return property_defs("contacts", sensitivity);
+}
+RecordId Simulator::create_contact(const std::map<std::string, std::string>& props) {
+    return create("contacts", props);
+}
+void Simulator::update_contact(RecordId id, const std::map<std::string, std::string>& props) {
+    update("contacts", id, props);
+}
+void Simulator::update_many_same_millisecond(const std::vector<RecordId>& ids,
+                                             const std::map<std::string, std::string>& props) {
+    update_many_same_millisecond("contacts", ids, props);
+}
+void Simulator::archive(RecordId id) {
+    archive("contacts", id);
+}
+void Simulator::restore(RecordId id) {
+    restore("contacts", id);
+}
+RecordId Simulator::merge(RecordId primary, RecordId to_merge) {
+    return merge("contacts", primary, to_merge);
+}
+void Simulator::gdpr_delete(RecordId id) {
+    gdpr_delete("contacts", id);
+}
+void Simulator::add_property(PropertyDef def, DataSensitivity sensitivity) {
+    add_property("contacts", std::move(def), sensitivity);
+}
+void Simulator::purge_archived_older_than(std::chrono::hours age) {
+    const std::int64_t cutoff = impl_->now_ms() - std::chrono::duration_cast<Millis>(age).count();
+    for (RecordStore* store : impl_->portal_.stores())
+        store->purge_archived_before(cutoff);
+}
+
+std::vector<std::string> Simulator::object_types() const {
+    std::vector<std::string> out;
+    for (const RecordStore* store : impl_->portal_.stores())
+        out.push_back(store->info().type.name);
+    return out;
+}
+std::optional<ObjectType> Simulator::object_type(std::string_view type) const {
+    const RecordStore* store = impl_->portal_.find(type);
+    if (!store) return std::nullopt;
+    return store->info().type;
+}
+std::vector<Record> Simulator::truth(std::string_view type, bool include_archived,
+                                     bool include_sensitive) const {
+    return impl_->portal_.get(type).truth(include_archived, include_sensitive);
+}
+std::optional<Record> Simulator::record(std::string_view type, RecordId id,
+                                        bool include_sensitive) const {
+    return impl_->portal_.get(type).record(id, include_sensitive);
+}
+std::vector<RecordId> Simulator::record_ids(std::string_view type, bool include_archived) const {
+    return impl_->portal_.get(type).ids(include_archived);
+}
+std::vector<PropertyDef> Simulator::property_defs(std::string_view type) const {
+    return property_defs(type, DataSensitivity::kNonSensitive);
+}
+std::vector<PropertyDef> Simulator::property_defs(std::string_view type,
+                                                  DataSensitivity sensitivity) const {
     std::vector<PropertyDef> out;
-    for (const auto& p : impl_->store_.properties())
+    for (const auto& p : impl_->portal_.get(type).properties())
         if (p.sensitivity == sensitivity) out.push_back(p.def);
     return out;
 }
 
 namespace {
-std::vector<std::pair<int, std::string>> to_values(
-    const ContactStore& store, const std::map<std::string, std::string>& props) {
-    std::vector<std::pair<int, std::string>> out;
-    for (const auto& [name, value] : props) {
-        const int p = store.property_index(name);
-        if (p < 0) throw std::invalid_argument("unknown contact property: " + name);
-        if (store.property_read_only(name))
-            throw std::invalid_argument("read-only contact property: " + name);
-        out.emplace_back(p, value);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+Values to_values(const RecordStore& store, const std::map<std::string, std::string>& props) {
+    return store.values_of({props.begin(), props.end()});
 }
 }  // namespace
 
-RecordId Simulator::create_contact(const std::map<std::string, std::string>& props) {
-    return impl_->store_.create(to_values(impl_->store_, props), impl_->now_ms());
+RecordId Simulator::create(std::string_view type, const std::map<std::string, std::string>& props) {
+    RecordStore& store = impl_->portal_.get(type);
+    return store.create(to_values(store, props), impl_->now_ms());
 }
-void Simulator::update_contact(RecordId id, const std::map<std::string, std::string>& props) {
-    impl_->store_.update(id, to_values(impl_->store_, props), impl_->now_ms());
+void Simulator::update(std::string_view type, RecordId id,
+                       const std::map<std::string, std::string>& props) {
+    RecordStore& store = impl_->portal_.get(type);
+    store.update(id, to_values(store, props), impl_->now_ms());
 }
-void Simulator::update_many_same_millisecond(const std::vector<RecordId>& ids,
+void Simulator::update_many_same_millisecond(std::string_view type,
+                                             const std::vector<RecordId>& ids,
                                              const std::map<std::string, std::string>& props) {
-    const auto values = to_values(impl_->store_, props);
+    RecordStore& store = impl_->portal_.get(type);
+    const Values values = to_values(store, props);
     const std::int64_t now = impl_->now_ms();
     for (RecordId id : ids)
-        impl_->store_.update(id, values, now);
+        store.update(id, values, now);
 }
-void Simulator::archive(RecordId id) {
-    impl_->store_.archive(id, impl_->now_ms());
+void Simulator::archive(std::string_view type, RecordId id) {
+    impl_->portal_.get(type).archive(id, impl_->now_ms());
 }
-void Simulator::restore(RecordId id) {
-    impl_->store_.restore(id, impl_->now_ms());
+void Simulator::restore(std::string_view type, RecordId id) {
+    impl_->portal_.get(type).restore(id, impl_->now_ms());
 }
-RecordId Simulator::merge(RecordId primary, RecordId to_merge) {
-    return impl_->store_.merge(primary, to_merge, impl_->now_ms());
+RecordId Simulator::merge(std::string_view type, RecordId primary, RecordId to_merge) {
+    return impl_->portal_.get(type).merge(primary, to_merge, impl_->now_ms());
 }
-void Simulator::gdpr_delete(RecordId id) {
-    impl_->store_.gdpr_delete(id);
+void Simulator::gdpr_delete(std::string_view type, RecordId id) {
+    impl_->portal_.get(type).gdpr_delete(id);
 }
-void Simulator::purge_archived_older_than(std::chrono::hours age) {
-    impl_->store_.purge_archived_before(impl_->now_ms() -
-                                        std::chrono::duration_cast<Millis>(age).count());
+void Simulator::add_property(std::string_view type, PropertyDef def, DataSensitivity sensitivity) {
+    impl_->portal_.get(type).add_property(def, sensitivity);
 }
-void Simulator::add_property(PropertyDef def, DataSensitivity sensitivity) {
-    impl_->store_.add_property(def, sensitivity);
+void Simulator::relabel_option(std::string_view type, const std::string& property,
+                               const std::string& value, const std::string& label) {
+    impl_->portal_.get(type).relabel_option(property, value, label);
+}
+std::string Simulator::add_custom_object_type(const CustomObjectSpec& spec) {
+    return impl_->portal_.add_custom_type(spec, impl_->now_ms()).info().type.type_id;
+}
+
+std::vector<SimOwner> Simulator::owners(bool archived) const {
+    return impl_->portal_.owners().list(archived);
+}
+std::string Simulator::add_owner(SimOwner owner) {
+    return impl_->portal_.owners().add(std::move(owner), impl_->now_ms());
+}
+void Simulator::archive_owner(const std::string& id) {
+    impl_->portal_.owners().archive(id, impl_->now_ms());
+}
+std::vector<SimPipeline> Simulator::pipelines(std::string_view type) const {
+    const RecordStore& store = impl_->portal_.get(type);
+    return impl_->portal_.pipelines()
+        .of(store.info().type.name)
+        .value_or(std::vector<SimPipeline>{});
+}
+void Simulator::relabel_pipeline(std::string_view type, const std::string& pipeline_id,
+                                 const std::string& label) {
+    const RecordStore& store = impl_->portal_.get(type);
+    impl_->portal_.pipelines().relabel_pipeline(store.info().type.name, pipeline_id, label,
+                                                impl_->now_ms());
+}
+void Simulator::relabel_stage(std::string_view type, const std::string& pipeline_id,
+                              const std::string& stage_id, const std::string& label) {
+    const RecordStore& store = impl_->portal_.get(type);
+    impl_->portal_.pipelines().relabel_stage(store.info().type.name, pipeline_id, stage_id, label,
+                                             impl_->now_ms());
 }
 
 void Simulator::add_fault(FaultRule rule) {

@@ -1,11 +1,17 @@
 # hubspot-sim targets: the simulator library, the executable and the speed benchmark.
 add_library(hubsync_sim STATIC
+  account_routes.cc
   admin_routes.cc
   crm_routes.cc
+  generators.cc
   json_out.cc
   oauth_routes.cc
+  object_schemas.cc
+  owners.cc
+  pipelines.cc
+  portal.cc
+  record_store.cc
   simulator.cc
-  store.cc
 )
 target_include_directories(hubsync_sim PUBLIC ${PROJECT_SOURCE_DIR}/lib ${PROJECT_SOURCE_DIR})
 target_link_libraries(hubsync_sim PUBLIC hubsync_core hubsync_model

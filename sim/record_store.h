@@ -1,13 +1,14 @@
-// The simulator's contact store: generated contacts whose values are derived lazily from
-// (seed, id), overrides for changed ones, and the search index view that lags behind.
+// The simulator's record store, one per object type: generated records whose values are derived
+// lazily from (seed, id, property), overrides for changed ones, and the search index view that
+// lags behind. What differs between types is data (sim/object_schemas.h), not code.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,60 +16,11 @@
 #include <vector>
 
 #include "model/record.h"
+#include "sim/generators.h"
+#include "sim/object_schemas.h"
 #include "sim/simulator.h"
 
 namespace hubsync::sim {
-
-// How a property's values come about.
-enum class Gen : std::uint8_t {
-    kNone,  // no generated value (properties added later)
-    kEmail,
-    kFirstName,
-    kLastName,
-    kPhone,
-    kMobile,
-    kCompany,
-    kWebsite,
-    kJobTitle,
-    kCity,
-    kState,
-    kZip,
-    kCountry,
-    kAddress,
-    kLifecycle,
-    kLeadStatus,
-    kIndustry,
-    kSource,
-    kNumNotes,
-    kNotesLastUpdated,
-    kCreateDate,
-    kLastModified,
-    kObjectId,
-    kMergedIds,
-    kEmailDomain,
-    kCustomString,
-    kCustomNumber,
-    kCustomBool,
-    kCustomDate,
-    kCustomDatetime,
-    kCustomSelect,
-    kCustomMulti,
-    kCustomPhone,
-    kCustomJson,
-    kCustomCoordinates,
-    kCustomTextarea,
-    kNationalId,
-    kBirthDate,
-    kHealthCondition,
-};
-
-struct SimProperty {
-    PropertyDef def;
-    Gen gen = Gen::kNone;
-    bool read_only = false;
-    DataSensitivity sensitivity = DataSensitivity::kNonSensitive;
-    std::vector<std::string> options;  // enumeration values
-};
 
 // Which sensitivities a set of properties touches (to check the scopes their values need).
 struct SensitivityUse {
@@ -79,8 +31,8 @@ struct SensitivityUse {
 
 using Overrides = std::vector<std::pair<int, std::optional<std::string>>>;  // sorted by index
 
-// One version of a contact.
-struct ContactState {
+// One version of a record.
+struct RecordState {
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
     std::int64_t archived_ms = 0;  // 0 = not archived
@@ -88,13 +40,13 @@ struct ContactState {
     std::shared_ptr<const Overrides> overrides;
 };
 
-struct ContactRecord {
+struct StoredRecord {
     std::int64_t id = 0;
-    ContactState cur;
-    std::int64_t visible_ms = 0;            // search sees `cur` from this time on
-    std::unique_ptr<ContactState> indexed;  // what search sees before visible_ms; null = nothing
-    std::int64_t merged_into = 0;           // set when merged away
-    bool gone = false;                      // merged away, GDPR-deleted or purged
+    RecordState cur;
+    std::int64_t visible_ms = 0;           // search sees `cur` from this time on
+    std::unique_ptr<RecordState> indexed;  // what search sees before visible_ms; null = nothing
+    std::int64_t merged_into = 0;          // set when merged away
+    bool gone = false;                     // merged away, GDPR-deleted or purged
 };
 
 // A search filter as parsed from the request body.
@@ -112,11 +64,18 @@ struct SearchQuery {
     std::string query;  // free text
 };
 
+// Values for create and update: property index -> value, sorted by index.
+using Values = std::vector<std::pair<int, std::string>>;
+
 // Thread-safe: readers share a lock, mutations take it exclusively.
-class ContactStore final {
+class RecordStore final {
   public:
-    ContactStore(int contacts, int custom_properties, std::uint64_t seed,
-                 std::int64_t index_delay_min_ms, std::int64_t index_delay_max_ms);
+    // `records` generated records of the schema's type; `refs` are the owners and pipeline
+    // stages their reference properties pick from.
+    RecordStore(TypeSchema schema, int records, std::uint64_t seed, std::int64_t index_delay_min_ms,
+                std::int64_t index_delay_max_ms, References refs);
+
+    const TypeInfo& info() const { return info_; }
 
     // -- schema
     std::vector<SimProperty> properties() const;
@@ -128,6 +87,12 @@ class ContactStore final {
     bool property_read_only(std::string_view name) const;
     SensitivityUse sensitivity_use(const std::vector<int>& props) const;
     void add_property(const PropertyDef& def, DataSensitivity sensitivity);
+    // Throws std::invalid_argument when the property or the option value is unknown.
+    void relabel_option(const std::string& property, const std::string& value,
+                        const std::string& label);
+    // Property names and values for create/update into store values. Throws
+    // std::invalid_argument naming an unknown or read-only property.
+    Values values_of(const std::vector<std::pair<std::string, std::string>>& props) const;
 
     // -- reads. `props` are property indexes to write, in order.
     // Writes one page of the list endpoint: `after_id` = first id to consider.
@@ -135,8 +100,8 @@ class ContactStore final {
     std::int64_t write_list_page(std::string& out, std::int64_t after_id, int limit, bool archived,
                                  const std::vector<int>& props) const;
     // Writes the record for `id` (merged ids resolve). False when not found.
-    bool write_contact(std::string& out, std::int64_t id, bool archived,
-                       const std::vector<int>& props) const;
+    bool write_record(std::string& out, std::int64_t id, bool archived,
+                      const std::vector<int>& props) const;
     // Search over the index view at `now_ms`. Returns total and writes the page of results.
     // Unknown filter/sort properties are rejected by the caller before.
     std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset, int limit,
@@ -145,15 +110,13 @@ class ContactStore final {
     // Sensitive values only with include_sensitive.
     std::vector<Record> truth(bool include_archived, bool include_sensitive) const;
     std::vector<std::int64_t> ids(bool include_archived) const;
-    std::optional<Record> contact(std::int64_t id, bool include_sensitive) const;
+    std::optional<Record> record(std::int64_t id, bool include_sensitive) const;
     std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
 
     // -- mutations; values are validated by the caller. Throw std::invalid_argument on
     // unknown ids.
-    std::int64_t create(const std::vector<std::pair<int, std::string>>& values,
-                        std::int64_t now_ms);
-    void update(std::int64_t id, const std::vector<std::pair<int, std::string>>& values,
-                std::int64_t now_ms);
+    std::int64_t create(const Values& values, std::int64_t now_ms);
+    void update(std::int64_t id, const Values& values, std::int64_t now_ms);
     void archive(std::int64_t id, std::int64_t now_ms);
     void restore(std::int64_t id, std::int64_t now_ms);
     std::int64_t merge(std::int64_t primary, std::int64_t other, std::int64_t now_ms);
@@ -162,31 +125,36 @@ class ContactStore final {
     std::size_t size() const;  // records held, gone ones included
 
   private:
-    ContactRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
-    const ContactRecord* find_live(std::int64_t id) const;
+    void generate_records(int count);
+    StoredRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
+    const StoredRecord* find_live(std::int64_t id) const;
     std::size_t lower_index(std::int64_t id) const;
-    void before_change(ContactRecord& r, std::int64_t now_ms);
-    // Value of property `p` in `s` for contact `id`; false = null.
-    bool value(const ContactState& s, std::int64_t id, int p, std::string& out) const;
-    void write_record(std::string& out, std::int64_t id, const ContactState& s,
-                      const std::vector<int>& props) const;
-    Record to_contact(const ContactRecord& r, bool include_sensitive) const;
-    // createdate, lastmodifieddate and hs_object_id: read-only numbers held by the record.
+    void before_change(StoredRecord& r, std::int64_t now_ms);
+    std::invalid_argument no_such(std::int64_t id) const;
+    // Value of property `p` in `s` for record `id`; false = null.
+    bool value(const RecordState& s, std::int64_t id, int p, std::string& out) const;
+    void append_record(std::string& out, std::int64_t id, const RecordState& s,
+                       const std::vector<int>& props) const;
+    Record to_record(const StoredRecord& r, bool include_sensitive) const;
+    // The created, last-modified and id properties: read-only numbers held by the record.
     bool is_record_number(int p) const;
-    std::int64_t record_number(int p, const ContactState& s, std::int64_t id) const;
-    bool matches(const Filter& f, int p, const ContactState& s, std::int64_t id,
+    std::int64_t record_number(int p, const RecordState& s, std::int64_t id) const;
+    bool matches(const Filter& f, int p, const RecordState& s, std::int64_t id,
                  std::string& scratch) const;
+    bool matches_query(const std::vector<std::string>& query_tokens, const RecordState& s,
+                       std::int64_t id, std::string& scratch) const;
 
+    const TypeInfo info_;
+    const References refs_;
     std::uint64_t seed_;
     std::int64_t delay_min_ms_, delay_max_ms_;
     std::vector<SimProperty> props_;
     std::unordered_map<std::string, int> prop_index_;
-    std::vector<ContactRecord> records_;  // ascending id
+    std::vector<int> query_props_;       // indexes of info_.query_properties
+    std::vector<StoredRecord> records_;  // ascending id
     std::int64_t next_id_ = 0;
     std::mt19937_64 rng_;
     mutable std::shared_mutex mu_;
 };
-
-std::uint64_t mix64(std::uint64_t x);
 
 }  // namespace hubsync::sim
