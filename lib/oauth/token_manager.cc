@@ -5,6 +5,7 @@
 
 #include "core/duration.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "oauth/authorize_request.h"
 
 namespace hubsync {
@@ -18,6 +19,13 @@ std::string when(Instant t) {
 
 Millis since(Instant later, Instant earlier) {
     return std::chrono::duration_cast<Millis>(later - earlier);
+}
+
+// Masks the tokens in log lines. Each replaces its slot's current value, so the registry keeps
+// this generation and the one before it, never every token of a year of refreshes.
+void mask_in_logs(const StoredTokens& tokens) {
+    set_secret(kAccessTokenSlot, tokens.access_token);
+    set_secret(kRefreshTokenSlot, tokens.refresh_token);
 }
 
 }  // namespace
@@ -69,6 +77,7 @@ void TokenManager::adopt_locked(std::optional<StoredTokens> tokens, const FileSt
                             tokens_->refresh_token == tokens->refresh_token &&
                             tokens_->state == tokens->state;
     const bool ok = tokens->state == StoredTokens::State::kOk;
+    mask_in_logs(*tokens);
     tokens_ = std::move(tokens);
     unsaved_.reset();
     if (same_token) return;
@@ -300,6 +309,7 @@ Status TokenManager::refresh_locked(Reason reason, const std::string& rejected) 
         next.last_refresh_error.clear();
         next.last_refresh_error_at = Instant{};
         next.refresh_failures = 0;
+        mask_in_logs(next);
         const Status saved = store_.save(next);
         std::lock_guard lock(mu_);
         if (!saved.ok()) {

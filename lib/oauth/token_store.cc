@@ -120,8 +120,8 @@ Result<StoredTokens> parse_tokens(const std::string& text) {
         t.last_refresh_error = obj->optValue<std::string>("last_refresh_error", "");
         t.last_refresh_error_at = get_time(obj, "last_refresh_error_at");
         t.refresh_failures = obj->optValue<int>("refresh_failures", 0);
-        add_secret(t.access_token);
-        add_secret(t.refresh_token);
+        set_secret(kAccessTokenSlot, t.access_token);
+        set_secret(kRefreshTokenSlot, t.refresh_token);
         return t;
     } catch (const Poco::Exception& e) {
         return make_error(ErrorKind::kIo, "the token store is not valid JSON",
