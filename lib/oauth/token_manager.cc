@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/backoff.h"
 #include "core/duration.h"
 #include "core/log.h"
 #include "core/redact.h"
@@ -130,13 +131,9 @@ Instant TokenManager::schedule_refresh_locked(const StoredTokens& tokens) {
 }
 
 Millis TokenManager::backoff_locked(int failures) {
-    Millis d = options_.initial_backoff;
-    for (int i = 1; i < failures && d < options_.max_backoff; ++i)
-        d *= 2;
-    d = std::min(d, options_.max_backoff);
-    // "Equal jitter": at least half the delay, so many clients never converge on one instant.
-    const auto half = d.count() / 2;
-    return Millis{half + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(half + 1))};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    return equal_jitter(
+        exponential_backoff(failures, options_.initial_backoff, options_.max_backoff), unit(rng_));
 }
 
 Error TokenManager::backoff_error_locked(Instant now) const {

@@ -2,8 +2,8 @@
 #include "service/scheduler.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "core/backoff.h"
 #include "core/duration.h"
 #include "core/log.h"
 #include "service/status_line.h"
@@ -32,18 +32,9 @@ const char* to_string(Task task) {
 }
 
 Millis backoff_delay(int failures, Millis initial, Millis max, double unit, ErrorKind kind) {
-    if (max < initial) max = initial;
-    Millis delay = max;
-    if (!needs_a_person(kind)) {
-        delay = initial;
-        for (int i = 1; i < failures && delay < max; ++i)
-            delay *= 2;
-        delay = std::min(delay, max);
-    }
-    unit = std::clamp(unit, 0.0, 1.0);
-    const auto half = delay.count() / 2;
-    return Millis(half + static_cast<Millis::rep>(
-                             std::floor(unit * static_cast<double>(delay.count() - half))));
+    const Millis delay =
+        needs_a_person(kind) ? std::max(max, initial) : exponential_backoff(failures, initial, max);
+    return equal_jitter(delay, unit);
 }
 
 Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)

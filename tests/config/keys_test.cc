@@ -9,8 +9,8 @@
 #include <string>
 
 #include "config/config.h"
-#include "config/temp_files.h"
 #include "core/duration.h"
+#include "support/temp_dir.h"
 
 namespace hubsync {
 namespace {

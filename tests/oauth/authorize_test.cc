@@ -51,7 +51,7 @@ class AuthorizeTest : public ::testing::Test {
         config.hubspot.authorize_url = "http://hubspot.test/oauth/authorize";
         config.hubspot.token_url = kTokenUrl;
         config.hubspot.redirect_uri = "http://127.0.0.1:8976/callback";
-        config.sync.state_dir = dir.sub("state");
+        config.sync.state_dir = dir.file("state");
         options.listen_on_any_port = true;
         options.timeout = 5s;
     }

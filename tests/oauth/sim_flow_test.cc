@@ -71,7 +71,7 @@ class SimFlowTest : public ::testing::Test {
         config.hubspot.authorize_url = sim->base_url() + "/oauth/authorize";
         config.hubspot.api_base_url = sim->base_url();
         config.hubspot.redirect_uri = "http://localhost:8976/callback";
-        config.sync.state_dir = dir.sub("state");
+        config.sync.state_dir = dir.file("state");
         options.listen_on_any_port = true;
         options.timeout = 10s;
     }

@@ -47,7 +47,7 @@ class UmaskGuard final {
 TEST(TokenStore, DirectoryIs0700AndFileIs0600WhateverTheUmask) {
     TempDir tmp;
     UmaskGuard umask(0);  // a careless umask must not widen anything
-    TokenStore store(tmp.sub("state"));
+    TokenStore store(tmp.file("state"));
     ASSERT_TRUE(store.prepare().ok());
     EXPECT_EQ(file_mode(store.dir()), 0700);
     auto lock = StoreLock::acquire(store);
@@ -59,7 +59,7 @@ TEST(TokenStore, DirectoryIs0700AndFileIs0600WhateverTheUmask) {
 
 TEST(TokenStore, RefusesADirectoryOthersCanWrite) {
     TempDir tmp;
-    const std::string dir = tmp.sub("shared");
+    const std::string dir = tmp.file("shared");
     ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
     ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
     auto status = TokenStore(dir).prepare();
