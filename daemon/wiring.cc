@@ -1,43 +1,11 @@
 // Production wiring of the sync parts.
 #include "wiring.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "oauth/authorize.h"
 
 namespace hubsync {
-
-Result<std::unique_ptr<SyncLock>> SyncLock::try_acquire(const std::string& state_dir) {
-    std::error_code ec;
-    if (!std::filesystem::exists(state_dir, ec)) {
-        std::filesystem::create_directories(state_dir, ec);
-        // Group-readable (the mirror lives here by default); the tokens get their own 0700
-        // subdirectory from the token store.
-        std::filesystem::permissions(state_dir, std::filesystem::perms(0750), ec);
-    }
-    const std::string path = state_dir + "/sync.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return make_error(ErrorKind::kIo, "cannot open " + path + ": " + std::strerror(errno),
-                          "check that state_dir is writable by this user");
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        return make_error(ErrorKind::kTransient, "another hubsync process is syncing this mirror",
-                          "wait for it to finish, or stop the service first");
-    }
-    return std::unique_ptr<SyncLock>(new SyncLock(fd));
-}
-
-SyncLock::~SyncLock() {
-    if (fd_ >= 0) ::close(fd_);
-}
 
 TransportOptions transport_options(const Config& config, const EngineHooks& hooks) {
     TransportOptions t;

@@ -13,24 +13,10 @@
 #include "http/transport.h"
 #include "mirror/mirror.h"
 #include "oauth/token_manager.h"
+#include "service/sync_lock.h"
 #include "sync/sync_engine.h"
 
 namespace hubsync {
-
-// An exclusive flock on state_dir/sync.lock: one writer of the mirror at a time (the service
-// or a `hubsync sync`), across processes.
-class SyncLock final {
-  public:
-    // kTransient right away when another process holds it.
-    static Result<std::unique_ptr<SyncLock>> try_acquire(const std::string& state_dir);
-    ~SyncLock();
-    SyncLock(const SyncLock&) = delete;
-    SyncLock& operator=(const SyncLock&) = delete;
-
-  private:
-    explicit SyncLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
-};
 
 struct EngineHooks {
     StopSource* stop = nullptr;
