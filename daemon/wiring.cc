@@ -62,4 +62,19 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
     return parts;
 }
 
+ServiceOptions service_options(const std::string& config_path, const Environment& env,
+                               std::function<bool()> take_reload) {
+    ServiceOptions o;
+    o.clock = &SystemClock::instance();
+    o.env = &Env::posix();
+    o.build_parts = make_sync_parts;
+    o.reload_config = [config_path, &env] { return load_config(config_path, env); };
+    o.config_path = config_path;
+    o.take_reload = std::move(take_reload);
+    o.notifier = Notifier::from_environment();
+    if (auto watchdog = watchdog_interval_from_environment())
+        o.watchdog_interval = std::chrono::duration_cast<Millis>(*watchdog);
+    return o;
+}
+
 }  // namespace hubsync

@@ -95,7 +95,20 @@ Instant Scheduler::next_deadline(const SchedulerHooks& hooks) const {
         const Instant base = watchdog_last_.value_or(clock_.now());
         deadline = std::min(deadline, base + *options_.watchdog_interval / 2);
     }
+    if (hooks.watch) deadline = std::min(deadline, next_watch_);
     return deadline;
+}
+
+bool Scheduler::watch_if_due(const SchedulerHooks& hooks) {
+    if (!hooks.watch) return false;
+    const Instant now = clock_.now();
+    {
+        std::lock_guard lock(mu_);
+        if (now < next_watch_) return false;
+        next_watch_ = now + std::max(options_.watch_interval, Millis(1));
+    }
+    hooks.watch();
+    return true;
 }
 
 void Scheduler::retry_failed_now(Instant now) {
@@ -221,6 +234,7 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
                                    : start,
                                0};
         refresh_ = TaskState{Instant::min(), 0};
+        next_watch_ = start + options_.watch_interval;
     }
     std::uint64_t seen_generation = stop_.generation();
     Status fatal;
@@ -234,6 +248,8 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
         }
         if (hooks.should_reload && hooks.should_reload()) reload(hooks);
         progress();
+        // Back to the top after a watch: a notify from it retries failed tasks first.
+        if (watch_if_due(hooks)) continue;
         if (run_due_task(hooks, fatal)) {
             if (!fatal.ok()) break;
             continue;
