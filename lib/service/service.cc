@@ -33,9 +33,9 @@ Status Service::run() {
 
     HS_LOG_INFO("hubsync service started: mirror {}, sync every {}", config_.sync.database,
                 format_duration(config_.sync.interval));
-    (void)options_.notifier.ready(status_line());
+    tell("READY", options_.notifier.ready(status_line()));
     Status result = scheduler_->run(hooks());
-    (void)options_.notifier.stopping();
+    tell("STOPPING", options_.notifier.stopping());
     if (!result.ok()) return result;
     HS_LOG_INFO("hubsync service stopped");
     return Status::Ok();
@@ -80,12 +80,12 @@ SchedulerHooks Service::hooks() {
     }
     h.sync = [this] { return cycle(CycleRequest{}); };
     h.reconcile = [this] { return cycle(CycleRequest{false, true}); };
-    h.watchdog = [this] { (void)options_.notifier.watchdog(); };
+    h.watchdog = [this] { tell("WATCHDOG", options_.notifier.watchdog()); };
     h.watch = [this] { watch_token_store(); };
     h.should_reload = [this] { return options_.take_reload && options_.take_reload(); };
     h.on_reload = [this] { return reload(); };
     // The status line names the next sync, which the scheduler re-plans after a reload.
-    h.on_rescheduled = [this] { (void)options_.notifier.status(status_line()); };
+    h.on_rescheduled = [this] { tell("STATUS", options_.notifier.status(status_line())); };
     h.on_result = [this](Task task, const Status& status, std::optional<Instant> retry_at) {
         record_result(task, status, retry_at);
     };
@@ -109,13 +109,13 @@ void Service::record_result(Task task, const Status& status, std::optional<Insta
         }
     }
     retry_at_ = retry_at;
-    (void)options_.notifier.status(status_line());
+    tell("STATUS", options_.notifier.status(status_line()));
 }
 
 Status Service::cycle(const CycleRequest& request) {
     syncing_ = true;
     progress_ = 0;
-    (void)options_.notifier.status(status_line());
+    tell("STATUS", options_.notifier.status(status_line()));
     auto report = parts_->engine->run_cycle(request);
     syncing_ = false;
     if (!report.ok()) return std::move(report).error();
@@ -127,17 +127,17 @@ Status Service::cycle(const CycleRequest& request) {
 }
 
 std::optional<Cadence> Service::reload() {
-    (void)options_.notifier.reloading();
+    tell("RELOADING", options_.notifier.reloading());
     if (!options_.reload_config) {
         HS_LOG_WARN("reload requested, but this service cannot reload its configuration");
-        (void)options_.notifier.ready(status_line());
+        tell("READY", options_.notifier.ready(status_line()));
         return std::nullopt;
     }
     auto fresh = options_.reload_config();
     if (!fresh.ok()) {
         HS_LOG_ERROR("reload refused, keeping the running configuration: {}",
                      fresh.error().describe());
-        (void)options_.notifier.ready(status_line());
+        tell("READY", options_.notifier.ready(status_line()));
         return std::nullopt;
     }
     auto previous = std::move(parts_);
@@ -145,14 +145,14 @@ std::optional<Cadence> Service::reload() {
         HS_LOG_ERROR("reload failed, keeping the running configuration: {}",
                      built.error().describe());
         parts_ = std::move(previous);
-        (void)options_.notifier.ready(status_line());
+        tell("READY", options_.notifier.ready(status_line()));
         return std::nullopt;
     }
     previous.reset();
     config_ = std::move(fresh).value();
     set_log_level(config_.log.level);
     HS_LOG_INFO("configuration reloaded from {}", options_.config_path);
-    (void)options_.notifier.ready(status_line());
+    tell("READY", options_.notifier.ready(status_line()));
     return cadence(config_);
 }
 
@@ -162,6 +162,22 @@ void Service::watch_token_store() {
     if (!watcher_->new_authorization()) return;
     HS_LOG_INFO("token store holds a new authorization; retrying now");
     stop_.notify();
+}
+
+void Service::tell(std::string_view what, const Status& sent) {
+    std::lock_guard lock(notify_mu_);
+    if (sent.ok()) {
+        if (notify_failing_)
+            HS_LOG_NOTICE("notifying the service manager works again ({} sent)", what);
+        notify_failing_ = false;
+        return;
+    }
+    if (notify_failing_) return;
+    notify_failing_ = true;
+    HS_LOG_WARN(
+        "{} not sent: {}; further failures are not logged until a notification goes "
+        "through",
+        what, sent.error().describe());
 }
 
 std::string Service::status_line() {

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/hubspot_api.h"
 #include "config/config.h"
@@ -95,6 +97,10 @@ class Service final {
     std::optional<Cadence> reload();
     void watch_token_store();
     std::string status_line();
+    // Everything the service manager is told goes through here. systemd acts on what it
+    // misses (no READY fails the start, missed WATCHDOG pings restart the service), so the
+    // first failed send is logged, once, not with every status line; so is the recovery.
+    void tell(std::string_view what, const Status& sent);
 
     Config config_;
     StopSource& stop_;
@@ -110,6 +116,8 @@ class Service final {
     bool syncing_ = false;
     bool auth_required_logged_ = false;
     std::atomic<std::int64_t> progress_{0};
+    std::mutex notify_mu_;
+    bool notify_failing_ = false;
 };
 
 }  // namespace hubsync

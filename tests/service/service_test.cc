@@ -5,10 +5,16 @@
 #include "service/service.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <mutex>
 #include <vector>
 
+#include "core/log.h"
 #include "oauth/authorize.h"
 #include "oauth/token_store.h"
 #include "service/authorization_watcher.h"
@@ -89,9 +95,10 @@ class ServiceTest : public ::testing::Test {
         ASSERT_TRUE(store.save(s).ok());
     }
 
-    Status run_until(Instant end) {
+    Status run_until(Instant end, Notifier notifier = {}) {
         clock.at(end, [this] { stop.request_stop(); });
         ServiceOptions options;
+        options.notifier = std::move(notifier);
         options.clock = &clock;
         options.build_parts = build_parts;
         options.store_poll_interval = kPoll;
@@ -151,6 +158,63 @@ TEST_F(ServiceTest, ItsOwnTokenRefreshesDoNotCutABackoffShort) {
     EXPECT_GE(
         std::count_if(refreshes.begin(), refreshes.end(), [&](Instant t) { return t < *retried; }),
         3);
+}
+
+// A datagram socket where systemd's would be, bound on demand.
+class ManagerSocket final {
+  public:
+    explicit ManagerSocket(std::string path) : path_(std::move(path)) {}
+    ~ManagerSocket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    void bind() {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+        ASSERT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    }
+    std::vector<std::string> received() {
+        std::vector<std::string> out;
+        char buf[4096];
+        for (ssize_t n; (n = ::recv(fd_, buf, sizeof buf, 0)) > 0;)
+            out.emplace_back(buf, static_cast<std::size_t>(n));
+        return out;
+    }
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+TEST_F(ServiceTest, AnUnreachableServiceManagerIsLoggedOnceAndSoIsItsReturn) {
+    authorize();
+    std::vector<std::string> lines;
+    std::mutex lines_mu;
+    set_log_sink([&](LogLevel, std::string_view line) {
+        std::lock_guard lock(lines_mu);
+        lines.emplace_back(line);
+    });
+    // No one listens at first: READY and a dozen STATUS lines fail to send.
+    ManagerSocket manager(dir.file("notify.sock"));
+    clock.at(clock.start() + minutes(12), [&] { manager.bind(); });
+    const Status ran = run_until(clock.start() + minutes(20), Notifier(manager.path()));
+    set_log_sink(nullptr);
+    ASSERT_TRUE(ran.ok()) << ran.error().describe();
+
+    const auto containing = [&](const std::string& text) {
+        return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+            return l.find(text) != std::string::npos;
+        });
+    };
+    EXPECT_EQ(containing("READY not sent: cannot notify the service manager at " + manager.path()),
+              1);
+    EXPECT_EQ(containing("not sent"), 1) << "later failures are not logged again";
+    EXPECT_EQ(containing("notifying the service manager works again"), 1);
+    const std::vector<std::string> received = manager.received();
+    ASSERT_FALSE(received.empty());
+    EXPECT_EQ(received.back(), "STOPPING=1");
 }
 
 TEST(AuthorizationWatcher, SeesANewAuthorizationButNotARefresh) {
