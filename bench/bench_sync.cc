@@ -21,7 +21,7 @@
 #include "api/hubspot_api.h"
 #include "core/clock.h"
 #include "http/transport.h"
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 #include "oauth/static_token_source.h"
 #include "sim/simulator.h"
 #include "sync/sync_engine.h"
@@ -157,7 +157,7 @@ Result<Run> run_cycle(HttpTransport& transport, const std::string& base_url,
     auto api = hubsync::make_hubspot_api(transport, tokens, clock, api_opts);
     hubsync::MirrorOptions mopts;
     mopts.clock = &clock;
-    HS_ASSIGN_OR_RETURN(auto mirror, hubsync::Mirror::open(a.db, mopts));
+    HS_ASSIGN_OR_RETURN(auto mirror, hubsync::SqliteMirror::open(a.db, mopts));
     hubsync::SyncEngine engine(*api, *mirror, clock, hubsync::SyncOptions{});
     hubsync::CycleRequest req;
     req.full = a.full;
@@ -168,7 +168,7 @@ Result<Run> run_cycle(HttpTransport& transport, const std::string& base_url,
     Run run;
     run.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     run.cpu = cpu_seconds() - cpu0;
-    run.contacts = report.contacts_written;
+    run.contacts = report.records_written;
     run.requests = report.requests;
     run.mode = report.mode;
     return run;

@@ -1,5 +1,6 @@
-// `hubsync status [--json]`: authorization, last sync, contacts, cursor, last error. Reads the
-// token store and a read-only view of the mirror, so it never disturbs a running service.
+// `hubsync status [--json]`: authorization, and per mirrored object type the counts, the last
+// sync, the cursor and the last error. Reads the token store and a read-only view of the mirror,
+// so it never disturbs a running service.
 #include <Poco/JSON/Object.h>
 
 #include <filesystem>
@@ -7,7 +8,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 #include "oauth/authorize.h"
 #include "service/status_line.h"
 #include "sync/sync_engine.h"
@@ -15,12 +16,18 @@
 namespace hubsync {
 namespace {
 
+// One mirrored object type's part of the status.
+struct TypeFacts {
+    ObjectType type;
+    MirrorCounts counts;
+    std::optional<SyncRun> last_run;
+};
+
 struct StatusFacts {
     TokenStatus token;
     bool mirror_exists = false;
-    MirrorCounts counts;
-    std::optional<SyncRun> last_run;
-    std::optional<SyncRun> last_success;
+    std::vector<TypeFacts> types;     // contacts first; contacts alone before the first sync
+    std::optional<SyncRun> last_run;  // of any type
     std::vector<std::pair<std::string, std::string>> state;
     std::string mirror_error;
 };
@@ -29,14 +36,15 @@ std::string iso_or_empty(Instant t) {
     return t.time_since_epoch().count() == 0 ? std::string() : format_iso8601(t);
 }
 
-std::string state_value(const StatusFacts& f, const std::string& key) {
+std::string state_value(const StatusFacts& f, const ObjectType& type, const char* key) {
+    const std::string full = state_key(type, key);
     for (const auto& [k, v] : f.state)
-        if (k == key) return v;
+        if (k == full) return v;
     return {};
 }
 
-std::string high_water_iso(const StatusFacts& f) {
-    const std::string ms = state_value(f, kStateHighWater);
+std::string high_water_iso(const StatusFacts& f, const ObjectType& type) {
+    const std::string ms = state_value(f, type, kStateHighWater);
     if (ms.empty()) return {};
     try {
         return format_iso8601(from_epoch_ms(std::stoll(ms)));
@@ -51,17 +59,47 @@ Result<StatusFacts> gather(const Config& config) {
     if (!std::filesystem::exists(config.sync.database)) return f;
     MirrorOptions mo;
     mo.read_only = true;
-    auto mirror = Mirror::open(config.sync.database, mo);
+    auto mirror = SqliteMirror::open(config.sync.database, mo);
     if (!mirror.ok()) {
         f.mirror_error = mirror.error().describe();
         return f;
     }
     f.mirror_exists = true;
     auto& m = **mirror;
-    HS_ASSIGN_OR_RETURN(f.counts, m.counts());
+    HS_ASSIGN_OR_RETURN(auto types, m.object_types());
+    if (types.empty()) types.push_back(contacts_type());
+    for (const ObjectType& type : types) {
+        TypeFacts t{type, {}, {}};
+        HS_ASSIGN_OR_RETURN(t.counts, m.counts(type));
+        HS_ASSIGN_OR_RETURN(t.last_run, m.last_run(type.name));
+        f.types.push_back(std::move(t));
+    }
     HS_ASSIGN_OR_RETURN(f.last_run, m.last_run());
     HS_ASSIGN_OR_RETURN(f.state, m.all_state());
     return f;
+}
+
+Poco::JSON::Object run_json(const SyncRun& r) {
+    Poco::JSON::Object run;
+    run.set("object_type", r.object_type);
+    run.set("started_at", r.started_at);
+    run.set("finished_at", r.finished_at);
+    run.set("mode", r.mode);
+    run.set("records_written", r.records_written);
+    run.set("requests_made", r.requests_made);
+    run.set("error", r.error);
+    return run;
+}
+
+// Where a type's sync stands: backfill, cursor, the window in progress, the last sweeps.
+Poco::JSON::Object cursor_json(const StatusFacts& f, const ObjectType& type) {
+    Poco::JSON::Object sync;
+    sync.set("backfill_completed_at", state_value(f, type, kStateBackfillDone));
+    sync.set("backfill_cursor", state_value(f, type, kStateBackfillAfter));
+    sync.set("cursor_high_water", high_water_iso(f, type));
+    sync.set("window_in_progress", state_value(f, type, kStateWindow));
+    sync.set("last_reconcile_at", state_value(f, type, kStateLastReconcile));
+    return sync;
 }
 
 void print_json(std::ostream& out, const Config& config, const StatusFacts& f) {
@@ -83,36 +121,73 @@ void print_json(std::ostream& out, const Config& config, const StatusFacts& f) {
     auth.set("auth_required_reason", f.token.auth_required_reason);
     root.set("authorization", auth);
 
+    // The contacts' figures keep their place at the top level; every type, contacts included,
+    // is under "objects".
+    const TypeFacts* contacts = nullptr;
+    Poco::JSON::Object objects;
+    for (const TypeFacts& t : f.types) {
+        if (t.type.name == contacts_type().name) contacts = &t;
+        Poco::JSON::Object o;
+        o.set("table", t.type.table);
+        o.set("type_id", t.type.type_id);
+        o.set("total", t.counts.total);
+        o.set("active", t.counts.active);
+        o.set("archived", t.counts.archived);
+        o.set("merged", t.counts.merged);
+        Poco::JSON::Object sync = cursor_json(f, t.type);
+        if (t.last_run) sync.set("last_run", run_json(*t.last_run));
+        o.set("sync", sync);
+        objects.set(t.type.name, o);
+    }
     Poco::JSON::Object mirror;
     mirror.set("database", config.sync.database);
     mirror.set("exists", f.mirror_exists);
-    mirror.set("contacts_total", f.counts.total);
-    mirror.set("contacts_active", f.counts.active);
-    mirror.set("contacts_archived", f.counts.archived);
-    mirror.set("contacts_merged", f.counts.merged);
+    const MirrorCounts none;
+    const MirrorCounts& cc = contacts ? contacts->counts : none;
+    mirror.set("contacts_total", cc.total);
+    mirror.set("contacts_active", cc.active);
+    mirror.set("contacts_archived", cc.archived);
+    mirror.set("contacts_merged", cc.merged);
     if (!f.mirror_error.empty()) mirror.set("error", f.mirror_error);
     root.set("mirror", mirror);
+    root.set("objects", objects);
 
-    Poco::JSON::Object sync;
-    sync.set("backfill_completed_at", state_value(f, kStateBackfillDone));
-    sync.set("backfill_cursor", state_value(f, kStateBackfillAfter));
-    sync.set("cursor_high_water", high_water_iso(f));
-    sync.set("window_in_progress", state_value(f, kStateWindow));
-    sync.set("last_reconcile_at", state_value(f, kStateLastReconcile));
-    if (f.last_run) {
-        Poco::JSON::Object run;
-        run.set("started_at", f.last_run->started_at);
-        run.set("finished_at", f.last_run->finished_at);
-        run.set("mode", f.last_run->mode);
-        run.set("contacts_written", f.last_run->contacts_written);
-        run.set("requests_made", f.last_run->requests_made);
-        run.set("error", f.last_run->error);
-        sync.set("last_run", run);
-    }
+    Poco::JSON::Object sync = cursor_json(f, contacts_type());
+    if (f.last_run) sync.set("last_run", run_json(*f.last_run));
     root.set("sync", sync);
     root.set("last_error", f.last_run ? f.last_run->error : std::string());
     root.stringify(out, 2);
     out << "\n";
+}
+
+// A label padded to the width of the status lines ("contacts:      ").
+std::string label(const std::string& name) {
+    std::string out = name + ":";
+    if (out.size() < 15)
+        out.resize(15, ' ');
+    else
+        out += ' ';
+    return out;
+}
+
+void print_type(std::ostream& out, const StatusFacts& f, const TypeFacts& t, Instant now) {
+    out << label(t.type.name) << format_count(t.counts.active) << " active, "
+        << format_count(t.counts.archived) << " archived, " << format_count(t.counts.merged)
+        << " merged away\n";
+    if (t.last_run) {
+        const SyncRun& r = *t.last_run;
+        out << "  last sync:   " << r.mode << " started " << r.started_at;
+        Instant started;
+        if (parse_iso8601(r.started_at, started) && started <= now)
+            out << " (" << format_age(std::chrono::duration_cast<Millis>(now - started)) << " ago)";
+        out << ", " << (r.finished_at.empty() ? "running or interrupted" : "finished") << ", "
+            << format_count(r.records_written) << " written, " << format_count(r.requests_made)
+            << " requests\n";
+        if (!r.error.empty()) out << "  last error:  " << r.error << "\n";
+    }
+    const std::string cursor = high_water_iso(f, t.type);
+    if (!cursor.empty()) out << "  cursor:      changes up to " << cursor << "\n";
+    if (state_value(f, t.type, kStateBackfillDone).empty()) out << "  backfill:    in progress\n";
 }
 
 void print_text(std::ostream& out, const Config& config, const StatusFacts& f) {
@@ -138,25 +213,9 @@ void print_text(std::ostream& out, const Config& config, const StatusFacts& f) {
         out << "refresh error: " << f.token.last_refresh_error << "\n";
     out << "database:      " << config.sync.database
         << (f.mirror_exists ? "" : " (not created yet)") << "\n";
-    if (f.mirror_exists) {
-        out << "contacts:      " << format_count(f.counts.active) << " active, "
-            << format_count(f.counts.archived) << " archived, " << format_count(f.counts.merged)
-            << " merged away\n";
-    }
-    if (f.last_run) {
-        out << "last sync:     " << f.last_run->mode << " started " << f.last_run->started_at;
-        Instant started;
-        if (parse_iso8601(f.last_run->started_at, started) && started <= now)
-            out << " (" << format_age(std::chrono::duration_cast<Millis>(now - started)) << " ago)";
-        out << ", " << (f.last_run->finished_at.empty() ? "running or interrupted" : "finished")
-            << ", " << format_count(f.last_run->contacts_written) << " written, "
-            << format_count(f.last_run->requests_made) << " requests\n";
-        if (!f.last_run->error.empty()) out << "last error:    " << f.last_run->error << "\n";
-    }
-    const std::string cursor = high_water_iso(f);
-    if (!cursor.empty()) out << "cursor:        changes up to " << cursor << "\n";
-    if (f.mirror_exists && state_value(f, kStateBackfillDone).empty())
-        out << "backfill:      in progress\n";
+    if (f.mirror_exists)
+        for (const TypeFacts& t : f.types)
+            print_type(out, f, t, now);
     if (!f.mirror_error.empty()) out << "mirror error:  " << f.mirror_error << "\n";
 }
 

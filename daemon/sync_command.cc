@@ -10,7 +10,8 @@
 namespace hubsync {
 namespace {
 
-// Rewrites one terminal line per page: phase, contacts, rate, and an estimate of what is left.
+// Rewrites one terminal line per page: object type, phase, records, rate, and an estimate of
+// what is left.
 class ProgressPrinter final {
   public:
     explicit ProgressPrinter(std::ostream& out) : out_(out) {}
@@ -18,22 +19,23 @@ class ProgressPrinter final {
 
     void update(const SyncProgress& p) {
         const auto now = std::chrono::steady_clock::now();
-        if (p.phase != phase_) {
+        const std::string phase = p.object_type + " " + p.phase;
+        if (phase != phase_) {
             finish();
-            phase_ = p.phase;
+            phase_ = phase;
             phase_started_ = now;
         }
         if (now - last_print_ < std::chrono::milliseconds(100) && p.pages > 1) return;
         last_print_ = now;
         const double seconds = std::chrono::duration<double>(now - phase_started_).count();
-        const double rate = seconds > 0.05 ? static_cast<double>(p.contacts) / seconds : 0.0;
-        std::string line = p.phase + ": " + format_count(p.contacts);
+        const double rate = seconds > 0.05 ? static_cast<double>(p.records) / seconds : 0.0;
+        std::string line = p.object_type + " " + p.phase + ": " + format_count(p.records);
         if (p.expected > 0) line += " of ~" + format_count(p.expected);
-        line += " contacts, " + std::to_string(p.pages) + " pages";
+        line += " records, " + std::to_string(p.pages) + " pages";
         if (rate > 0) line += ", " + format_count(static_cast<std::int64_t>(rate)) + "/s";
-        if (p.expected > p.contacts && rate > 0) {
+        if (p.expected > p.records && rate > 0) {
             const auto left =
-                static_cast<std::int64_t>(static_cast<double>(p.expected - p.contacts) / rate);
+                static_cast<std::int64_t>(static_cast<double>(p.expected - p.records) / rate);
             line += ", ~" + format_age(Millis(left * 1000)) + " left";
         }
         out_ << "\r\033[K" << line << std::flush;
@@ -68,10 +70,13 @@ int cmd_sync(const CommandContext& ctx, bool full) {
     auto report = (*parts)->engine->run_cycle(request);
     printer.finish();
     if (!report.ok()) return report_error(ctx, report.error());
-    ctx.out << report->mode << " sync done: " << format_count(report->contacts_written)
-            << " contacts written, " << format_count(report->requests) << " requests";
-    if (report->removed > 0) ctx.out << ", " << format_count(report->removed) << " removed";
-    ctx.out << "\n";
+    for (const TypeReport& t : report->types) {
+        ctx.out << t.object_type << ": " << t.mode
+                << " sync done: " << format_count(t.records_written) << " written, "
+                << format_count(t.requests) << " requests";
+        if (t.removed > 0) ctx.out << ", " << format_count(t.removed) << " removed";
+        ctx.out << "\n";
+    }
     return 0;
 }
 

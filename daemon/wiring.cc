@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "mirror/sqlite_mirror.h"
 #include "oauth/authorize.h"
 
 namespace hubsync {
@@ -56,9 +57,16 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
     if (!db_dir.empty()) std::filesystem::create_directories(db_dir, ec);
     MirrorOptions mopts;
     mopts.clock = &clock;
-    HS_ASSIGN_OR_RETURN(parts->mirror, Mirror::open(config.sync.database, mopts));
-    parts->engine = std::make_unique<SyncEngine>(*parts->api, *parts->mirror, clock,
-                                                 sync_options(config, hooks));
+    HS_ASSIGN_OR_RETURN(parts->mirror, SqliteMirror::open(config.sync.database, mopts));
+    SyncOptions sync = sync_options(config, hooks);
+    // What the authorization granted, when the token store knows it (OAuth), decides "*" and
+    // turns a missing scope into a clear error before any request.
+    if (parts->token_manager) {
+        if (auto status = read_token_status(config, clock); status.ok() && !status->scopes.empty())
+            sync.granted_scopes = status->scopes;
+    }
+    parts->engine =
+        std::make_unique<SyncEngine>(*parts->api, *parts->mirror, clock, std::move(sync));
     return parts;
 }
 

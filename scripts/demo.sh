@@ -95,7 +95,7 @@ q "SELECT lifecyclestage, count(*) AS contacts FROM active_contacts GROUP BY 1 O
 q "SELECT count(*) AS archived FROM contacts WHERE archived = 1"
 q "SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL"
 q "SELECT id, email, firstname, city FROM active_contacts WHERE city = 'Oslo' LIMIT 5"
-q "SELECT started_at, mode, contacts_written, requests_made FROM sync_runs ORDER BY id"
+q "SELECT object_type, started_at, mode, records_written, requests_made FROM sync_runs ORDER BY id"
 
 say "hubsync status"
 "$bin/daemon/hubsync" status

@@ -177,7 +177,11 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                             str(body, "groupName"),
                             str(body, "description"),
                             false,
-                            false};
+                            false,
+                            false,
+                            false,
+                            {},
+                            {}};
             if (def.name.empty()) throw std::invalid_argument("name is required");
             store_.add_property(def);
             resp.status = 201;

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "model/endpoints.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
@@ -118,13 +119,17 @@ std::string lower(std::string s) {
 
 bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
     std::string rest;
-    for (const char* base : {"/crm/v3/objects/contacts", "/crm/objects/2026-03/contacts"}) {
-        const std::string b = base;
+    std::vector<std::string> bases = {"/crm/v3/objects/contacts"};
+    bool props_path = req.path == "/crm/v3/properties/contacts";
+    for (const ApiVersion& v : api_versions()) {
+        bases.push_back(endpoint_path(Endpoint::kListObjects, v.name, "contacts"));
+        props_path =
+            props_path || req.path == endpoint_path(Endpoint::kListProperties, v.name, "contacts");
+    }
+    for (const std::string& b : bases) {
         if (req.path == b || req.path.rfind(b + "/", 0) == 0)
             rest = req.path.substr(b.size()) + "#";
     }
-    const bool props_path =
-        req.path == "/crm/v3/properties/contacts" || req.path == "/crm/properties/2026-03/contacts";
     if (rest.empty() && !props_path) return false;
     if (!rest.empty()) rest.pop_back();  // '#' marked "matched", rest may be empty
 

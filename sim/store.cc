@@ -234,7 +234,8 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
       rng_(mix64(seed ^ 0x5EA5C4ULL)) {
     for (const auto& s : kStandard) {
         SimProperty p;
-        p.def = PropertyDef{s.name, s.label, s.type, s.field_type, s.group, "", s.read_only, true};
+        p.def = PropertyDef{s.name,      s.label, s.type, s.field_type, s.group, "",
+                            s.read_only, true,    false,  false,        {},      {}};
         p.gen = s.gen;
         p.read_only = s.read_only;
         if (s.gen == Gen::kLifecycle)
@@ -253,7 +254,9 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
             PropertyDef{name,         "Sim " + std::string(k.suffix) + " " + std::to_string(i + 1),
                         k.type,       k.field_type,
                         "sim_custom", "Generated custom property",
-                        false,        false};
+                        false,        false,
+                        false,        false,
+                        {},           {}};
         p.gen = k.gen;
         if (k.gen == Gen::kCustomSelect || k.gen == Gen::kCustomMulti)
             p.options.assign(std::begin(kOptions), std::end(kOptions));

@@ -116,7 +116,7 @@ class Decoder {
         }
         std::string_view text;
         if (!r_.read_string_view(text)) return false;
-        if (!parse_contact_id(text, out))
+        if (!parse_record_id(text, out))
             return shape(
                 fmt::format("\"{}\" \"{}\" is not a string of digits", field, excerpt(text)));
         return true;
@@ -153,7 +153,7 @@ class Decoder {
         return !r_.failed();
     }
 
-    bool read_contact(Record& c, std::size_t size_hint) {
+    bool read_record(Record& c, std::size_t size_hint) {
         if (r_.peek() != Type::kObject) {
             if (!r_.skip_value()) return false;
             return shape("a result is not an object");
@@ -186,7 +186,7 @@ class Decoder {
         return true;
     }
 
-    bool read_contacts(std::vector<Record>& out) {
+    bool read_records(std::vector<Record>& out) {
         if (r_.peek() != Type::kArray) {
             if (!r_.skip_value()) return false;
             return shape("\"results\" is not an array");
@@ -195,7 +195,7 @@ class Decoder {
         std::size_t size_hint = 0;
         while (r_.next_element()) {
             Record& c = out.emplace_back();
-            if (!read_contact(c, size_hint)) return false;
+            if (!read_record(c, size_hint)) return false;
             size_hint = c.properties.size();
         }
         return !r_.failed();
@@ -285,6 +285,84 @@ class Decoder {
         return !r_.failed();
     }
 
+    // options[] of an enumeration property; entries without a value are skipped.
+    bool read_options(std::vector<PropertyOption>& out) {
+        if (r_.peek() == Type::kNull) return r_.read_null();
+        if (r_.peek() != Type::kArray) {
+            if (!r_.skip_value()) return false;
+            return shape("\"options\" is not an array");
+        }
+        if (!r_.begin_array()) return false;
+        while (r_.next_element()) {
+            if (r_.peek() != Type::kObject) {
+                if (!r_.skip_value()) return false;
+                continue;
+            }
+            if (!r_.begin_object()) return false;
+            PropertyOption o;
+            std::string_view key;
+            while (r_.next_key(key)) {
+                bool ok = true;
+                if (key == "value") {
+                    ok = read_optional_string(o.value, "options[].value");
+                } else if (key == "label") {
+                    ok = read_optional_string(o.label, "options[].label");
+                } else if (key == "hidden") {
+                    ok = read_optional_bool(o.hidden, "options[].hidden");
+                } else if (key == "displayOrder" && r_.peek() == Type::kNumber) {
+                    std::int64_t order = 0;
+                    ok = read_int64(order, "options[].displayOrder");
+                    o.display_order = static_cast<int>(order);
+                } else {
+                    ok = r_.skip_value();
+                }
+                if (!ok) return false;
+            }
+            if (r_.failed()) return false;
+            out.push_back(std::move(o));
+        }
+        return !r_.failed();
+    }
+
+    // One schema of the custom object schemas endpoint.
+    bool read_schema(ObjectSchema& out) {
+        if (r_.peek() != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape("a schema is not an object");
+        }
+        if (!r_.begin_object()) return false;
+        std::string_view key;
+        while (r_.next_key(key)) {
+            bool ok = true;
+            if (key == "name") {
+                ok = read_optional_string(out.name, "name");
+            } else if (key == "objectTypeId") {
+                ok = read_optional_string(out.object_type_id, "objectTypeId");
+            } else if (key == "fullyQualifiedName") {
+                ok = read_optional_string(out.fully_qualified_name, "fullyQualifiedName");
+            } else if (key == "labels" && r_.peek() == Type::kObject) {
+                ok = r_.begin_object();
+                std::string_view label_key;
+                while (ok && r_.next_key(label_key)) {
+                    if (label_key == "singular")
+                        ok = read_optional_string(out.label_singular, "labels.singular");
+                    else if (label_key == "plural")
+                        ok = read_optional_string(out.label_plural, "labels.plural");
+                    else
+                        ok = r_.skip_value();
+                }
+                ok = ok && !r_.failed();
+            } else {
+                ok = r_.skip_value();
+            }
+            if (!ok) return false;
+        }
+        if (r_.failed()) return false;
+        if (out.name.empty() || out.object_type_id.empty())
+            return shape("a schema has no \"name\" or \"objectTypeId\"");
+        return true;
+    }
+
     bool read_property_def(PropertyDef& p) {
         if (r_.peek() != Type::kObject) {
             if (!r_.skip_value()) return false;
@@ -310,6 +388,14 @@ class Decoder {
                 ok = read_optional_bool(p.calculated, "calculated");
             } else if (key == "hubspotDefined") {
                 ok = read_optional_bool(p.hubspot_defined, "hubspotDefined");
+            } else if (key == "hidden") {
+                ok = read_optional_bool(p.hidden, "hidden");
+            } else if (key == "externalOptions") {
+                ok = read_optional_bool(p.external_options, "externalOptions");
+            } else if (key == "dataSensitivity") {
+                ok = read_optional_string(p.data_sensitivity, "dataSensitivity");
+            } else if (key == "options") {
+                ok = read_options(p.options);
             } else {
                 ok = r_.skip_value();
             }
@@ -364,7 +450,7 @@ bool read_required_scopes(JsonReader& r, std::vector<std::string>& out) {
 
 }  // namespace
 
-bool parse_contact_id(std::string_view text, RecordId& out) {
+bool parse_record_id(std::string_view text, RecordId& out) {
     if (text.empty() || text.size() > 19) return false;
     for (const char c : text)
         if (c < '0' || c > '9') return false;
@@ -373,7 +459,7 @@ bool parse_contact_id(std::string_view text, RecordId& out) {
 }
 
 Result<RecordPage> decode_record_page(std::string_view json) {
-    Decoder d(json, "contact page");
+    Decoder d(json, "page of records");
     JsonReader& r = d.reader();
     RecordPage page;
     if (!d.begin_document()) return d.error();
@@ -381,7 +467,7 @@ Result<RecordPage> decode_record_page(std::string_view json) {
     while (r.next_key(key)) {
         bool ok = true;
         if (key == "results") {
-            ok = d.read_contacts(page.contacts);
+            ok = d.read_records(page.records);
         } else if (key == "paging") {
             ok = d.read_paging(page.next_after);
         } else if (key == "total") {
@@ -404,7 +490,7 @@ Result<BatchReadResult> decode_batch_read(std::string_view json) {
     while (r.next_key(key)) {
         bool ok = true;
         if (key == "results") {
-            ok = d.read_contacts(out.contacts);
+            ok = d.read_records(out.records);
         } else if (key == "errors") {
             ok = d.read_error_ids(out.missing);
         } else {
@@ -430,6 +516,36 @@ Result<std::vector<PropertyDef>> decode_properties(std::string_view json) {
             ok = r.begin_array();
             while (ok && r.next_element())
                 ok = d.read_property_def(out.emplace_back());
+            ok = ok && !r.failed();
+        } else if (key == "results") {
+            ok = r.skip_value() && d.shape("\"results\" is not an array");
+        } else {
+            ok = r.skip_value();
+        }
+        if (!ok) return d.error();
+    }
+    if (!d.finish()) return d.error();
+    if (!have_results) {
+        d.shape("the body has no \"results\" array");
+        return d.error();
+    }
+    return out;
+}
+
+Result<std::vector<ObjectSchema>> decode_schemas(std::string_view json) {
+    Decoder d(json, "schema list");
+    JsonReader& r = d.reader();
+    std::vector<ObjectSchema> out;
+    if (!d.begin_document()) return d.error();
+    std::string_view key;
+    bool have_results = false;
+    while (r.next_key(key)) {
+        bool ok = true;
+        if (key == "results" && r.peek() == Type::kArray) {
+            have_results = true;
+            ok = r.begin_array();
+            while (ok && r.next_element())
+                ok = d.read_schema(out.emplace_back());
             ok = ok && !r.failed();
         } else if (key == "results") {
             ok = r.skip_value() && d.shape("\"results\" is not an array");

@@ -1,5 +1,6 @@
-// Decoders for HubSpot's CRM response bodies: contact pages (list and search), batch reads,
-// property definitions and error bodies. Pure functions, so benchmarks and fuzzers call them.
+// Decoders for HubSpot's CRM response bodies: pages of records (list and search), batch reads,
+// property definitions, custom object schemas and error bodies. Pure functions, so benchmarks and
+// fuzzers call them.
 //
 // Error kinds: a body that is not well-formed JSON (truncated, an HTML page from a proxy,
 // trailing garbage) is kTransient, because in a 2xx response it almost always means a broken
@@ -17,7 +18,7 @@
 
 namespace hubsync {
 
-// {"results":[contact...],"paging":{"next":{"after":"..."}},"total":N}. Property values are
+// {"results":[record...],"paging":{"next":{"after":"..."}},"total":N}. Property values are
 // kept exactly as sent: strings as strings, null as nullopt, numbers and booleans as their
 // JSON text, nested objects or arrays as their raw JSON.
 Result<RecordPage> decode_record_page(std::string_view json);
@@ -25,8 +26,11 @@ Result<RecordPage> decode_record_page(std::string_view json);
 // The batch/read response; `missing` comes from errors[].context.ids (HTTP 207).
 Result<BatchReadResult> decode_batch_read(std::string_view json);
 
-// GET /crm/v3/properties/contacts.
+// The properties endpoint of an object type.
 Result<std::vector<PropertyDef>> decode_properties(std::string_view json);
+
+// The custom object schemas endpoint.
+Result<std::vector<ObjectSchema>> decode_schemas(std::string_view json);
 
 // The optional fields of an error body. Lenient: anything missing or malformed stays empty.
 struct ErrorBody {
@@ -42,6 +46,6 @@ struct ErrorBody {
 ErrorBody decode_error_body(std::string_view json);
 
 // "123" -> 123. False for anything but ASCII digits (at most 19) that fit an int64.
-bool parse_contact_id(std::string_view text, RecordId& out);
+bool parse_record_id(std::string_view text, RecordId& out);
 
 }  // namespace hubsync

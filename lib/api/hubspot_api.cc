@@ -1,5 +1,6 @@
-// HubSpotApiClient: builds the CRM requests, paces them through the client-side limiters,
-// and turns every HTTP outcome into a value, retrying what a retry can fix.
+// HubSpotApiClient: builds the CRM requests for any object type on the configured dated API
+// version, paces them through the client-side limiters, and turns every HTTP outcome into a
+// value, retrying what a retry can fix.
 #include "api/hubspot_api.h"
 
 #include <fmt/core.h>
@@ -15,7 +16,9 @@
 #include "api/json_reader.h"
 #include "api/rate_limiter.h"
 #include "core/log.h"
+#include "http/http_date.h"
 #include "http/url.h"
+#include "model/endpoints.h"
 
 namespace hubsync {
 namespace {
@@ -31,16 +34,16 @@ constexpr long kLowRemaining = 1;
 // HubSpot counts a request when it arrives, this client when it sends it: when waiting for
 // one of our own requests to leave HubSpot's window, wait this much longer.
 constexpr Millis kWindowMargin{250};
-constexpr const char* kContactsScope = "crm.objects.contacts.read";
 
 enum class Bucket { kGeneral, kSearch };
 
 struct Call {
-    const char* what;  // "list contacts", for messages
+    std::string what;  // "list contacts", for messages
     std::string method;
     std::string url;
     std::string body;
     Bucket bucket = Bucket::kGeneral;
+    std::string scope;  // the scope a 403 most likely lacks
 };
 
 std::optional<long> parse_long(std::string_view text) {
@@ -54,16 +57,26 @@ std::optional<long> parse_long(std::string_view text) {
     return v;
 }
 
-// Retry-After in seconds (the HTTP-date form is not used by HubSpot and falls back to policy).
-std::optional<Millis> retry_after(const HttpResponse& response) {
-    const auto v = parse_long(response.header("Retry-After"));
-    if (!v || *v < 0) return std::nullopt;
+// Retry-After in either form RFC 9110 allows: delay-seconds or an HTTP-date (a date in the
+// past means now).
+std::optional<Millis> retry_after(const HttpResponse& response, Instant now) {
     constexpr long kMaxSeconds = 366L * 24 * 3600;  // clamps absurd values before they overflow
-    return Millis(std::min(*v, kMaxSeconds) * 1000);
+    const std::string header = response.header("Retry-After");
+    if (const auto v = parse_long(header)) {
+        if (*v < 0) return std::nullopt;
+        return Millis(std::min(*v, kMaxSeconds) * 1000);
+    }
+    const auto at = parse_http_date(header);
+    if (!at) return std::nullopt;
+    const auto wait = std::chrono::duration_cast<Millis>(*at - now);
+    return std::clamp(wait, Millis(0), Millis(kMaxSeconds * 1000));
 }
 
+// The server-side statuses HubSpot documents as worth a retry: 502-504 and Cloudflare's 521-524
+// in front of it, and 500, which HubSpot answers for passing internal failures. 501 and 505
+// say the request will never work.
 bool is_transient_status(int status) {
-    return status >= 500 && status <= 599;  // includes 502-504 and Cloudflare's 521-524
+    return status >= 500 && status <= 599 && status != 501 && status != 505;
 }
 
 std::string path_of(const std::string& url) {
@@ -72,6 +85,11 @@ std::string path_of(const std::string& url) {
     if (slash == std::string::npos) return "/";
     const auto query = url.find('?', slash);
     return url.substr(slash, query == std::string::npos ? std::string::npos : query - slash);
+}
+
+const std::string& version_or_default(const std::string& version) {
+    static const std::string kDefault(default_api_version());
+    return version.empty() ? kDefault : version;
 }
 
 std::string describe_status(int status, const ErrorBody& body) {
@@ -109,6 +127,7 @@ class HubSpotApiClient final : public HubSpotApi {
           clock_(clock),
           options_(options),
           base_url_(options.base_url),
+          version_(version_or_default(options.api_version)),
           general_(options.requests_per_10s, kTenSeconds),
           search_(options.searches_per_second, kOneSecond),
           rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
@@ -118,8 +137,19 @@ class HubSpotApiClient final : public HubSpotApi {
         options_.max_bad_body_attempts = std::max(options_.max_bad_body_attempts, 1);
     }
 
-    Result<std::vector<PropertyDef>> list_properties() override {
-        Call call{"list contact properties", "GET", base_url_ + "/crm/v3/properties/contacts", {}};
+    Result<std::vector<PropertyDef>> list_properties(const ObjectType& type,
+                                                     PropertySensitivity sensitivity) override {
+        std::string url = base_url_ + path(Endpoint::kListProperties, type);
+        if (sensitivity == PropertySensitivity::kSensitive) url += "?dataSensitivity=sensitive";
+        if (sensitivity == PropertySensitivity::kHighlySensitive)
+            url += "?dataSensitivity=highly_sensitive";
+        Call call{"list " + type.name + " properties",
+                  "GET",
+                  std::move(url),
+                  {},
+                  Bucket::kGeneral,
+                  type.read_scope};
+        if (sensitivity != PropertySensitivity::kNonSensitive) call.scope = type.sensitive_scope;
         std::vector<PropertyDef> out;
         HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
             HS_ASSIGN_OR_RETURN(out, decode_properties(r.body));
@@ -128,8 +158,9 @@ class HubSpotApiClient final : public HubSpotApi {
         return out;
     }
 
-    Result<RecordPage> list_contacts(const ListRequest& request) override {
-        Call call{"list contacts", "GET", list_url(request), {}};
+    Result<RecordPage> list(const ObjectType& type, const ListRequest& request) override {
+        Call call{"list " + type.name, "GET",          list_url(type, request), {},
+                  Bucket::kGeneral,    type.read_scope};
         if (call.url.size() > static_cast<std::size_t>(options_.max_url_length)) {
             return plan_error(fmt::format(
                 "the list URL would be {} characters with {} properties, over the {} limit "
@@ -145,15 +176,19 @@ class HubSpotApiClient final : public HubSpotApi {
         return page;
     }
 
-    Result<BatchReadResult> batch_read(const std::vector<RecordId>& ids,
+    Result<BatchReadResult> batch_read(const ObjectType& type, const std::vector<RecordId>& ids,
                                        const std::vector<std::string>& properties) override {
         if (ids.empty()) return BatchReadResult{};
         if (ids.size() > kMaxBatchReadInputs) {
             return plan_error(fmt::format("batch read of {} ids; HubSpot accepts at most {}",
                                           ids.size(), kMaxBatchReadInputs));
         }
-        Call call{"batch read contacts", "POST", base_url_ + "/crm/v3/objects/contacts/batch/read",
-                  batch_body(ids, properties)};
+        Call call{"batch read " + type.name,
+                  "POST",
+                  base_url_ + path(Endpoint::kBatchReadObjects, type),
+                  batch_body(ids, properties),
+                  Bucket::kGeneral,
+                  type.read_scope};
         BatchReadResult out;
         HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
             HS_ASSIGN_OR_RETURN(out, decode_batch_read(r.body));
@@ -162,9 +197,13 @@ class HubSpotApiClient final : public HubSpotApi {
         return out;
     }
 
-    Result<RecordPage> search(const SearchRequest& request) override {
-        Call call{"search contacts", "POST", base_url_ + "/crm/v3/objects/contacts/search",
-                  search_body(request), Bucket::kSearch};
+    Result<RecordPage> search(const ObjectType& type, const SearchRequest& request) override {
+        Call call{"search " + type.name,
+                  "POST",
+                  base_url_ + path(Endpoint::kSearchObjects, type),
+                  search_body(request),
+                  Bucket::kSearch,
+                  type.read_scope};
         if (call.body.size() > kMaxSearchBodyLength) {
             return plan_error(fmt::format(
                 "the search body would be {} characters, over HubSpot's {} limit; search with "
@@ -179,8 +218,24 @@ class HubSpotApiClient final : public HubSpotApi {
         return page;
     }
 
-    std::size_t list_url_length(const ListRequest& request) const override {
-        return list_url(request).size();
+    Result<std::vector<ObjectSchema>> list_schemas() override {
+        Call call{"list custom object schemas",
+                  "GET",
+                  base_url_ + endpoint_path(Endpoint::kListSchemas, version_) +
+                      "?includePropertyDefinitions=false&includeAssociationDefinitions=false",
+                  {},
+                  Bucket::kGeneral,
+                  kCustomSchemasReadScope};
+        std::vector<ObjectSchema> out;
+        HS_RETURN_IF_ERROR(execute(call, [&](const HttpResponse& r) -> Status {
+            HS_ASSIGN_OR_RETURN(out, decode_schemas(r.body));
+            return Status::Ok();
+        }));
+        return out;
+    }
+
+    std::size_t list_url_length(const ObjectType& type, const ListRequest& request) const override {
+        return list_url(type, request).size();
     }
 
     std::size_t search_body_length(const SearchRequest& request) const override {
@@ -192,9 +247,14 @@ class HubSpotApiClient final : public HubSpotApi {
   private:
     using Decode = std::function<Status(const HttpResponse&)>;
 
-    std::string list_url(const ListRequest& request) const {
+    std::string path(Endpoint endpoint, const ObjectType& type) const {
+        return endpoint_path(endpoint, version_, type.path_name());
+    }
+
+    std::string list_url(const ObjectType& type, const ListRequest& request) const {
         std::string url = base_url_;
-        url += "/crm/v3/objects/contacts?limit=";
+        url += path(Endpoint::kListObjects, type);
+        url += "?limit=";
         url += std::to_string(request.limit);
         if (!request.after.empty()) {
             url += "&after=";
@@ -276,7 +336,7 @@ class HubSpotApiClient final : public HubSpotApi {
     }
 
     // Waits until `until` unless a stop is requested first.
-    Status wait_until(Instant until, const char* what, const char* why) {
+    Status wait_until(Instant until, const std::string& what, const char* why) {
         const Instant now = clock_.now();
         if (until <= now) return Status::Ok();
         stats_.wait_ms += std::chrono::duration_cast<Millis>(until - now).count();
@@ -472,7 +532,7 @@ class HubSpotApiClient final : public HubSpotApi {
             retry.body = decode_error_body(response.body);
             retry.delay = backoff(nth);
             // 503 and 477 may name their own wait; 423 wants at least two seconds.
-            if (const auto after = retry_after(response))
+            if (const auto after = retry_after(response, clock_.now()))
                 retry.delay = std::max(retry.delay, *after);
             if (status == 423) retry.delay = std::max(retry.delay, kLockedWait);
             retry.reason = "HTTP " + describe_status(status, retry.body);
@@ -500,7 +560,7 @@ class HubSpotApiClient final : public HubSpotApi {
                 "syncing can resume after the daily limit resets at midnight in the account's "
                 "time zone; lower the sync frequency or raise the account's limit"));
         }
-        if (const auto after = retry_after(response)) {
+        if (const auto after = retry_after(response, clock_.now())) {
             retry.delay = std::max(*after, kMinRateLimitWait);
         } else if (policy == "TEN_SECONDLY_ROLLING") {
             retry.delay = kTenSeconds;
@@ -537,11 +597,11 @@ class HubSpotApiClient final : public HubSpotApi {
 
     Error forbidden(const Call& call, const HttpResponse& response) const {
         const ErrorBody body = decode_error_body(response.body);
-        // Name the scope HubSpot says is missing; the contacts read scope when it says none.
+        // Name the scope HubSpot says is missing; the call's own scope when it says none.
         std::string scopes;
         for (const auto& s : body.required_scopes)
             scopes += (scopes.empty() ? "" : ", ") + s;
-        if (scopes.empty()) scopes = kContactsScope;
+        if (scopes.empty()) scopes = call.scope;
         return make_error(
             ErrorKind::kForbidden,
             fmt::format("{}: HubSpot refused access ({}{}); the token lacks the {} scope",
@@ -565,7 +625,8 @@ class HubSpotApiClient final : public HubSpotApi {
             return make_error(
                 ErrorKind::kNotFound,
                 fmt::format("{}: HubSpot answered {} for {}", call.what, detail, path_of(call.url)),
-                "check base_url in the configuration");
+                fmt::format("check api_base_url and api_version ({}) in the configuration",
+                            version_));
         }
         if (status >= 400 && status <= 499) {
             return plan_error(
@@ -582,6 +643,7 @@ class HubSpotApiClient final : public HubSpotApi {
     Clock& clock_;
     ApiOptions options_;
     std::string base_url_;
+    std::string version_;
     RollingWindowLimiter general_;
     RollingWindowLimiter search_;
     Instant header_wait_until_{};

@@ -1,4 +1,5 @@
-// The HubSpot CRM contacts API as the sync engine uses it: typed calls over an HttpTransport,
+// HubSpot's CRM object APIs as the sync engine uses them, for every object type: typed calls
+// over an HttpTransport on the dated paths of the configured API version (lib/model/endpoints.h),
 // with the client-side rate limiter, retries with backoff, 429 handling and one
 // refresh-and-retry on 401. Not thread-safe: one HubSpotApi per sync thread.
 #pragma once
@@ -12,6 +13,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"
+#include "model/object_type.h"
 #include "model/record.h"
 
 namespace hubsync {
@@ -25,6 +27,7 @@ inline constexpr int kMaxSearchResults = 10'000;  // paging past this offset get
 
 struct ApiOptions {
     std::string base_url = "https://api.hubapi.com";
+    std::string api_version;      // a dated version of api_versions(); empty = the default
     int requests_per_10s = 100;   // client-side budget for the 10-second rolling bucket
     int searches_per_second = 4;  // client-side budget for the search bucket
     int max_url_length = 8000;    // longer GET URLs are refused before sending (414 avoidance)
@@ -51,7 +54,7 @@ struct ListRequest {
 };
 
 struct RecordPage {
-    std::vector<Record> contacts;
+    std::vector<Record> records;
     std::string next_after;   // empty on the last page
     std::int64_t total = -1;  // search only
 };
@@ -74,8 +77,19 @@ struct SearchRequest {
 };
 
 struct BatchReadResult {
-    std::vector<Record> contacts;
+    std::vector<Record> records;
     std::vector<RecordId> missing;  // ids HubSpot reported as not found (HTTP 207)
+};
+
+// Which property definitions to list: HubSpot leaves sensitive properties out unless asked.
+enum class PropertySensitivity { kNonSensitive, kSensitive, kHighlySensitive };
+
+// A custom object type as the schemas endpoint describes it.
+struct ObjectSchema {
+    std::string name;            // the schema's name, e.g. "pets"
+    std::string object_type_id;  // 2-NNN
+    std::string fully_qualified_name;
+    std::string label_singular, label_plural;
 };
 
 struct ApiStats {
@@ -94,20 +108,28 @@ class HubSpotApi {
   public:
     virtual ~HubSpotApi() = default;
 
-    virtual Result<std::vector<PropertyDef>> list_properties() = 0;
-    // GET /crm/v3/objects/contacts. Fails with kInternal ("request plan error") without sending
-    // if the URL would exceed max_url_length; callers plan property sets so that never happens.
-    virtual Result<RecordPage> list_contacts(const ListRequest& request) = 0;
-    // POST /crm/v3/objects/contacts/batch/read, at most 100 ids (more is a kInternal plan
-    // error; none returns an empty result without a request).
-    virtual Result<BatchReadResult> batch_read(const std::vector<RecordId>& ids,
+    // The type's property definitions of one sensitivity level.
+    virtual Result<std::vector<PropertyDef>> list_properties(
+        const ObjectType& type,
+        PropertySensitivity sensitivity = PropertySensitivity::kNonSensitive) = 0;
+    // One page of the type's list endpoint. Fails with kInternal ("request plan error")
+    // without sending if the URL would exceed max_url_length; callers plan property sets so
+    // that never happens.
+    virtual Result<RecordPage> list(const ObjectType& type, const ListRequest& request) = 0;
+    // batch/read, at most 100 ids (more is a kInternal plan error; none returns an empty
+    // result without a request).
+    virtual Result<BatchReadResult> batch_read(const ObjectType& type,
+                                               const std::vector<RecordId>& ids,
                                                const std::vector<std::string>& properties) = 0;
-    // POST /crm/v3/objects/contacts/search. The body is checked against HubSpot's 3,000
-    // character limit before sending (kInternal "request plan error" naming the size).
-    virtual Result<RecordPage> search(const SearchRequest& request) = 0;
+    // search. The body is checked against HubSpot's 3,000 character limit before sending
+    // (kInternal "request plan error" naming the size).
+    virtual Result<RecordPage> search(const ObjectType& type, const SearchRequest& request) = 0;
+    // The portal's custom object schemas (needs crm.schemas.custom.read).
+    virtual Result<std::vector<ObjectSchema>> list_schemas() = 0;
 
     // Length of the list URL for these properties (for request planning).
-    virtual std::size_t list_url_length(const ListRequest& request) const = 0;
+    virtual std::size_t list_url_length(const ObjectType& type,
+                                        const ListRequest& request) const = 0;
     // Length of the JSON body for this search (for request planning).
     virtual std::size_t search_body_length(const SearchRequest& request) const = 0;
 

@@ -1,8 +1,10 @@
-// The SQLite mirror: the contacts tables reporting tools read (schema in the product contract),
-// the sync cursors, and the write side the sync engine calls, one transaction per page.
+// The mirror as the sync engine and the commands see it: one table per object type that
+// reporting tools read (schema in the product contract), the sync cursors, and the write side
+// the engine calls, one transaction per page. `Mirror` is the storage interface; the SQLite
+// implementation is in mirror/sqlite_mirror.h, and another database would be a second
+// implementation of the same interface.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,54 +15,32 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "model/object_type.h"
 #include "model/record.h"
 
 namespace hubsync {
 
-class Env;
-
-struct MirrorOptions {
-    // Read-only mode for `hubsync status` and other readers: never creates, migrates or
-    // writes, never takes a write lock, so it never blocks the service.
-    bool read_only = false;
-    // How long a statement waits for a lock before failing with kTransient.
-    std::chrono::milliseconds busy_timeout{10'000};
-    // Permissions of a newly created database file; SQLite gives the -wal and -shm files the
-    // same mode. 0640 lets a reporting group read the mirror. Existing files are not touched.
-    unsigned file_mode = 0640;
-    // Time source for synced_at and sync_runs. nullptr = SystemClock::instance().
-    Clock* clock = nullptr;
-    // The file system SQLite's writes, syncs and truncates go through (see mirror/vfs.h), so
-    // tests can fill the disk or fail an fsync. nullptr = Env::posix(). Must outlive the Mirror.
-    Env* env = nullptr;
-    // Tests only: migrate to this schema version instead of the latest (0 = latest).
-    int schema_version = 0;
-    // WAL size (16 KiB pages) past which a commit checkpoints and starts the WAL over, even
-    // while readers keep arriving (see wal_commit_hook in mirror.cc). 2048 = 32 MiB: half
-    // the 64 MB the WAL must stay under, and large enough that backfill throughput holds.
-    int wal_restart_pages = 2048;
-};
-
-// Counts for `hubsync status`.
+// One object type's counts for `hubsync status`.
 struct MirrorCounts {
     std::int64_t total = 0;
-    std::int64_t active = 0;    // neither archived nor merged away (the active_contacts view)
+    std::int64_t active = 0;    // neither archived nor merged away (the active_<table> view)
     std::int64_t archived = 0;  // archived = 1
     std::int64_t merged = 0;    // merged_into IS NOT NULL
 };
 
-// One row of sync_runs.
+// One row of sync_runs: one cycle of one object type.
 struct SyncRun {
     std::int64_t id = 0;
+    std::string object_type;  // the type's name
     std::string started_at;   // ISO-8601 UTC
     std::string finished_at;  // empty while running (or when the process died mid-cycle)
     std::string mode;         // e.g. "backfill", "incremental", "reconcile", "full"
-    std::int64_t contacts_written = 0;
+    std::int64_t records_written = 0;
     std::int64_t requests_made = 0;
     std::string error;  // empty on success
 };
 
-// A contact row as stored (for status, tests and checks).
+// A record's row as stored (for status, tests and checks).
 struct StoredRecord {
     RecordId id = 0;
     std::string created_at;
@@ -86,12 +66,16 @@ struct StateUpdate {
     std::optional<std::string> value;
 };
 
-// Well-known sync_state keys. The engine may use others; values are opaque strings.
+// Well-known sync_state keys of an object type (see state_key). The engine may use others;
+// values are opaque strings.
 inline constexpr const char* kStateBackfillAfter = "backfill.after";        // list cursor
 inline constexpr const char* kStateBackfillDone = "backfill.completed_at";  // ISO-8601
 inline constexpr const char* kStateHighWater = "incremental.high_water_ms";
 inline constexpr const char* kStateLastReconcile = "reconcile.last_at";  // ISO-8601
-inline constexpr const char* kStatePropertyFingerprint = "properties.fingerprint";
+
+// The sync_state key of `key` for one object type: "<table>.<key>", e.g.
+// "contacts.backfill.after". Table names are unique, so keys of two types never meet.
+std::string state_key(const ObjectType& type, std::string_view key);
 
 // An archive marker without the record's properties (e.g. from an id-only sweep).
 struct ArchiveMark {
@@ -114,14 +98,14 @@ struct PageWrite {
     // whose newer-or-equal record says active is restored (archived = 0, archived_at NULL).
     // A record strictly newer than the stored row also clears merged_into.
     // A record carrying `hs_merged_object_ids` marks those ids as merged into it.
-    std::vector<Record> contacts;
+    std::vector<Record> records;
     // Archive markers for known rows; unknown ids are ignored (write the full record instead).
     // A marker older than the row's updated_at is ignored (the contact changed since).
     std::vector<ArchiveMark> archived;
     std::vector<MergeMark> merges;
     // sync_state changes committed with the rows.
     std::vector<StateUpdate> state;
-    // When non-zero, sync_runs row `run_id` gets contacts_written += rows applied and
+    // When non-zero, sync_runs row `run_id` gets records_written += rows applied and
     // requests_made += requests_made, in the same transaction.
     std::int64_t run_id = 0;
     std::int64_t requests_made = 0;
@@ -144,104 +128,86 @@ struct CheckpointResult {
 // Which properties the mirror keeps, as decided by apply_properties.
 struct PropertyColumn {
     std::string name;         // HubSpot property name
-    std::string column_name;  // typed column in `contacts`; empty when the property is JSON-only
+    std::string column_name;  // typed column in the type's table; empty when JSON-only
     std::string type;         // HubSpot type
 };
 
-// One SQLite database connection. Not thread-safe: one thread uses a Mirror at a time.
-// Several processes may open the same file; only one should write (the service).
-class Mirror final {
+// The storage interface. Not thread-safe: one thread uses a Mirror at a time. Several
+// processes may open the same database; only one should write (the service).
+//
+// Per-type calls name the object type; its table (and view) are created on first use by a
+// writer. A type a reader asks about before any writer created its table reads as empty.
+class Mirror {
   public:
-    // Opens (creating and migrating unless read_only) the database at `path`. Sets WAL mode,
-    // busy_timeout and the pragmas documented in mirror.cc. A read-only open of a missing file
-    // is kNotFound; of a database from a newer hubsync, kIo.
-    static Result<std::unique_ptr<Mirror>> open(const std::string& path,
-                                                const MirrorOptions& options = {});
-    ~Mirror();
-    Mirror(const Mirror&) = delete;
-    Mirror& operator=(const Mirror&) = delete;
+    virtual ~Mirror() = default;
 
-    // The schema version this build creates (PRAGMA user_version).
-    static int latest_schema_version();
-    Result<int> schema_version();
-    const std::string& path() const { return path_; }
+    // Where the mirror lives, for messages (a file path for SQLite).
+    virtual const std::string& path() const = 0;
+    virtual Result<int> schema_version() = 0;
 
     // --- Properties -----------------------------------------------------------------------
-    // Decides the synced properties: every def when `selection` is empty ("*"), else the
-    // selected names that exist in `defs` (unknown names are logged and skipped). Adds a
-    // typed column for each new property (ALTER TABLE ADD COLUMN; never drops one) and
-    // upserts `contact_properties`. Columns are named after the property, `property_<name>`
-    // on collision with a fixed column, with a numeric suffix on any other clash
-    // (SQLite names are case-insensitive). Must be called before write(), once per cycle.
-    // Returns the synced properties in request order.
-    Result<std::vector<PropertyColumn>> apply_properties(const std::vector<PropertyDef>& defs,
-                                                         const std::vector<std::string>& selection);
-    // The synced properties from the last apply_properties (empty before it).
-    const std::vector<PropertyColumn>& synced_properties() const;
+    // Decides the synced properties of `type`: every def when `selection` is empty ("*"),
+    // else the selected names that exist in `defs` (unknown names are logged and skipped).
+    // Adds a typed column for each new property (never drops one) and records every synced
+    // property in `object_properties`. Columns are named after the property,
+    // `property_<name>` on collision with a fixed column, with a numeric suffix on any other
+    // clash (names are case-insensitive). Must be called before write() of that type, once per
+    // cycle. Returns the synced properties in request order.
+    virtual Result<std::vector<PropertyColumn>> apply_properties(
+        const ObjectType& type, const std::vector<PropertyDef>& defs,
+        const std::vector<std::string>& selection) = 0;
+    // The synced properties of `type` from the last apply_properties (empty before it).
+    virtual const std::vector<PropertyColumn>& synced_properties(const ObjectType& type) const = 0;
 
     // --- Writing --------------------------------------------------------------------------
-    // One BEGIN IMMEDIATE ... COMMIT for the whole page. On any error the transaction is
-    // rolled back: neither rows nor state are changed.
-    Result<PageResult> write(const PageWrite& page);
-    // Shorthand: upsert `contacts` and apply `state` in one transaction.
-    Result<PageResult> write_page(const std::vector<Record>& contacts,
-                                  const std::vector<StateUpdate>& state = {});
-    // Marks absorbed_id as merged into survivor_id (its own transaction).
-    Status mark_merged(RecordId absorbed_id, RecordId survivor_id);
+    // One transaction for the whole page of `type`. On any error it is rolled back: neither
+    // rows nor state are changed.
+    virtual Result<PageResult> write(const ObjectType& type, const PageWrite& page) = 0;
     // Sets or deletes sync_state keys in one transaction.
-    Status set_state(const std::vector<StateUpdate>& updates);
+    virtual Status set_state(const std::vector<StateUpdate>& updates) = 0;
 
     // --- Reconcile sweep ------------------------------------------------------------------
-    // The sweep collects every id HubSpot still lists (active and archived) in a temporary
-    // table private to this connection (no write lock on the mirror), then removes the rows
-    // HubSpot no longer has, in short batched transactions so readers and the writer's own
-    // pages interleave. A crash before reconcile_finish() changes nothing.
-    Status reconcile_begin();
-    Status reconcile_add_seen(const std::vector<RecordId>& ids);
+    // The sweep collects every id HubSpot still lists for `type` (active and archived) without
+    // holding a write lock, then removes the rows HubSpot no longer has, in short batched
+    // transactions so readers and the writer's own pages interleave. One sweep at a time; a
+    // crash before reconcile_finish() changes nothing.
+    virtual Status reconcile_begin(const ObjectType& type) = 0;
+    virtual Status reconcile_add_seen(const std::vector<RecordId>& ids) = 0;
     // Ids HubSpot lists that the mirror does not have (to fetch and write).
-    Result<std::vector<RecordId>> reconcile_missing_ids();
-    // Deletes rows whose id was not seen. Rows merged into a surviving (still present) contact
+    virtual Result<std::vector<RecordId>> reconcile_missing_ids() = 0;
+    // Deletes rows whose id was not seen. Rows merged into a surviving (still present) record
     // are kept; ones whose survivor is gone are removed too. Refuses (kBadData) when nothing
-    // was seen but the mirror has rows, as a guard against a failed listing. Returns the
+    // was seen but the table has rows, as a guard against a failed listing. Returns the
     // number of rows removed. Ends the sweep.
-    Result<std::int64_t> reconcile_finish(int batch_size = 5000);
+    virtual Result<std::int64_t> reconcile_finish(int batch_size = 5000) = 0;
 
     // --- Runs -----------------------------------------------------------------------------
-    Result<std::int64_t> begin_run(const std::string& mode);
+    virtual Result<std::int64_t> begin_run(const ObjectType& type, const std::string& mode) = 0;
     // Sets finished_at; `error` empty on success. Counters are added to those already
     // accumulated through PageWrite::run_id.
-    Status finish_run(std::int64_t run_id, const std::string& error = {},
-                      std::int64_t extra_contacts = 0, std::int64_t extra_requests = 0);
+    virtual Status finish_run(std::int64_t run_id, const std::string& error = {},
+                              std::int64_t extra_records = 0, std::int64_t extra_requests = 0) = 0;
 
     // --- Reading --------------------------------------------------------------------------
-    Result<MirrorCounts> counts();
-    Result<std::optional<SyncRun>> last_run();
-    Result<std::optional<std::string>> state(const std::string& key);
-    Result<std::vector<std::pair<std::string, std::string>>> all_state();
-    Result<std::optional<StoredRecord>> get_contact(RecordId id);
+    virtual Result<MirrorCounts> counts(const ObjectType& type) = 0;
+    // The newest run of any type, or of `type_name` when given.
+    virtual Result<std::optional<SyncRun>> last_run(const std::string& type_name = {}) = 0;
+    virtual Result<std::optional<std::string>> state(const std::string& key) = 0;
+    virtual Result<std::vector<std::pair<std::string, std::string>>> all_state() = 0;
+    virtual Result<std::optional<StoredRecord>> get_record(const ObjectType& type, RecordId id) = 0;
     // The stored versions of those of `ids` the mirror has (others are left out), in id
-    // order of the input. Much cheaper than get_contact per id: no properties are copied.
-    Result<std::vector<RecordVersion>> contact_versions(const std::vector<RecordId>& ids);
+    // order of the input. Much cheaper than get_record per id: no properties are copied.
+    virtual Result<std::vector<RecordVersion>> record_versions(
+        const ObjectType& type, const std::vector<RecordId>& ids) = 0;
+    // The object types that have a table in the mirror, standard ones first.
+    virtual Result<std::vector<ObjectType>> object_types() = 0;
 
     // --- Maintenance ----------------------------------------------------------------------
-    // Call after each sync cycle: a PASSIVE checkpoint, then, when every frame was copied and
-    // no reader is using the WAL, a TRUNCATE that shrinks the WAL file to zero. Never waits
-    // for readers.
-    Result<CheckpointResult> checkpoint();
-    // PRAGMA integrity_check; ok() when it says "ok".
-    Status integrity_check();
-
-    struct Impl;
-
-  private:
-    Mirror(std::string path, std::unique_ptr<Impl> impl);
-    Result<PageResult> write_parts(const std::vector<Record>& contacts,
-                                   const std::vector<ArchiveMark>& archived,
-                                   const std::vector<MergeMark>& merges,
-                                   const std::vector<StateUpdate>& state, std::int64_t run_id,
-                                   std::int64_t requests_made);
-    std::string path_;
-    std::unique_ptr<Impl> impl_;
+    // Call after each sync cycle: lets the database shrink its journal when no reader needs
+    // it. Never waits for readers.
+    virtual Result<CheckpointResult> checkpoint() = 0;
+    // A full consistency check of the database; ok() when it is sound.
+    virtual Status integrity_check() = 0;
 };
 
 // Typed-column conversions (exposed for tests and the status display). Each returns nullopt

@@ -57,14 +57,82 @@ CREATE INDEX contacts_archived ON contacts (id) WHERE archived = 1;
 CREATE INDEX contacts_merged_into ON contacts (merged_into) WHERE merged_into IS NOT NULL;
 )sql";
 
+// Version 3: every CRM object type. Types get their tables at run time (object_table_sql);
+// this version adds what is shared: the table of mirrored types, property descriptions for
+// every type (contact_properties stays, as a view of the contacts' part), sync runs per type,
+// and per-type sync state keys (the contacts' keys gain their "contacts." prefix).
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE object_types (
+    name                   TEXT PRIMARY KEY,
+    type_id                TEXT NOT NULL UNIQUE,
+    table_name             TEXT NOT NULL UNIQUE,
+    custom                 INTEGER NOT NULL DEFAULT 0,
+    last_modified_property TEXT NOT NULL,
+    created_property       TEXT NOT NULL,
+    read_scope             TEXT NOT NULL
+);
+INSERT INTO object_types VALUES
+    ('contacts', '0-1', 'contacts', 0, 'lastmodifieddate', 'createdate',
+     'crm.objects.contacts.read');
+CREATE TABLE object_properties (
+    object_type TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    column_name TEXT COLLATE NOCASE,
+    label       TEXT,
+    type        TEXT,
+    field_type  TEXT,
+    group_name  TEXT,
+    description TEXT,
+    PRIMARY KEY (object_type, name),
+    UNIQUE (object_type, column_name)
+);
+INSERT INTO object_properties
+    SELECT 'contacts', name, column_name, label, type, field_type, group_name, description
+    FROM contact_properties;
+DROP TABLE contact_properties;
+CREATE VIEW contact_properties AS
+    SELECT name, column_name, label, type, field_type, group_name, description
+    FROM object_properties WHERE object_type = 'contacts';
+ALTER TABLE sync_runs RENAME COLUMN contacts_written TO records_written;
+ALTER TABLE sync_runs ADD COLUMN object_type TEXT NOT NULL DEFAULT 'contacts';
+CREATE INDEX sync_runs_object_type ON sync_runs (object_type, id);
+UPDATE sync_state SET key = 'contacts.' || key;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> list = {
         {1, kV1},
         {2, kV2},
+        {3, kV3},
     };
     return list;
+}
+
+std::string object_table_sql(std::string_view table) {
+    const std::string t = sql::quote_identifier(table);
+    const std::string name(table);
+    return fmt::format(
+        R"sql(
+CREATE TABLE IF NOT EXISTS {0} (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT,
+    updated_at  TEXT,
+    archived    INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    merged_into INTEGER,
+    synced_at   TEXT,
+    properties  TEXT
+);
+CREATE INDEX IF NOT EXISTS {1} ON {0} (updated_at);
+CREATE INDEX IF NOT EXISTS {2} ON {0} (id) WHERE archived = 1;
+CREATE INDEX IF NOT EXISTS {3} ON {0} (merged_into) WHERE merged_into IS NOT NULL;
+CREATE VIEW IF NOT EXISTS {4} AS
+    SELECT * FROM {0} WHERE archived = 0 AND merged_into IS NULL;
+)sql",
+        t, sql::quote_identifier(name + "_updated_at"), sql::quote_identifier(name + "_archived"),
+        sql::quote_identifier(name + "_merged_into"), sql::quote_identifier("active_" + name));
 }
 
 int latest_version() {

@@ -2,6 +2,7 @@
 // how many have been applied. Version 1 is the schema of the product contract.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,8 +20,12 @@ struct Migration {
 const std::vector<Migration>& migrations();
 int latest_version();
 
-// The fixed columns of `contacts`, lower case. A property whose name equals one of these (or
-// a rowid alias) gets the column `property_<name>`.
+// The table, indexes and `active_<table>` view of one object type, all IF NOT EXISTS (the
+// contacts' ones exist since version 1 and 2 under the same names).
+std::string object_table_sql(std::string_view table);
+
+// The fixed columns of every object table, lower case. A property whose name equals one of these
+// (or a rowid alias) gets the column `property_<name>`.
 const std::vector<std::string_view>& reserved_column_names();
 
 // Brings the database from its user_version to `target` (one transaction per migration).

@@ -34,6 +34,14 @@ struct Record {
     }
 };
 
+// One option of an enumeration property.
+struct PropertyOption {
+    std::string value;
+    std::string label;
+    int display_order = 0;
+    bool hidden = false;
+};
+
 // A property definition from the properties endpoint of an object type.
 struct PropertyDef {
     std::string name;
@@ -44,6 +52,10 @@ struct PropertyDef {
     std::string description;
     bool calculated = false;
     bool hubspot_defined = false;
+    bool hidden = false;
+    bool external_options = false;  // the values are owner ids or pipeline stages
+    std::string data_sensitivity;   // non_sensitive, sensitive, highly_sensitive; empty = unsaid
+    std::vector<PropertyOption> options;
 };
 
 }  // namespace hubsync

@@ -52,7 +52,7 @@ Status Service::build(const Config& config) {
     hooks.on_page = [this] {
         if (scheduler_) scheduler_->progress();
     };
-    hooks.on_progress = [this](const SyncProgress& p) { progress_.store(p.contacts); };
+    hooks.on_progress = [this](const SyncProgress& p) { progress_.store(p.records); };
     // Below half the watchdog interval, so a hung request ends before a ping is missed.
     if (options_.watchdog_interval)
         hooks.max_http_timeout =
@@ -120,9 +120,10 @@ Status Service::cycle(const CycleRequest& request) {
     syncing_ = false;
     if (!report.ok()) return std::move(report).error();
     last_sync_ = clock_.now();
-    HS_LOG_INFO("{} sync: {} contacts written, {} requests{}", report->mode,
-                report->contacts_written, report->requests,
-                report->removed ? fmt::format(", {} removed", report->removed) : std::string());
+    for (const TypeReport& t : report->types)
+        HS_LOG_INFO("{} {} sync: {} records written, {} requests{}", t.object_type, t.mode,
+                    t.records_written, t.requests,
+                    t.removed ? fmt::format(", {} removed", t.removed) : std::string());
     return Status::Ok();
 }
 
@@ -189,7 +190,8 @@ std::string Service::status_line() {
     in.sync_progress = syncing_ ? progress_.load() : -1;
     in.last_sync = last_sync_;
     if (parts_) {
-        if (auto counts = parts_->mirror->counts(); counts.ok()) in.contacts = counts->active;
+        if (auto counts = parts_->mirror->counts(contacts_type()); counts.ok())
+            in.contacts = counts->active;
         in.private_app = parts_->token_manager == nullptr;
     }
     if (auto token = read_token_status(config_, clock_); token.ok())

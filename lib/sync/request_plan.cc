@@ -5,17 +5,16 @@
 
 namespace hubsync {
 
-const std::vector<std::string>& required_properties() {
-    static const std::vector<std::string> kRequired = {"hs_object_id", "createdate",
-                                                       "lastmodifieddate", "hs_merged_object_ids"};
-    return kRequired;
+std::vector<std::string> required_properties(const ObjectType& type) {
+    return {"hs_object_id", type.created_property, type.last_modified_property,
+            "hs_merged_object_ids"};
 }
 
-RequestPlan plan_requests(const HubSpotApi& api, const std::vector<std::string>& properties,
-                          int max_url_length) {
+RequestPlan plan_requests(const HubSpotApi& api, const ObjectType& type,
+                          const std::vector<std::string>& properties, int max_url_length) {
     RequestPlan plan;
     plan.properties = properties;
-    for (const auto& name : required_properties()) {
+    for (const auto& name : required_properties(type)) {
         if (std::find(plan.properties.begin(), plan.properties.end(), name) ==
             plan.properties.end())
             plan.properties.push_back(name);
@@ -25,7 +24,7 @@ RequestPlan plan_requests(const HubSpotApi& api, const std::vector<std::string>&
     probe.after = std::string(24, '9');  // room for the longest cursor HubSpot hands out
     probe.properties = plan.properties;
     plan.properties_in_list =
-        api.list_url_length(probe) <= static_cast<std::size_t>(std::max(0, max_url_length));
+        api.list_url_length(type, probe) <= static_cast<std::size_t>(std::max(0, max_url_length));
     return plan;
 }
 

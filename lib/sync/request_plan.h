@@ -1,5 +1,5 @@
-// The request plan: how contacts with the synced property set are fetched with the fewest
-// requests without ever sending a URL longer than HubSpot accepts (414).
+// The request plan: how records of one object type with the synced property set are fetched
+// with the fewest requests without ever sending a URL longer than HubSpot accepts (414).
 #pragma once
 
 #include <string>
@@ -10,10 +10,10 @@
 namespace hubsync {
 
 // Properties the engine needs whatever the selection: ids, timestamps, merges.
-const std::vector<std::string>& required_properties();
+std::vector<std::string> required_properties(const ObjectType& type);
 
 struct RequestPlan {
-    // True: list pages carry every property in the URL (1 request per 100 contacts).
+    // True: list pages carry every property in the URL (1 request per 100 records).
     // False: list pages carry only ids; batch/read fetches the properties in its body
     // (2 requests per 100 contacts). Splitting the list across property chunks would cost the
     // same 2+ requests and could stitch mismatched pages together, so it is never chosen.
@@ -24,7 +24,7 @@ struct RequestPlan {
 };
 
 // Chooses the plan for `properties` (synced names; required ones are added).
-RequestPlan plan_requests(const HubSpotApi& api, const std::vector<std::string>& properties,
-                          int max_url_length);
+RequestPlan plan_requests(const HubSpotApi& api, const ObjectType& type,
+                          const std::vector<std::string>& properties, int max_url_length);
 
 }  // namespace hubsync

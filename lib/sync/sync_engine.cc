@@ -1,5 +1,6 @@
-// The sync cycle, written to read like the algorithm: plan, backfill or incremental window,
-// archive sweep, reconcile. Each loop body is: fetch a page, write it with its cursor.
+// The sync cycle, written to read like the algorithm: for each object type, plan, backfill or
+// incremental window, archive sweep, reconcile. Each loop body is: fetch a page, write it with
+// its cursor.
 #include "sync/sync_engine.h"
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+
+#include <fmt/core.h>
 
 #include "core/log.h"
 
@@ -117,20 +120,26 @@ struct Window {
 
 }  // namespace
 
-// One cycle's working state: the plan, the run row, counters, progress.
-class SyncEngine::Cycle final {
+// One object type's cycle: the plan, the run row, counters, progress.
+class SyncEngine::TypeCycle final {
   public:
-    Cycle(SyncEngine& engine, const CycleRequest& request)
-        : api_(engine.api_),
+    TypeCycle(SyncEngine& engine, const ObjectType& type, const CycleRequest& request)
+        : engine_(engine),
+          api_(engine.api_),
           mirror_(engine.mirror_),
           clock_(engine.clock_),
           options_(engine.options_),
-          request_(request) {}
+          type_(type),
+          request_(request) {
+        report_.object_type = type.name;
+    }
 
-    Result<CycleReport> run() {
+    const TypeReport& report() const { return report_; }
+
+    Status run() {
         HS_ASSIGN_OR_RETURN(const bool backfilled, state_present(kStateBackfillDone));
         report_.mode = request_.full ? "full" : (backfilled ? "incremental" : "backfill");
-        HS_ASSIGN_OR_RETURN(run_id_, mirror_.begin_run(report_.mode));
+        HS_ASSIGN_OR_RETURN(run_id_, mirror_.begin_run(type_, report_.mode));
         requests_at_start_ = api_.stats().requests;
         requests_committed_ = requests_at_start_;
         Status status = run_steps(backfilled);
@@ -140,9 +149,11 @@ class SyncEngine::Cycle final {
         auto finished = mirror_.finish_run(run_id_, error, 0, uncounted);
         if (auto cp = mirror_.checkpoint(); !cp.ok())
             HS_LOG_WARN("WAL checkpoint failed: {}", cp.error().describe());
-        if (!status.ok()) return std::move(status).error();
-        if (!finished.ok()) return std::move(finished).error();
-        return report_;
+        if (!status.ok()) {
+            report_.error = status.error().describe();
+            return status;
+        }
+        return finished;
     }
 
   private:
@@ -163,24 +174,28 @@ class SyncEngine::Cycle final {
     // --- properties ---------------------------------------------------------------------
 
     Status discover_properties() {
-        HS_ASSIGN_OR_RETURN(auto defs, api_.list_properties());
-        HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(defs, options_.properties));
+        HS_ASSIGN_OR_RETURN(auto defs, engine_.property_defs(type_));
+        const auto own = options_.type_properties.find(type_.name);
+        const std::vector<std::string>& selection =
+            own != options_.type_properties.end() ? own->second : options_.properties;
+        HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(type_, defs, selection));
         std::vector<std::string> names;
         names.reserve(columns.size());
         for (const auto& c : columns)
             names.push_back(c.name);
-        plan_ = plan_requests(api_, names, options_.max_url_length);
+        plan_ = plan_requests(api_, type_, names, options_.max_url_length);
         report_.plan = plan_;
         // The archived list has no batch/read to fall back on: it carries as many properties
         // as fit in the URL, required ones first.
-        archived_list_properties_ = required_properties();
+        archived_list_properties_ = required_properties(type_);
         for (const auto& name : plan_.properties) {
             if (std::find(archived_list_properties_.begin(), archived_list_properties_.end(),
                           name) != archived_list_properties_.end())
                 continue;
             archived_list_properties_.push_back(name);
             ListRequest probe{kListLimit, std::string(24, '9'), archived_list_properties_, true};
-            if (api_.list_url_length(probe) > static_cast<std::size_t>(options_.max_url_length)) {
+            if (api_.list_url_length(type_, probe) >
+                static_cast<std::size_t>(options_.max_url_length)) {
                 archived_list_properties_.pop_back();
                 break;
             }
@@ -191,18 +206,18 @@ class SyncEngine::Cycle final {
     // --- backfill -----------------------------------------------------------------------
 
     Status restart_backfill() {
-        return mirror_.set_state({{kStateBackfillDone, std::nullopt},
-                                  {kStateBackfillAfter, std::nullopt},
-                                  {kStateBackfillPhase, std::nullopt},
-                                  {kStateBackfillStarted, std::to_string(clock_.now_ms())}});
+        return mirror_.set_state({{key(kStateBackfillDone), std::nullopt},
+                                  {key(kStateBackfillAfter), std::nullopt},
+                                  {key(kStateBackfillPhase), std::nullopt},
+                                  {key(kStateBackfillStarted), std::to_string(clock_.now_ms())}});
     }
 
     Status backfill() {
-        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(kStateBackfillPhase));
-        HS_ASSIGN_OR_RETURN(auto started, mirror_.state(kStateBackfillStarted));
+        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(key(kStateBackfillPhase)));
+        HS_ASSIGN_OR_RETURN(auto started, mirror_.state(key(kStateBackfillStarted)));
         if (!started) {
             HS_RETURN_IF_ERROR(
-                mirror_.set_state({{kStateBackfillStarted, std::to_string(clock_.now_ms())}}));
+                mirror_.set_state({{key(kStateBackfillStarted), std::to_string(clock_.now_ms())}}));
             started = std::to_string(clock_.now_ms());
         }
         if (!phase || *phase == "active") {
@@ -213,23 +228,23 @@ class SyncEngine::Cycle final {
         // from there (minus lookback), so changes made during a long backfill are not lost.
         const std::string now_iso = format_iso8601(clock_.now());
         HS_RETURN_IF_ERROR(
-            mirror_.set_state({{kStateBackfillDone, now_iso},
-                               {kStateBackfillAfter, std::nullopt},
-                               {kStateBackfillPhase, std::nullopt},
-                               {kStateHighWater, *started},
-                               {kStateWindow, std::nullopt},
-                               {kStateLastReconcile, now_iso},
-                               {kStateArchivedSweep, std::to_string(clock_.now_ms())}}));
+            mirror_.set_state({{key(kStateBackfillDone), now_iso},
+                               {key(kStateBackfillAfter), std::nullopt},
+                               {key(kStateBackfillPhase), std::nullopt},
+                               {key(kStateHighWater), *started},
+                               {key(kStateWindow), std::nullopt},
+                               {key(kStateLastReconcile), now_iso},
+                               {key(kStateArchivedSweep), std::to_string(clock_.now_ms())}}));
         report_.backfill_complete = true;
         return {};
     }
 
     Status backfill_list(bool archived) {
         const std::string phase_name = archived ? "archived" : "active";
-        HS_ASSIGN_OR_RETURN(auto after, mirror_.state(kStateBackfillAfter));
-        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(kStateBackfillPhase));
+        HS_ASSIGN_OR_RETURN(auto after, mirror_.state(key(kStateBackfillAfter)));
+        HS_ASSIGN_OR_RETURN(auto phase, mirror_.state(key(kStateBackfillPhase)));
         if (!phase || *phase != phase_name) after.reset();
-        SyncProgress progress{archived ? "backfill (archived)" : "backfill", 0, 0, -1, Millis(0)};
+        SyncProgress progress = new_progress(archived ? "backfill (archived)" : "backfill");
         if (!archived && !after) progress.expected = estimate_total();
         const auto phase_started = clock_.now();
         // Pipelined: while page N is written, page N+1 is fetched and decoded on a second
@@ -254,18 +269,18 @@ class SyncEngine::Cycle final {
             }
             PageWrite write;
             if (archived) {
-                HS_RETURN_IF_ERROR(split_archived(page.contacts, write));
+                HS_RETURN_IF_ERROR(split_archived(page.records, write));
             } else {
-                write.contacts = std::move(page.contacts);
+                write.records = std::move(page.records);
             }
             write.state = {
-                {kStateBackfillPhase, phase_name},
-                {kStateBackfillAfter, last ? std::optional<std::string>()
-                                           : std::optional<std::string>(page.next_after)}};
+                {key(kStateBackfillPhase), phase_name},
+                {key(kStateBackfillAfter), last ? std::optional<std::string>()
+                                                : std::optional<std::string>(page.next_after)}};
             if (last && !archived) write.state[0].value = "archived";
             HS_ASSIGN_OR_RETURN(auto written, commit(write, requests_now));
             progress.pages += 1;
-            progress.contacts += written;
+            progress.records += written;
             progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
             if (options_.on_progress) options_.on_progress(progress);
             if (last) return {};
@@ -276,7 +291,7 @@ class SyncEngine::Cycle final {
     }
 
     struct FetchedPage {
-        std::vector<Record> contacts;
+        std::vector<Record> records;
         std::string next_after;
     };
 
@@ -289,13 +304,13 @@ class SyncEngine::Cycle final {
         list.properties =
             archived ? archived_list_properties_
                      : (fetch_by_id ? std::vector<std::string>{"hs_object_id"} : plan_.properties);
-        HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+        HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
         FetchedPage out;
         out.next_after = std::move(page.next_after);
         if (fetch_by_id) {
-            HS_ASSIGN_OR_RETURN(out.contacts, read_full(ids_of(page.contacts)));
+            HS_ASSIGN_OR_RETURN(out.records, read_full(ids_of(page.records)));
         } else {
-            out.contacts = std::move(page.contacts);
+            out.records = std::move(page.records);
         }
         return out;
     }
@@ -304,49 +319,50 @@ class SyncEngine::Cycle final {
         SearchRequest count;
         count.limit = 1;
         count.properties = {"hs_object_id"};
-        auto result = api_.search(count);
+        auto result = api_.search(type_, count);
         return result.ok() ? result->total : -1;
     }
 
     // --- incremental --------------------------------------------------------------------
 
     Status incremental() {
-        HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(kStateWindow));
+        HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(key(kStateWindow)));
         Window window;
         if (auto resumed = Window::decode(saved)) {
             window = *resumed;  // a window a crash or stop interrupted: finish it first
         } else {
-            HS_ASSIGN_OR_RETURN(auto high, mirror_.state(kStateHighWater));
+            HS_ASSIGN_OR_RETURN(auto high, mirror_.state(key(kStateHighWater)));
             const std::int64_t high_water = parse_int(high).value_or(0);
             window.since_ms = std::max<std::int64_t>(0, high_water - options_.lookback.count());
             window.until_ms = clock_.now_ms();
         }
-        SyncProgress progress{"incremental", 0, 0, -1, Millis(0)};
+        SyncProgress progress = new_progress("incremental");
         const auto phase_started = clock_.now();
         while (true) {
             HS_RETURN_IF_ERROR(check_stop());
-            HS_ASSIGN_OR_RETURN(auto page, api_.search(window_query(window)));
+            HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, window_query(window)));
             if (progress.expected < 0 && window.last_id == 0) progress.expected = page.total;
-            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids_of(page.contacts)));
+            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids_of(page.records)));
             std::vector<RecordId> changed;
-            for (const auto& c : page.contacts) {
+            for (const auto& c : page.records) {
                 const auto found = versions.find(c.id);
-                if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second))
+                if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second,
+                                    type_.last_modified_property))
                     changed.push_back(c.id);
             }
             PageWrite write;
-            HS_ASSIGN_OR_RETURN(write.contacts, read_full(changed));
-            const bool last = static_cast<int>(page.contacts.size()) < options_.search_limit;
-            if (!page.contacts.empty()) window.last_id = page.contacts.back().id;
+            HS_ASSIGN_OR_RETURN(write.records, read_full(changed));
+            const bool last = static_cast<int>(page.records.size()) < options_.search_limit;
+            if (!page.records.empty()) window.last_id = page.records.back().id;
             if (last) {
-                write.state = {{kStateHighWater, std::to_string(window.until_ms)},
-                               {kStateWindow, std::nullopt}};
+                write.state = {{key(kStateHighWater), std::to_string(window.until_ms)},
+                               {key(kStateWindow), std::nullopt}};
             } else {
-                write.state = {{kStateWindow, window.encode()}};
+                write.state = {{key(kStateWindow), window.encode()}};
             }
             HS_ASSIGN_OR_RETURN(auto written, commit(write));
             progress.pages += 1;
-            progress.contacts += written;
+            progress.records += written;
             progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
             if (options_.on_progress) options_.on_progress(progress);
             if (last) return {};
@@ -354,30 +370,32 @@ class SyncEngine::Cycle final {
     }
 
     // Keyset paging (hs_object_id > last seen) instead of offsets: no query ever approaches
-    // the 10,000-result cap, even when more than 10,000 contacts share one millisecond, and
+    // the 10,000-result cap, even when more than 10,000 records share one millisecond, and
     // a resumed window continues exactly where the last committed page ended.
     SearchRequest window_query(const Window& w) const {
         SearchRequest q;
+        const std::string& modified = type_.last_modified_property;
         std::vector<SearchFilter> group = {
-            {"lastmodifieddate", "GTE", std::to_string(w.since_ms), {}, {}},
-            {"lastmodifieddate", "LTE", std::to_string(w.until_ms), {}, {}},
+            {modified, "GTE", std::to_string(w.since_ms), {}, {}},
+            {modified, "LTE", std::to_string(w.until_ms), {}, {}},
         };
         if (w.last_id > 0)
             group.push_back({"hs_object_id", "GT", std::to_string(w.last_id), {}, {}});
         q.filter_groups = {group};
         q.sort_property = "hs_object_id";
         q.ascending = true;
-        q.properties = {"hs_object_id", "lastmodifieddate"};
+        q.properties = {"hs_object_id", modified};
         q.limit = options_.search_limit;
         return q;
     }
 
     // True when the search hit is newer than the mirror's row (or the row is missing,
     // archived or merged away), so the lookback overlap costs no batch reads.
-    static bool mirror_is_stale(const Record& hit, const RecordVersion* stored) {
+    static bool mirror_is_stale(const Record& hit, const RecordVersion* stored,
+                                const std::string& modified_property) {
         if (!stored || stored->archived || stored->merged_into) return true;
         std::string hit_updated = hit.updated_at;
-        if (const auto* lm = hit.find("lastmodifieddate"); lm && *lm && !(*lm)->empty()) {
+        if (const auto* lm = hit.find(modified_property); lm && *lm && !(*lm)->empty()) {
             Instant t;
             if (parse_iso8601(**lm, t)) hit_updated = format_iso8601(t);
         }
@@ -387,7 +405,7 @@ class SyncEngine::Cycle final {
     // The mirror's versions of `ids`, by id: one query per page instead of one per contact.
     Result<std::unordered_map<RecordId, RecordVersion>> versions_by_id(
         const std::vector<RecordId>& ids) {
-        HS_ASSIGN_OR_RETURN(auto versions, mirror_.contact_versions(ids));
+        HS_ASSIGN_OR_RETURN(auto versions, mirror_.record_versions(type_, ids));
         std::unordered_map<RecordId, RecordVersion> out;
         out.reserve(versions.size());
         for (auto& v : versions)
@@ -398,29 +416,29 @@ class SyncEngine::Cycle final {
     // --- archive sweep ------------------------------------------------------------------
 
     bool archive_sweep_due() {
-        auto last = mirror_.state(kStateArchivedSweep);
+        auto last = mirror_.state(key(kStateArchivedSweep));
         if (!last.ok()) return true;
         const auto last_ms = parse_int(*last);
         return !last_ms || clock_.now_ms() - *last_ms >= options_.archived_interval.count();
     }
 
-    // Search never shows archived contacts, so deletes are found by listing the archived
-    // ones. Restores come back through search (restoring updates lastmodifieddate).
+    // Search never shows archived records, so deletes are found by listing the archived
+    // ones. Restores come back through search (restoring updates the modification time).
     Status archive_sweep() {
         const std::int64_t started = clock_.now_ms();
         std::optional<std::string> after;
-        SyncProgress progress{"archive sweep", 0, 0, -1, Millis(0)};
+        SyncProgress progress = new_progress("archive sweep");
         while (true) {
             HS_RETURN_IF_ERROR(check_stop());
             ListRequest list{kListLimit, after.value_or(""), archived_list_properties_, true};
-            HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
+            HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
             PageWrite write;
-            HS_RETURN_IF_ERROR(split_archived(page.contacts, write));
+            HS_RETURN_IF_ERROR(split_archived(page.records, write));
             const bool last = page.next_after.empty();
-            if (last) write.state = {{kStateArchivedSweep, std::to_string(started)}};
+            if (last) write.state = {{key(kStateArchivedSweep), std::to_string(started)}};
             HS_ASSIGN_OR_RETURN(auto written, commit(write));
             progress.pages += 1;
-            progress.contacts += written;
+            progress.records += written;
             if (options_.on_progress) options_.on_progress(progress);
             if (last) break;
             after = page.next_after;
@@ -436,14 +454,14 @@ class SyncEngine::Cycle final {
         for (auto& c : listed) {
             c.archived = true;
             if (complete) {
-                write.contacts.push_back(std::move(c));
+                write.records.push_back(std::move(c));
                 continue;
             }
-            HS_ASSIGN_OR_RETURN(auto stored, mirror_.get_contact(c.id));
+            HS_ASSIGN_OR_RETURN(auto stored, mirror_.get_record(type_, c.id));
             if (stored) {
                 write.archived.push_back({c.id, c.archived_at});
             } else {
-                write.contacts.push_back(std::move(c));
+                write.records.push_back(std::move(c));
             }
         }
         return {};
@@ -452,7 +470,7 @@ class SyncEngine::Cycle final {
     // --- reconcile ----------------------------------------------------------------------
 
     bool reconcile_due() {
-        auto last = mirror_.state(kStateLastReconcile);
+        auto last = mirror_.state(key(kStateLastReconcile));
         if (!last.ok() || !*last) return true;
         Instant t;
         if (!parse_iso8601(**last, t)) return true;
@@ -463,20 +481,20 @@ class SyncEngine::Cycle final {
     // has are removed, rows it lacks or holds stale are read and written.
     Status reconcile() {
         const std::string started = format_iso8601(clock_.now());
-        HS_RETURN_IF_ERROR(mirror_.reconcile_begin());
+        HS_RETURN_IF_ERROR(mirror_.reconcile_begin(type_));
         std::vector<RecordId> stale;
-        SyncProgress progress{"reconcile", 0, 0, -1, Millis(0)};
+        SyncProgress progress = new_progress("reconcile");
         for (const bool archived : {false, true}) {
             std::optional<std::string> after;
             while (true) {
                 HS_RETURN_IF_ERROR(check_stop());
                 ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, archived};
-                HS_ASSIGN_OR_RETURN(auto page, api_.list_contacts(list));
-                std::vector<RecordId> ids = ids_of(page.contacts);
+                HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
+                std::vector<RecordId> ids = ids_of(page.records);
                 HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
                 HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
                 PageWrite marks;
-                for (const auto& c : page.contacts) {
+                for (const auto& c : page.records) {
                     const auto found = versions.find(c.id);
                     if (found == versions.end()) continue;  // fetched below with the missing ids
                     const RecordVersion* stored = &found->second;
@@ -488,11 +506,10 @@ class SyncEngine::Cycle final {
                     }
                 }
                 if (!marks.archived.empty()) {
-                    HS_ASSIGN_OR_RETURN(auto marked, commit(marks));
-                    (void)marked;
+                    if (auto marked = commit(marks); !marked.ok()) return std::move(marked).error();
                 }
                 progress.pages += 1;
-                progress.contacts += static_cast<std::int64_t>(ids.size());
+                progress.records += static_cast<std::int64_t>(ids.size());
                 if (options_.on_progress) options_.on_progress(progress);
                 if (page.next_after.empty()) break;
                 after = page.next_after;
@@ -503,8 +520,9 @@ class SyncEngine::Cycle final {
         HS_RETURN_IF_ERROR(write_by_id(stale));
         HS_ASSIGN_OR_RETURN(report_.removed, mirror_.reconcile_finish());
         if (report_.removed > 0)
-            HS_LOG_INFO("reconcile removed {} contacts HubSpot no longer has", report_.removed);
-        HS_RETURN_IF_ERROR(mirror_.set_state({{kStateLastReconcile, started}}));
+            HS_LOG_INFO("reconcile removed {} {} HubSpot no longer has", report_.removed,
+                        type_.name);
+        HS_RETURN_IF_ERROR(mirror_.set_state({{key(kStateLastReconcile), started}}));
         report_.reconciled = true;
         return {};
     }
@@ -518,9 +536,8 @@ class SyncEngine::Cycle final {
             std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
             PageWrite write;
-            HS_ASSIGN_OR_RETURN(write.contacts, read_full(chunk));
-            HS_ASSIGN_OR_RETURN(auto written, commit(write));
-            (void)written;
+            HS_ASSIGN_OR_RETURN(write.records, read_full(chunk));
+            if (auto written = commit(write); !written.ok()) return std::move(written).error();
         }
         return {};
     }
@@ -535,17 +552,17 @@ class SyncEngine::Cycle final {
             const auto end = std::min(ids.size(), i + kBatchLimit);
             std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
                                         ids.begin() + static_cast<std::ptrdiff_t>(end));
-            HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(chunk, plan_.properties));
-            for (auto& c : batch.contacts)
+            HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(type_, chunk, plan_.properties));
+            for (auto& c : batch.records)
                 out.push_back(std::move(c));
         }
         return out;
     }
 
-    static std::vector<RecordId> ids_of(const std::vector<Record>& contacts) {
+    static std::vector<RecordId> ids_of(const std::vector<Record>& records) {
         std::vector<RecordId> ids;
-        ids.reserve(contacts.size());
-        for (const auto& c : contacts)
+        ids.reserve(records.size());
+        for (const auto& c : records)
             ids.push_back(c.id);
         return ids;
     }
@@ -557,17 +574,27 @@ class SyncEngine::Cycle final {
     Result<std::int64_t> commit(PageWrite& write, std::int64_t requests_now) {
         write.run_id = run_id_;
         write.requests_made = requests_now - requests_committed_;
-        HS_ASSIGN_OR_RETURN(auto result, mirror_.write(write));
+        HS_ASSIGN_OR_RETURN(auto result, mirror_.write(type_, write));
         requests_committed_ = requests_now;
         const std::int64_t written = result.upserted + result.archived;
-        report_.contacts_written += written;
+        report_.records_written += written;
         if (options_.on_page) options_.on_page();
         return written;
     }
 
-    Result<bool> state_present(const char* key) {
-        HS_ASSIGN_OR_RETURN(auto value, mirror_.state(key));
+    Result<bool> state_present(const char* name) {
+        HS_ASSIGN_OR_RETURN(auto value, mirror_.state(key(name)));
         return value.has_value();
+    }
+
+    // This type's sync_state key for `name`.
+    std::string key(const char* name) const { return state_key(type_, name); }
+
+    SyncProgress new_progress(const char* phase) const {
+        SyncProgress p;
+        p.object_type = type_.name;
+        p.phase = phase;
+        return p;
     }
 
     Status check_stop() const {
@@ -576,14 +603,16 @@ class SyncEngine::Cycle final {
         return {};
     }
 
+    SyncEngine& engine_;
     HubSpotApi& api_;
     Mirror& mirror_;
     Clock& clock_;
     const SyncOptions& options_;
+    const ObjectType& type_;
     CycleRequest request_;
     RequestPlan plan_;
     std::vector<std::string> archived_list_properties_;
-    CycleReport report_;
+    TypeReport report_;
     std::int64_t run_id_ = 0;
     std::int64_t requests_at_start_ = 0;
     std::int64_t requests_committed_ = 0;
@@ -592,9 +621,191 @@ class SyncEngine::Cycle final {
 SyncEngine::SyncEngine(HubSpotApi& api, Mirror& mirror, Clock& clock, SyncOptions options)
     : api_(api), mirror_(mirror), clock_(clock), options_(std::move(options)) {}
 
+namespace {
+
+// Errors no other object type could get past in this cycle.
+bool stops_every_type(const Error& e) {
+    return e.kind == ErrorKind::kCancelled || e.kind == ErrorKind::kAuthRequired ||
+           e.kind == ErrorKind::kUnauthorized || e.kind == ErrorKind::kIo;
+}
+
+void add_to(CycleReport& cycle, const TypeReport& type) {
+    if (cycle.types.empty()) {
+        cycle.mode = type.mode;
+        cycle.plan = type.plan;
+        cycle.backfill_complete = true;
+        cycle.reconciled = true;
+    }
+    cycle.types.push_back(type);
+    cycle.records_written += type.records_written;
+    cycle.requests += type.requests;
+    cycle.removed += type.removed;
+    cycle.backfill_complete = cycle.backfill_complete && type.backfill_complete;
+    cycle.archive_swept = cycle.archive_swept || type.archive_swept;
+    cycle.reconciled = cycle.reconciled && type.reconciled;
+}
+
+bool has_scope(const std::optional<std::vector<std::string>>& granted, const std::string& scope) {
+    return !granted || std::find(granted->begin(), granted->end(), scope) != granted->end();
+}
+
+Error missing_scope(const std::string& type, const std::string& scope) {
+    return make_error(
+        ErrorKind::kForbidden,
+        fmt::format("{} are configured in sync.objects, but the authorization lacks the {} "
+                    "scope",
+                    type, scope),
+        fmt::format("add {} to the app's scopes (or the service key's) and run `hubsync "
+                    "authorize` again, or remove {} from sync.objects",
+                    scope, type));
+}
+
+}  // namespace
+
+const TypeReport* CycleReport::type(const std::string& name) const {
+    for (const TypeReport& t : types)
+        if (t.object_type == name) return &t;
+    return nullptr;
+}
+
 Result<CycleReport> SyncEngine::run_cycle(const CycleRequest& request) {
-    Cycle cycle(*this, request);
-    return cycle.run();
+    HS_ASSIGN_OR_RETURN(types_, resolve_types());
+    CycleReport report;
+    std::optional<Error> first_error;
+    for (const ObjectType& type : types_) {
+        TypeCycle cycle(*this, type, request);
+        Status status = cycle.run();
+        add_to(report, cycle.report());
+        if (status.ok()) continue;
+        if (!first_error) first_error = status.error();
+        if (stops_every_type(status.error())) break;
+        HS_LOG_WARN("sync of {} failed, going on with the other types: {}", type.name,
+                    status.error().describe());
+    }
+    if (first_error) return *first_error;
+    return report;
+}
+
+Result<std::vector<ObjectType>> SyncEngine::resolve_types() {
+    std::vector<ObjectSchema> schemas;
+    const bool want_schemas = needs_schemas(options_.objects, options_.granted_scopes);
+    if (want_schemas) {
+        auto listed = api_.list_schemas();
+        const bool any = std::find(options_.objects.begin(), options_.objects.end(), "*") !=
+                         options_.objects.end();
+        if (listed.ok()) {
+            schemas = std::move(listed).value();
+        } else if (!(any && listed.error().kind == ErrorKind::kForbidden &&
+                     !options_.granted_scopes)) {
+            // Under "*" with unknown scopes, a refused schema list only means "no custom
+            // objects for this token"; anything else is an error.
+            return std::move(listed).error();
+        }
+    }
+    return resolve_object_types(options_.objects, options_.granted_scopes,
+                                want_schemas ? &schemas : nullptr);
+}
+
+Result<std::vector<PropertyDef>> SyncEngine::property_defs(const ObjectType& type) {
+    HS_ASSIGN_OR_RETURN(auto defs, api_.list_properties(type));
+    if (!options_.sensitive_properties || type.sensitive_scope.empty()) return defs;
+    std::vector<PropertyDef> sensitive;
+    bool readable = false;
+    if (has_scope(options_.granted_scopes, type.sensitive_scope)) {
+        auto listed = api_.list_properties(type, PropertySensitivity::kSensitive);
+        if (listed.ok()) {
+            sensitive = std::move(listed).value();
+            HS_ASSIGN_OR_RETURN(readable, sensitive_readable(type, sensitive));
+        } else if (listed.error().kind != ErrorKind::kForbidden) {
+            return std::move(listed).error();
+        }
+    }
+    if (!readable) {
+        if (sensitive_warned_.insert(type.name).second)
+            HS_LOG_WARN(
+                "sensitive properties of {} are not mirrored: the token lacks the {} scope; "
+                "grant it to the app (or the service key) and run `hubsync authorize` again; "
+                "the other properties are synced as usual",
+                type.name, type.sensitive_scope);
+        return defs;
+    }
+    for (auto& d : sensitive)
+        defs.push_back(std::move(d));
+    return defs;
+}
+
+// With the granted scopes known, the sensitive scope decides (checked by the caller). A static
+// token's scopes are unknown: one list request naming the sensitive properties tells.
+Result<bool> SyncEngine::sensitive_readable(const ObjectType& type,
+                                            const std::vector<PropertyDef>& sensitive) {
+    if (sensitive.empty()) return false;
+    if (options_.granted_scopes) return true;
+    ListRequest probe;
+    probe.limit = 1;
+    for (const auto& d : sensitive)
+        probe.properties.push_back(d.name);
+    if (api_.list_url_length(type, probe) > static_cast<std::size_t>(options_.max_url_length))
+        probe.properties.resize(1);
+    auto page = api_.list(type, probe);
+    if (page.ok()) return true;
+    if (page.error().kind == ErrorKind::kForbidden) return false;
+    return std::move(page).error();
+}
+
+bool needs_schemas(const std::vector<std::string>& names,
+                   const std::optional<std::vector<std::string>>& granted) {
+    for (const std::string& name : names) {
+        if (name == "*") {
+            if (has_scope(granted, kCustomSchemasReadScope)) return true;
+            continue;
+        }
+        if (!find_standard_type(name)) return true;
+    }
+    return false;
+}
+
+Result<std::vector<ObjectType>> resolve_object_types(
+    const std::vector<std::string>& names, const std::optional<std::vector<std::string>>& granted,
+    const std::vector<ObjectSchema>* schemas) {
+    std::vector<ObjectType> out;
+    auto add = [&](ObjectType t) {
+        if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+    };
+    if (names.empty()) add(contacts_type());
+    for (const std::string& name : names) {
+        if (name == "*") {
+            for (const ObjectType& t : standard_object_types())
+                if (has_scope(granted, t.read_scope)) add(t);
+            if (schemas && has_scope(granted, kCustomObjectsReadScope))
+                for (const ObjectSchema& schema : *schemas)
+                    if (auto t = custom_object_type(schema.name, schema.object_type_id))
+                        add(std::move(*t));
+            continue;
+        }
+        if (const ObjectType* t = find_standard_type(name)) {
+            if (!has_scope(granted, t->read_scope)) return missing_scope(t->name, t->read_scope);
+            add(*t);
+            continue;
+        }
+        const ObjectSchema* schema = nullptr;
+        if (schemas)
+            for (const ObjectSchema& s : *schemas)
+                if (s.name == name || s.object_type_id == name || s.fully_qualified_name == name)
+                    schema = &s;
+        if (!schema) {
+            return make_error(ErrorKind::kConfig,
+                              fmt::format("sync.objects names {}, which is neither contacts, "
+                                          "companies, deals, tickets nor a custom object of "
+                                          "this portal",
+                                          name),
+                              "check the spelling against the custom object's schema name, or "
+                              "remove it from sync.objects");
+        }
+        if (!has_scope(granted, kCustomObjectsReadScope))
+            return missing_scope(name, kCustomObjectsReadScope);
+        if (auto t = custom_object_type(schema->name, schema->object_type_id)) add(std::move(*t));
+    }
+    return out;
 }
 
 }  // namespace hubsync

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     do {
         for (int i = 0; i < 20; ++i) {
             auto r = hubsync::decode_record_page(page);
-            contacts += r->contacts.size();
+            contacts += r->records.size();
             ++pages;
         }
         elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();

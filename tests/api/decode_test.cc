@@ -16,8 +16,8 @@ using testing::make_page;
 using testing::PageShape;
 
 const Record& only_contact(const RecordPage& page) {
-    EXPECT_EQ(page.contacts.size(), 1u);
-    return page.contacts.front();
+    EXPECT_EQ(page.records.size(), 1u);
+    return page.records.front();
 }
 
 TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
@@ -33,8 +33,8 @@ TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
       "paging": {"next": {"after": "MTAy", "link": "https://api.hubapi.com/x?after=MTAy"}}
     })");
     ASSERT_TRUE(page.ok()) << page.error().describe();
-    ASSERT_EQ(page->contacts.size(), 2u);
-    const Record& a = page->contacts[0];
+    ASSERT_EQ(page->records.size(), 2u);
+    const Record& a = page->records[0];
     EXPECT_EQ(a.id, 101);
     EXPECT_EQ(a.created_at, "2024-09-11T13:27:39.356Z");
     EXPECT_EQ(a.updated_at, "2024-09-12T00:00:00.000Z");
@@ -46,7 +46,7 @@ TEST(DecodeContactPage, DecodesRecordsValuesAndPaging) {
     EXPECT_EQ(a.properties[1].name, "phone");
     EXPECT_EQ(a.properties[1].value, std::nullopt);
     EXPECT_EQ(a.properties[2].value, std::optional<std::string>(""));
-    const Record& b = page->contacts[1];
+    const Record& b = page->records[1];
     EXPECT_EQ(b.id, 9007199254740993LL);  // beyond double precision: parsed as an integer
     EXPECT_TRUE(b.archived);
     EXPECT_EQ(b.archived_at, "2024-02-03T04:05:06.789Z");
@@ -58,7 +58,7 @@ TEST(DecodeContactPage, LastPageHasNoPaging) {
     const auto page = decode_record_page(R"({"results":[{"id":"1","properties":{}}]})");
     ASSERT_TRUE(page.ok()) << page.error().describe();
     EXPECT_EQ(page->next_after, "");
-    EXPECT_EQ(page->contacts.size(), 1u);
+    EXPECT_EQ(page->records.size(), 1u);
 }
 
 TEST(DecodeContactPage, SearchTotalAndNumericOffset) {
@@ -67,7 +67,7 @@ TEST(DecodeContactPage, SearchTotalAndNumericOffset) {
     ASSERT_TRUE(page.ok()) << page.error().describe();
     EXPECT_EQ(page->total, 12345);
     EXPECT_EQ(page->next_after, "200");
-    EXPECT_TRUE(page->contacts.empty());
+    EXPECT_TRUE(page->records.empty());
 }
 
 TEST(DecodeContactPage, EscapesAndUnicode) {
@@ -192,20 +192,20 @@ TEST(DecodeContactPage, HugePages) {
     shape.properties = 600;
     const auto wide = decode_record_page(make_page(shape));
     ASSERT_TRUE(wide.ok()) << wide.error().describe();
-    ASSERT_EQ(wide->contacts.size(), 100u);
-    EXPECT_EQ(wide->contacts[99].properties.size(), 600u);
-    EXPECT_EQ(wide->contacts[99].id, 1100);
+    ASSERT_EQ(wide->records.size(), 100u);
+    EXPECT_EQ(wide->records[99].properties.size(), 600u);
+    EXPECT_EQ(wide->records[99].id, 1100);
     EXPECT_EQ(wide->next_after, "1101");
 
     shape.contacts = 10000;
     shape.properties = 5;
     const auto tall = decode_record_page(make_page(shape));
     ASSERT_TRUE(tall.ok()) << tall.error().describe();
-    EXPECT_EQ(tall->contacts.size(), 10000u);
-    EXPECT_EQ(**tall->contacts[1234].find("firstname"),
+    EXPECT_EQ(tall->records.size(), 10000u);
+    EXPECT_EQ(**tall->records[1234].find("firstname"),
               "Ren\xc3\xa9"
               "e");
-    EXPECT_EQ(**tall->contacts[1234].find("lastname"), "O'Brien \"Bob\"");
+    EXPECT_EQ(**tall->records[1234].find("lastname"), "O'Brien \"Bob\"");
 }
 
 TEST(DecodeContactPage, EveryPrefixOfAValidPageFailsCleanly) {
@@ -254,7 +254,7 @@ TEST(DecodeContactPage, RandomCorruptionNeverCrashes) {
         const auto r = decode_record_page(mutated);
         if (r.ok()) {
             ++ok;
-            for (const Record& c : r->contacts)
+            for (const Record& c : r->records)
                 EXPECT_GT(c.id, -1);
         } else {
             EXPECT_TRUE(r.error().kind == ErrorKind::kTransient ||
@@ -280,8 +280,8 @@ TEST(DecodeBatchRead, MissingIdsFromErrors) {
                   "context": {"ids": ["2", "3"]}}],
       "startedAt": "2024-01-01T00:00:00.000Z", "completedAt": "2024-01-01T00:00:00.100Z"})");
     ASSERT_TRUE(r.ok()) << r.error().describe();
-    ASSERT_EQ(r->contacts.size(), 1u);
-    EXPECT_EQ(**r->contacts[0].find("email"), "a@b.c");
+    ASSERT_EQ(r->records.size(), 1u);
+    EXPECT_EQ(**r->records[0].find("email"), "a@b.c");
     EXPECT_EQ(r->missing, (std::vector<RecordId>{2, 3}));
 }
 

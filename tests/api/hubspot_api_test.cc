@@ -73,7 +73,7 @@ class HubSpotApiTest : public ::testing::Test {
     Result<RecordPage> list() {
         ListRequest request;
         request.properties = {"email"};
-        return api().list_contacts(request);
+        return api().list(contacts_type(), request);
     }
 
     ManualClock clock_;
@@ -90,18 +90,18 @@ TEST_F(HubSpotApiTest, ListSendsTheDocumentedRequest) {
     request.after = "a b/c";
     request.properties = {"email", "firstname", "weird name"};
     request.archived = true;
-    const auto page = api().list_contacts(request);
+    const auto page = api().list(contacts_type(), request);
     ASSERT_TRUE(page.ok()) << page.error().describe();
-    ASSERT_EQ(page->contacts.size(), 1u);
-    EXPECT_EQ(page->contacts[0].id, 42);
+    ASSERT_EQ(page->records.size(), 1u);
+    EXPECT_EQ(page->records[0].id, 42);
     ASSERT_EQ(transport_.sent.size(), 1u);
     const HttpRequest& sent = transport_.sent[0].request;
     EXPECT_EQ(sent.method, "GET");
     EXPECT_EQ(sent.url,
-              "http://hubspot.test/crm/v3/objects/contacts?limit=100&after=a%20b%2Fc"
+              "http://hubspot.test/crm/objects/2026-09/contacts?limit=100&after=a%20b%2Fc"
               "&properties=email,firstname,weird%20name&archived=true");
     EXPECT_EQ(transport_.sent[0].authorization(), "Bearer first-token-abcdef");
-    EXPECT_EQ(api().list_url_length(request), sent.url.size());
+    EXPECT_EQ(api().list_url_length(contacts_type(), request), sent.url.size());
     EXPECT_EQ(api().stats().requests, 1);
 
     // The server sees the property list HubSpot's parser would see.
@@ -115,9 +115,9 @@ TEST_F(HubSpotApiTest, ListUrlOverTheLimitIsRefusedBeforeSending) {
     ListRequest request;
     for (int i = 0; i < 200; ++i)
         request.properties.push_back("custom_property_" + std::to_string(i));
-    const std::size_t length = api().list_url_length(request);
+    const std::size_t length = api().list_url_length(contacts_type(), request);
     EXPECT_GT(length, 2000u);
-    const auto page = api().list_contacts(request);
+    const auto page = api().list(contacts_type(), request);
     ASSERT_FALSE(page.ok());
     EXPECT_EQ(page.error().kind, ErrorKind::kInternal);
     EXPECT_NE(page.error().message.find("request plan error"), std::string::npos);
@@ -127,37 +127,38 @@ TEST_F(HubSpotApiTest, ListUrlOverTheLimitIsRefusedBeforeSending) {
 
 TEST_F(HubSpotApiTest, PropertiesAreListed) {
     transport_.push(200, R"({"results":[{"name":"email","type":"string","fieldType":"text"}]})");
-    const auto props = api().list_properties();
+    const auto props = api().list_properties(contacts_type());
     ASSERT_TRUE(props.ok()) << props.error().describe();
     ASSERT_EQ(props->size(), 1u);
     EXPECT_EQ((*props)[0].name, "email");
-    EXPECT_EQ(transport_.sent[0].request.url, "http://hubspot.test/crm/v3/properties/contacts");
+    EXPECT_EQ(transport_.sent[0].request.url,
+              "http://hubspot.test/crm/properties/2026-09/contacts");
 }
 
 TEST_F(HubSpotApiTest, BatchReadReportsMissingIdsFrom207) {
     transport_.push(207, R"({"status":"COMPLETE","results":[{"id":"1","properties":{"email":"x"}}],
         "numErrors":1,"errors":[{"status":"error","category":"OBJECT_NOT_FOUND","message":"not found",
         "context":{"ids":["2"]}}]})");
-    const auto r = api().batch_read({1, 2}, {"email", "first\"name"});
+    const auto r = api().batch_read(contacts_type(), {1, 2}, {"email", "first\"name"});
     ASSERT_TRUE(r.ok()) << r.error().describe();
-    ASSERT_EQ(r->contacts.size(), 1u);
+    ASSERT_EQ(r->records.size(), 1u);
     EXPECT_EQ(r->missing, std::vector<RecordId>{2});
     const HttpRequest& sent = transport_.sent[0].request;
     EXPECT_EQ(sent.method, "POST");
-    EXPECT_EQ(sent.url, "http://hubspot.test/crm/v3/objects/contacts/batch/read");
+    EXPECT_EQ(sent.url, "http://hubspot.test/crm/objects/2026-09/contacts/batch/read");
     EXPECT_EQ(sent.content_type, "application/json");
     EXPECT_EQ(sent.body,
               R"({"inputs":[{"id":"1"},{"id":"2"}],"properties":["email","first\"name"]})");
 }
 
 TEST_F(HubSpotApiTest, BatchReadLimits) {
-    const auto none = api().batch_read({}, {"email"});
+    const auto none = api().batch_read(contacts_type(), {}, {"email"});
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(transport_.sent.empty());
     std::vector<RecordId> ids(101);
     for (std::size_t i = 0; i < ids.size(); ++i)
         ids[i] = static_cast<RecordId>(i + 1);
-    const auto too_many = api().batch_read(ids, {});
+    const auto too_many = api().batch_read(contacts_type(), ids, {});
     ASSERT_FALSE(too_many.ok());
     EXPECT_EQ(too_many.error().kind, ErrorKind::kInternal);
     EXPECT_TRUE(transport_.sent.empty());
@@ -181,13 +182,13 @@ TEST_F(HubSpotApiTest, SearchSendsTheDocumentedBody) {
         200,
         R"({"total":401,"results":[{"id":"5","properties":{}}],"paging":{"next":{"after":"600"}}})");
     const SearchRequest s = sample_search();
-    const auto page = api().search(s);
+    const auto page = api().search(contacts_type(), s);
     ASSERT_TRUE(page.ok()) << page.error().describe();
     EXPECT_EQ(page->total, 401);
     EXPECT_EQ(page->next_after, "600");
     const HttpRequest& sent = transport_.sent[0].request;
     EXPECT_EQ(sent.method, "POST");
-    EXPECT_EQ(sent.url, "http://hubspot.test/crm/v3/objects/contacts/search");
+    EXPECT_EQ(sent.url, "http://hubspot.test/crm/objects/2026-09/contacts/search");
     EXPECT_EQ(
         sent.body,
         R"({"filterGroups":[{"filters":[{"propertyName":"lastmodifieddate","operator":"BETWEEN","value":"1700000000000","highValue":"1700000600000"},)"
@@ -204,7 +205,7 @@ TEST_F(HubSpotApiTest, SearchBodyOverThreeThousandCharactersIsRefused) {
     SearchRequest s = sample_search();
     while (api().search_body_length(s) <= kMaxSearchBodyLength)
         s.properties.push_back("custom_property_" + std::to_string(s.properties.size()));
-    const auto page = api().search(s);
+    const auto page = api().search(contacts_type(), s);
     ASSERT_FALSE(page.ok());
     EXPECT_EQ(page.error().kind, ErrorKind::kInternal);
     EXPECT_NE(page.error().message.find(std::to_string(api().search_body_length(s))),
@@ -272,7 +273,7 @@ TEST_F(HubSpotApiTest, ForbiddenNamesTheScopeHubSpotReports) {
         403,
         R"({"status":"error","message":"This app hasn't been granted all required scopes to make this call.","correlationId":"c-1",)"
         R"("errors":[{"message":"One or more of the following scopes are required.","context":{"requiredGranularScopes":["crm.schemas.contacts.read"]}}],"category":"MISSING_SCOPES"})");
-    const auto props = api().list_properties();
+    const auto props = api().list_properties(contacts_type());
     ASSERT_FALSE(props.ok());
     EXPECT_EQ(props.error().kind, ErrorKind::kForbidden);
     EXPECT_NE(props.error().message.find("lacks the crm.schemas.contacts.read scope"),
@@ -309,7 +310,7 @@ TEST_F(HubSpotApiTest, RateLimitedWithoutRetryAfterWaitsForThePolicyWindow) {
 
     transport_.push(429, R"({"errorType":"RATE_LIMIT","policyName":"SECONDLY"})");
     transport_.push(200, R"({"total":0,"results":[]})");
-    ASSERT_TRUE(api().search(sample_search()).ok());
+    ASSERT_TRUE(api().search(contacts_type(), sample_search()).ok());
     EXPECT_EQ(ms_between(transport_.sent[2].at, transport_.sent[3].at), 1000);
 }
 
@@ -318,7 +319,7 @@ TEST_F(HubSpotApiTest, RateLimitWaitFollowsThePolicyNotTheEndpoint) {
     transport_.push(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})");
     transport_.push(429, R"({"policyName":"SECONDLY"})", {{"Retry-After", "0"}});
     transport_.push(200, R"({"total":0,"results":[]})");
-    ASSERT_TRUE(api().search(sample_search()).ok());
+    ASSERT_TRUE(api().search(contacts_type(), sample_search()).ok());
     ASSERT_EQ(transport_.sent.size(), 3u);
     EXPECT_EQ(ms_between(transport_.sent[0].at, transport_.sent[1].at), 10000);
     EXPECT_EQ(ms_between(transport_.sent[1].at, transport_.sent[2].at), 1000);
@@ -382,7 +383,8 @@ TEST_F(HubSpotApiTest, ServerErrorsBackOffExponentiallyWithJitterAndGiveUp) {
             return testing::response(
                 503, R"({"category":"SERVICE_UNAVAILABLE","correlationId":"c-503"})");
         });
-        const auto page = api().batch_read({1, 2, 3}, {"email"});  // POST is retried too
+        const auto page =
+            api().batch_read(contacts_type(), {1, 2, 3}, {"email"});  // POST is retried too
         ASSERT_FALSE(page.ok());
         EXPECT_EQ(page.error().kind, ErrorKind::kTransient);
         EXPECT_NE(page.error().message.find("gave up after 6 attempts"), std::string::npos)
@@ -408,7 +410,7 @@ TEST_F(HubSpotApiTest, TransientStatusesAreRetried) {
         transport_.sent.clear();
         transport_.push(status, "<html>oops</html>");
         transport_.push(200, R"({"total":0,"results":[]})");
-        const auto page = api().search(sample_search());
+        const auto page = api().search(contacts_type(), sample_search());
         ASSERT_TRUE(page.ok()) << status << ": " << page.error().describe();
         EXPECT_EQ(transport_.sent.size(), 2u) << status;
     }
@@ -488,7 +490,7 @@ TEST_F(HubSpotApiTest, OtherClientErrorsAreNotRetried) {
     transport_.push(
         400,
         R"({"status":"error","category":"VALIDATION_ERROR","message":"There was a problem with the request."})");
-    auto page = api().search(sample_search());
+    auto page = api().search(contacts_type(), sample_search());
     ASSERT_FALSE(page.ok());
     EXPECT_EQ(page.error().kind, ErrorKind::kInternal);
     EXPECT_NE(page.error().message.find("VALIDATION_ERROR"), std::string::npos);
@@ -555,7 +557,7 @@ TEST(HubSpotApiRealTime, NotifyDoesNotEndAWait) {
     });
     ListRequest request;
     request.properties = {"email"};
-    const auto page = api->list_contacts(request);
+    const auto page = api->list(contacts_type(), request);
     done = true;
     waker.join();
     ASSERT_TRUE(page.ok()) << page.error().describe();
@@ -590,7 +592,7 @@ TEST_F(HubSpotApiTest, LimiterNeverExceedsBudgetsOverALongRun) {
     });
     for (int i = 0; i < 3000; ++i) {
         if (rng() % 3 == 0) {
-            ASSERT_TRUE(api().search(sample_search()).ok());
+            ASSERT_TRUE(api().search(contacts_type(), sample_search()).ok());
         } else {
             ASSERT_TRUE(list().ok());
         }

@@ -64,7 +64,7 @@ class SimApiTest : public ::testing::Test {
     }
 
     std::vector<std::string> all_property_names() {
-        auto defs = api().list_properties();
+        auto defs = api().list_properties(contacts_type());
         EXPECT_TRUE(defs.ok()) << defs.error().describe();
         std::vector<std::string> names;
         if (defs.ok())
@@ -79,10 +79,10 @@ class SimApiTest : public ::testing::Test {
         ListRequest request;
         request.properties = properties;
         for (int guard = 0; guard < 1000; ++guard) {
-            auto page = api().list_contacts(request);
+            auto page = api().list(contacts_type(), request);
             EXPECT_TRUE(page.ok()) << page.error().describe();
             if (!page.ok()) break;
-            for (auto& c : page->contacts)
+            for (auto& c : page->records)
                 out.push_back(std::move(c));
             if (page->next_after.empty()) break;
             request.after = page->next_after;
@@ -132,12 +132,12 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
     for (std::size_t i = 0; i < 20; ++i)
         ids.push_back(truth[i * 7].id);
     ids.push_back(999'999'999);  // does not exist
-    const auto batch = api().batch_read(ids, names);
+    const auto batch = api().batch_read(contacts_type(), ids, names);
     ASSERT_TRUE(batch.ok()) << batch.error().describe();
     EXPECT_EQ(batch->missing, std::vector<RecordId>{999'999'999});
-    ASSERT_EQ(batch->contacts.size(), 20u);
+    ASSERT_EQ(batch->records.size(), 20u);
     std::map<RecordId, const Record*> by_id;
-    for (const auto& c : batch->contacts)
+    for (const auto& c : batch->records)
         by_id[c.id] = &c;
     for (std::size_t i = 0; i < 20; ++i) {
         ASSERT_TRUE(by_id.count(truth[i * 7].id));
@@ -153,10 +153,10 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
     s.limit = 50;
     std::vector<RecordId> found;
     for (int guard = 0; guard < 100; ++guard) {
-        auto page = api().search(s);
+        auto page = api().search(contacts_type(), s);
         ASSERT_TRUE(page.ok()) << page.error().describe();
         EXPECT_EQ(page->total, static_cast<std::int64_t>(truth.size() - 101));
-        for (const auto& c : page->contacts)
+        for (const auto& c : page->records)
             found.push_back(c.id);
         if (page->next_after.empty()) break;
         s.after = page->next_after;
@@ -175,7 +175,7 @@ TEST_F(SimApiTest, RateLimitHeadersAloneAvoid429s) {
     ListRequest request;
     request.limit = 1;
     for (int i = 0; i < 400; ++i) {
-        auto page = api().list_contacts(request);
+        auto page = api().list(contacts_type(), request);
         ASSERT_TRUE(page.ok()) << i << ": " << page.error().describe();
     }
     EXPECT_EQ(sim_->count_status(429), 0);
@@ -193,10 +193,10 @@ TEST_F(SimApiTest, DefaultBudgetsNeverHit429) {
     request.limit = 10;
     for (int i = 0; i < 300; ++i) {
         if (i % 4 == 0) {
-            auto page = api().search(s);
+            auto page = api().search(contacts_type(), s);
             ASSERT_TRUE(page.ok()) << page.error().describe();
         } else {
-            auto page = api().list_contacts(request);
+            auto page = api().list(contacts_type(), request);
             ASSERT_TRUE(page.ok()) << page.error().describe();
         }
     }
@@ -207,7 +207,7 @@ TEST_F(SimApiTest, DefaultBudgetsNeverHit429) {
 TEST_F(SimApiTest, InjectedFaultsAreRetried) {
     start(150, 5);
     using K = sim::FaultRule::Kind;
-    const std::string list_path = "/crm/v3/objects/contacts";
+    const std::string list_path = "/crm/objects/2026-09/contacts";
     sim_->add_fault(sim::FaultRule::of_kind(K::kTruncatedJson, list_path, 1));
     sim_->add_fault(sim::FaultRule::of_kind(K::kHtmlError, list_path, 1));
     sim_->add_fault(sim::FaultRule::of_kind(K::kMalformedJson, list_path, 1));

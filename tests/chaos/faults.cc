@@ -470,7 +470,7 @@ Outcome run_faults(const Options& options) {
     // client); everything else under /crm/ shares the 10-second one.
     const auto log = ws.sim().requests();
     const auto is_search = [](const Record& r) {
-        return r.path == "/crm/v3/objects/contacts/search";
+        return r.path == "/crm/objects/2026-09/contacts/search";
     };
     std::vector<Instant> general, search, token;
     std::int64_t total_429 = 0, injected_429 = 0;

@@ -79,7 +79,7 @@ Outcome run_kills(const Options& options) {
         const Kill k = run_and_kill(ws, false, 2 + static_cast<int>(rng() % 12), rng);
         after_kill(k);
         for (const auto& r : ws.sim().requests_since(before)) {
-            if (r.path != "/crm/v3/objects/contacts" || r.method != "GET") continue;
+            if (r.path != "/crm/objects/2026-09/contacts" || r.method != "GET") continue;
             if (i > 0 && r.query.find("archived=true") == std::string::npos) {
                 ++restarts;
                 if (r.query.find("after=") != std::string::npos) ++resumed;

@@ -120,7 +120,7 @@ void Workspace::mutate(std::mt19937_64& rng, int scale, bool gdpr_deletes) {
 testing::TruthCheck Workspace::check() const {
     MirrorOptions ro;
     ro.read_only = true;
-    auto mirror = Mirror::open(database(), ro);
+    auto mirror = SqliteMirror::open(database(), ro);
     if (!mirror.ok()) {
         testing::TruthCheck failed;
         failed.lines.push_back("cannot open the mirror: " + mirror.error().describe());

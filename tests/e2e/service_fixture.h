@@ -132,7 +132,7 @@ class ServiceTest : public ::testing::Test {
     std::vector<sim::Simulator::RequestRecord> list_requests() const {
         std::vector<sim::Simulator::RequestRecord> out;
         for (auto& r : sim_->requests())
-            if (r.method == "GET" && r.path == "/crm/v3/objects/contacts") out.push_back(r);
+            if (r.method == "GET" && r.path == "/crm/objects/2026-09/contacts") out.push_back(r);
         return out;
     }
 

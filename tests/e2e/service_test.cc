@@ -41,7 +41,7 @@ class RunTest : public ServiceTest {
 
     // Waits for the end of the service's first sync, by its log line.
     void await_first_sync() {
-        ASSERT_TRUE(service_->wait_for_err("contacts written", 40s))
+        ASSERT_TRUE(service_->wait_for_err("records written", 40s))
             << "the first sync did not finish; stderr:\n"
             << service_->err();
     }
@@ -69,7 +69,7 @@ TEST_F(RunTest, NotifyPathSocketReadyStatusWatchdogCadenceStopping) {
     // Slow pages keep the first sync busy for a few seconds, so pings must come from its
     // progress, not only from the idle loop.
     sim::FaultRule slow =
-        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/v3/objects/contacts", 10);
+        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/objects/2026-09/contacts", 10);
     slow.method = "GET";
     slow.real_delay = 350ms;
     sim_->add_fault(slow);
@@ -152,7 +152,7 @@ TEST_F(RunTest, HungRequestIsCutOffBeforeTheWatchdogFires) {
     // One list request that HubSpot answers only after 3 s: with WatchdogSec=2 the service
     // must give up on it (HTTP timeout below half the interval) and keep pinging.
     sim::FaultRule hang =
-        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/v3/objects/contacts", 1);
+        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/objects/2026-09/contacts", 1);
     hang.method = "GET";
     hang.real_delay = 3s;
     sim_->add_fault(hang);
@@ -239,7 +239,7 @@ TEST_F(RunTest, StatusWhileServiceRunsNeverShowsTheToken) {
     HardTimeout limit(60s, "StatusWhileServiceRunsNeverShowsTheToken");
     start({.contacts = 1500});
     sim::FaultRule slow =
-        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/v3/objects/contacts", 6);
+        sim::FaultRule::of_kind(sim::FaultRule::Kind::kDelay, "/crm/objects/2026-09/contacts", 6);
     slow.method = "GET";
     slow.real_delay = 300ms;
     sim_->add_fault(slow);
@@ -292,7 +292,7 @@ TEST_F(RunTest, StatusWhileServiceRunsNeverShowsTheToken) {
     EXPECT_FALSE(last_run->getValue<std::string>("started_at").empty());
     EXPECT_FALSE(last_run->getValue<std::string>("finished_at").empty());
     EXPECT_EQ(last_run->getValue<std::string>("mode"), "backfill");
-    EXPECT_GE(last_run->getValue<std::int64_t>("contacts_written"), active);
+    EXPECT_GE(last_run->getValue<std::int64_t>("records_written"), active);
     EXPECT_GT(last_run->getValue<std::int64_t>("requests_made"), 0);
     EXPECT_EQ(last_run->getValue<std::string>("error"), "");
     EXPECT_EQ(root->getValue<std::string>("last_error"), "");

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 
 namespace {
 double cpu_seconds() {
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     const std::string path = dir + "/bench.db";
 
-    auto opened = Mirror::open(path);
+    auto opened = SqliteMirror::open(path);
     if (!opened.ok()) {
         std::fprintf(stderr, "%s\n", opened.error().describe().c_str());
         return 1;
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
         d.label = d.name;
         defs.push_back(d);
     }
-    if (auto r = mirror.apply_properties(defs, {}); !r.ok()) {
+    if (auto r = mirror.apply_properties(contacts_type(), defs, {}); !r.ok()) {
         std::fprintf(stderr, "%s\n", r.error().describe().c_str());
         return 1;
     }
@@ -80,7 +80,10 @@ int main(int argc, char** argv) {
         }
         const auto t0 = std::chrono::steady_clock::now();
         const double c0 = cpu_seconds();
-        auto r = mirror.write_page(page, {{kStateBackfillAfter, std::to_string(page_no)}});
+        hubsync::PageWrite write;
+        write.records = page;
+        write.state = {{hubsync::kStateBackfillAfter, std::to_string(page_no)}};
+        auto r = mirror.write(hubsync::contacts_type(), write);
         cpu_spent += cpu_seconds() - c0;
         spent += std::chrono::steady_clock::now() - t0;
         if (!r.ok()) {

@@ -18,7 +18,9 @@ namespace {
 
 using mirror_test::contact;
 using mirror_test::def;
+using mirror_test::mark_merged;
 using mirror_test::TempDir;
+using mirror_test::write_page;
 
 constexpr int kRows = 100;
 
@@ -37,13 +39,13 @@ std::vector<Record> page_of(int page_no) {
 // Exit codes: 0 ok; 10+ says which expectation failed (printed on stderr).
 int disk_full_child(const std::string& path) {
     ::signal(SIGXFSZ, SIG_IGN);
-    auto opened = Mirror::open(path);
+    auto opened = SqliteMirror::open(path);
     if (!opened.ok()) return 10;
     Mirror& m = *opened.value();
     std::vector<PropertyDef> defs;
     for (int p = 0; p < 10; ++p)
         defs.push_back(def("p" + std::to_string(p)));
-    if (!m.apply_properties(defs, {}).ok()) return 11;
+    if (!m.apply_properties(contacts_type(), defs, {}).ok()) return 11;
 
     rlimit original{};
     ::getrlimit(RLIMIT_FSIZE, &original);
@@ -55,7 +57,7 @@ int disk_full_child(const std::string& path) {
     Error failure;
     bool failed = false;
     for (int p = 0; p < 1000 && !failed; ++p) {
-        auto r = m.write_page(page_of(p), {{kStateBackfillAfter, std::to_string(p)}});
+        auto r = write_page(m, page_of(p), {{kStateBackfillAfter, std::to_string(p)}});
         if (r.ok()) {
             last_ok = p;
         } else {
@@ -72,10 +74,10 @@ int disk_full_child(const std::string& path) {
 
     auto cursor = m.state(kStateBackfillAfter);
     if (!cursor.ok() || *cursor != std::to_string(last_ok)) return 17;
-    auto counts = m.counts();
+    auto counts = m.counts(contacts_type());
     if (!counts.ok() || counts->total != std::int64_t{last_ok + 1} * kRows) return 18;
     // Room again: the same page goes through.
-    if (!m.write_page(page_of(last_ok + 1), {{kStateBackfillAfter, std::to_string(last_ok + 1)}})
+    if (!write_page(m, page_of(last_ok + 1), {{kStateBackfillAfter, std::to_string(last_ok + 1)}})
              .ok())
         return 19;
     if (!m.integrity_check().ok()) return 20;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 #include "model/record.h"
 #include "support/temp_dir.h"
 
@@ -31,6 +31,24 @@ inline PropertyDef def(std::string name, std::string type = "string",
     d.group_name = "contactinformation";
     d.description = "about " + d.name;
     return d;
+}
+
+// Upserts `records` of contacts and applies `state` in one transaction.
+inline Result<PageResult> write_page(Mirror& mirror, const std::vector<Record>& records,
+                                     const std::vector<StateUpdate>& state = {}) {
+    PageWrite page;
+    page.records = records;
+    page.state = state;
+    return mirror.write(contacts_type(), page);
+}
+
+// Marks contact `absorbed` as merged into `survivor` (its own transaction).
+inline Status mark_merged(Mirror& mirror, RecordId absorbed, RecordId survivor) {
+    PageWrite page;
+    page.merges.push_back({absorbed, survivor});
+    auto r = mirror.write(contacts_type(), page);
+    if (!r.ok()) return std::move(r).error();
+    return Status::Ok();
 }
 
 inline Record contact(RecordId id, std::string updated_at,
@@ -91,7 +109,7 @@ class RawDb final {
 };
 
 inline std::unique_ptr<Mirror> open_mirror(const std::string& path, MirrorOptions options = {}) {
-    auto m = Mirror::open(path, options);
+    auto m = SqliteMirror::open(path, options);
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
     if (!m.ok()) return nullptr;
     return std::move(m).value();

@@ -17,8 +17,10 @@ namespace {
 
 using mirror_test::contact;
 using mirror_test::def;
+using mirror_test::mark_merged;
 using mirror_test::open_mirror;
 using mirror_test::TempDir;
+using mirror_test::write_page;
 
 constexpr int kRowsPerPage = 100;
 constexpr int kPages = 200;
@@ -136,7 +138,7 @@ TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
     std::vector<PropertyDef> defs = {def("page_no", "number")};
     for (int i = 0; i < 10; ++i)
         defs.push_back(def("p" + std::to_string(i)));
-    ASSERT_TRUE(mirror->apply_properties(defs, {}).ok());
+    ASSERT_TRUE(mirror->apply_properties(contacts_type(), defs, {}).ok());
 
     auto write_page = [&](int page_no) {
         std::vector<Record> page;
@@ -147,7 +149,8 @@ TEST(MirrorReaderProcess, NeverBusyAndNeverSeesHalfAPage) {
             page.push_back(contact(page_no * kRowsPerPage + i + 1, "2024-01-01T00:00:00.000Z",
                                    std::move(values)));
         }
-        auto r = mirror->write_page(page, {{kStateBackfillAfter, std::to_string(page_no)}});
+        auto r = mirror_test::write_page(*mirror, page,
+                                         {{kStateBackfillAfter, std::to_string(page_no)}});
         ASSERT_TRUE(r.ok()) << r.error().describe();
     };
     write_page(0);

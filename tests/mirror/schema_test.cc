@@ -6,15 +6,19 @@
 #include <algorithm>
 
 #include "mirror/mirror_test_util.h"
+#include "mirror/schema.h"
+#include "mirror/sqlite_db.h"
 
 namespace hubsync {
 namespace {
 
 using mirror_test::contact;
 using mirror_test::def;
+using mirror_test::mark_merged;
 using mirror_test::open_mirror;
 using mirror_test::RawDb;
 using mirror_test::TempDir;
+using mirror_test::write_page;
 
 // "name type notnull pk" per column, as PRAGMA table_info reports them.
 std::vector<std::string> columns_of(RawDb& db, const std::string& table) {
@@ -36,33 +40,45 @@ TEST(MirrorSchema, MatchesTheContract) {
                                         "updated_at TEXT 0 0", "archived INTEGER 1 0",
                                         "archived_at TEXT 0 0", "merged_into INTEGER 0 0",
                                         "synced_at TEXT 0 0", "properties TEXT 0 0"}));
+    // contact_properties stays for reports written before every object type: a view of the
+    // contacts' part of object_properties.
+    EXPECT_EQ(db.one("SELECT type FROM sqlite_schema WHERE name = 'contact_properties'"), "view");
     EXPECT_EQ(columns_of(db, "contact_properties"),
-              (std::vector<std::string>{"name TEXT 0 1", "column_name TEXT 0 0", "label TEXT 0 0",
+              (std::vector<std::string>{"name TEXT 0 0", "column_name TEXT 0 0", "label TEXT 0 0",
                                         "type TEXT 0 0", "field_type TEXT 0 0",
                                         "group_name TEXT 0 0", "description TEXT 0 0"}));
+    EXPECT_EQ(
+        columns_of(db, "object_properties"),
+        (std::vector<std::string>{"object_type TEXT 1 1", "name TEXT 1 2", "column_name TEXT 0 0",
+                                  "label TEXT 0 0", "type TEXT 0 0", "field_type TEXT 0 0",
+                                  "group_name TEXT 0 0", "description TEXT 0 0"}));
     EXPECT_EQ(columns_of(db, "sync_runs"),
-              (std::vector<std::string>{
-                  "id INTEGER 0 1", "started_at TEXT 1 0", "finished_at TEXT 0 0", "mode TEXT 1 0",
-                  "contacts_written INTEGER 1 0", "requests_made INTEGER 1 0", "error TEXT 0 0"}));
+              (std::vector<std::string>{"id INTEGER 0 1", "started_at TEXT 1 0",
+                                        "finished_at TEXT 0 0", "mode TEXT 1 0",
+                                        "records_written INTEGER 1 0", "requests_made INTEGER 1 0",
+                                        "error TEXT 0 0", "object_type TEXT 1 0"}));
+    EXPECT_EQ(db.rows("SELECT name, type_id, table_name FROM object_types"),
+              (std::vector<std::string>{"contacts|0-1|contacts"}));
     EXPECT_EQ(db.one("SELECT type FROM sqlite_schema WHERE name = 'active_contacts'"), "view");
     EXPECT_EQ(db.one("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(db.one("PRAGMA user_version"), std::to_string(Mirror::latest_schema_version()));
+    EXPECT_EQ(db.one("PRAGMA user_version"), std::to_string(SqliteMirror::latest_schema_version()));
 }
 
 TEST(MirrorSchema, ActiveContactsViewHidesArchivedAndMergedAndFollowsNewColumns) {
     TempDir dir;
     const std::string path = dir.file("m.db");
     auto m = open_mirror(path);
-    ASSERT_TRUE(m->apply_properties({def("email")}, {}).ok());
+    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
     Record archived = contact(2, "2024-01-02T00:00:00.000Z", {{"email", "b@x"}});
     archived.archived = true;
     archived.archived_at = "2024-01-03T00:00:00.000Z";
-    ASSERT_TRUE(m->write_page({contact(1, "2024-01-01T00:00:00.000Z", {{"email", "a@x"}}), archived,
-                               contact(3, "2024-01-01T00:00:00.000Z", {{"email", "c@x"}})})
-                    .ok());
-    ASSERT_TRUE(m->mark_merged(3, 1).ok());
+    ASSERT_TRUE(
+        write_page(*m, {contact(1, "2024-01-01T00:00:00.000Z", {{"email", "a@x"}}), archived,
+                        contact(3, "2024-01-01T00:00:00.000Z", {{"email", "c@x"}})})
+            .ok());
+    ASSERT_TRUE(mark_merged(*m, 3, 1).ok());
     // A property added later is visible through the view too.
-    ASSERT_TRUE(m->apply_properties({def("email"), def("phone")}, {}).ok());
+    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email"), def("phone")}, {}).ok());
 
     RawDb db(path);
     EXPECT_EQ(db.rows("SELECT id, email, phone FROM active_contacts ORDER BY id"),
@@ -78,37 +94,64 @@ std::vector<std::string> schema_of(const std::string& path) {
         "FROM sqlite_schema ORDER BY type, name");
 }
 
+// Builds a database at schema `version` holding what a hubsync of that version wrote: one
+// contact with an email column, its property description, a backfill cursor and a run.
+void write_old_database(const std::string& path, int version) {
+    {
+        sql::Database raw;
+        ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
+        ASSERT_TRUE(raw.exec("PRAGMA journal_mode = WAL", "").ok());
+        ASSERT_TRUE(mirror_schema::migrate(raw, version).ok());
+    }
+    RawDb db(path, false);
+    ASSERT_EQ(db.exec("ALTER TABLE contacts ADD COLUMN \"email\" TEXT"), SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO contacts (id, created_at, updated_at, archived, synced_at, "
+                      "properties, email) VALUES (7, '2024-01-01T00:00:00.000Z', "
+                      "'2024-01-01T00:00:00.000Z', 0, '2024-01-01T00:00:00.000Z', "
+                      "'{\"email\":\"a@x\"}', 'a@x')"),
+              SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO contact_properties VALUES ('email', 'email', 'Email', "
+                      "'string', 'text', 'contactinformation', 'about email')"),
+              SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO sync_state (key, value) VALUES ('backfill.after', 'cursor-7')"),
+              SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO sync_runs (started_at, mode, contacts_written) VALUES "
+                      "('2024-01-01T00:00:00.000Z', 'backfill', 1)"),
+              SQLITE_OK);
+}
+
 TEST(MirrorSchema, MigratesFromEveryEarlierVersion) {
     TempDir dir;
     const std::string fresh = dir.file("fresh.db");
     {
         auto m = open_mirror(fresh);
-        ASSERT_TRUE(m->apply_properties({def("email")}, {}).ok());
+        ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
     }
     const auto expected = schema_of(fresh);
 
-    for (int from = 1; from < Mirror::latest_schema_version(); ++from) {
+    for (int from = 1; from < SqliteMirror::latest_schema_version(); ++from) {
         SCOPED_TRACE("from version " + std::to_string(from));
         const std::string path = dir.file("v" + std::to_string(from) + ".db");
-        {
-            MirrorOptions old;
-            old.schema_version = from;
-            auto m = open_mirror(path, old);
-            ASSERT_TRUE(m);
-            EXPECT_EQ(*m->schema_version(), from);
-            ASSERT_TRUE(m->apply_properties({def("email")}, {}).ok());
-            ASSERT_TRUE(m->write_page({contact(7, "2024-01-01T00:00:00.000Z", {{"email", "a@x"}})},
-                                      {{kStateBackfillAfter, "cursor-7"}})
-                            .ok());
-        }
+        write_old_database(path, from);
         auto m = open_mirror(path);
         ASSERT_TRUE(m);
-        EXPECT_EQ(*m->schema_version(), Mirror::latest_schema_version());
-        // Same tables, indexes and view as a new database, and the data kept.
+        EXPECT_EQ(*m->schema_version(), SqliteMirror::latest_schema_version());
+        // Same tables, indexes and views as a new database, and the data kept: rows, property
+        // descriptions, the contacts' cursor under its per-type key, the runs.
         EXPECT_EQ(schema_of(path), expected);
         RawDb db(path);
         EXPECT_EQ(db.one("SELECT id, email FROM contacts"), "7|a@x");
-        EXPECT_EQ(*m->state(kStateBackfillAfter), "cursor-7");
+        EXPECT_EQ(db.one("SELECT name, column_name FROM contact_properties"), "email|email");
+        EXPECT_EQ(db.one("SELECT object_type, name FROM object_properties"), "contacts|email");
+        EXPECT_EQ(*m->state(state_key(contacts_type(), kStateBackfillAfter)), "cursor-7");
+        EXPECT_FALSE(m->state(kStateBackfillAfter)->has_value());
+        EXPECT_EQ(db.one("SELECT object_type, mode, records_written FROM sync_runs"),
+                  "contacts|backfill|1");
+        // And the new code writes it.
+        ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
+        ASSERT_TRUE(
+            write_page(*m, {contact(8, "2024-01-02T00:00:00.000Z", {{"email", "b@x"}})}).ok());
+        EXPECT_EQ(db.one("SELECT count(*) FROM active_contacts"), "2");
         EXPECT_TRUE(m->integrity_check().ok());
     }
 }
@@ -121,7 +164,7 @@ TEST(MirrorSchema, RefusesADatabaseFromANewerVersion) {
         RawDb db(path, false);
         ASSERT_EQ(db.exec("PRAGMA user_version = 999"), SQLITE_OK);
     }
-    auto m = Mirror::open(path);
+    auto m = SqliteMirror::open(path);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.error().kind, ErrorKind::kIo);
     EXPECT_NE(m.error().message.find("newer"), std::string::npos);
@@ -142,7 +185,7 @@ TEST(MirrorSchema, RefusesAnotherApplicationsDatabase) {
             SQLITE_OK);
         sqlite3_close(raw);
     }
-    auto m = Mirror::open(path);
+    auto m = SqliteMirror::open(path);
     ASSERT_FALSE(m.ok());
     EXPECT_NE(m.error().message.find("another application"), std::string::npos);
     RawDb db(path);
@@ -169,7 +212,7 @@ TEST(MirrorSchema, ReadOnlyOpenOfAMissingFileIsNotFound) {
     TempDir dir;
     MirrorOptions ro;
     ro.read_only = true;
-    auto m = Mirror::open(dir.file("missing.db"), ro);
+    auto m = SqliteMirror::open(dir.file("missing.db"), ro);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.error().kind, ErrorKind::kNotFound);
     EXPECT_FALSE(std::filesystem::exists(dir.file("missing.db")));
@@ -178,7 +221,7 @@ TEST(MirrorSchema, ReadOnlyOpenOfAMissingFileIsNotFound) {
 TEST(MirrorSchema, MissingDirectoryIsAnIoErrorNamingThePath) {
     TempDir dir;
     const std::string path = dir.file("no/such/dir/m.db");
-    auto m = Mirror::open(path);
+    auto m = SqliteMirror::open(path);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.error().kind, ErrorKind::kIo);
     EXPECT_NE(m.error().message.find(path), std::string::npos);
@@ -189,28 +232,28 @@ TEST(MirrorSchema, ReadOnlyMirrorReadsButNeverWrites) {
     TempDir dir;
     const std::string path = dir.file("m.db");
     auto writer = open_mirror(path);
-    ASSERT_TRUE(writer->apply_properties({def("email")}, {}).ok());
-    ASSERT_TRUE(
-        writer->write_page({contact(1, "2024-01-01T00:00:00.000Z")}, {{kStateBackfillAfter, "abc"}})
-            .ok());
+    ASSERT_TRUE(writer->apply_properties(contacts_type(), {def("email")}, {}).ok());
+    ASSERT_TRUE(write_page(*writer, {contact(1, "2024-01-01T00:00:00.000Z")},
+                           {{kStateBackfillAfter, "abc"}})
+                    .ok());
 
     MirrorOptions ro;
     ro.read_only = true;
     auto reader = open_mirror(path, ro);
     ASSERT_TRUE(reader);
-    EXPECT_EQ(reader->counts()->active, 1);
+    EXPECT_EQ(reader->counts(contacts_type())->active, 1);
     EXPECT_EQ(*reader->state(kStateBackfillAfter), "abc");
     EXPECT_FALSE(reader->set_state({{"x", "y"}}).ok());
-    EXPECT_FALSE(reader->apply_properties({def("email")}, {}).ok());
+    EXPECT_FALSE(reader->apply_properties(contacts_type(), {def("email")}, {}).ok());
 
     // While the reader holds a read transaction, the writer still commits at once.
     RawDb raw(path);
     ASSERT_EQ(raw.exec("BEGIN; SELECT count(*) FROM contacts;"), SQLITE_OK);
-    ASSERT_TRUE(writer->write_page({contact(2, "2024-01-01T00:00:00.000Z")}).ok());
+    ASSERT_TRUE(write_page(*writer, {contact(2, "2024-01-01T00:00:00.000Z")}).ok());
     EXPECT_EQ(raw.one("SELECT count(*) FROM contacts"), "1");  // its snapshot
     ASSERT_EQ(raw.exec("COMMIT"), SQLITE_OK);
     EXPECT_EQ(raw.one("SELECT count(*) FROM contacts"), "2");
-    EXPECT_EQ(reader->counts()->active, 2);
+    EXPECT_EQ(reader->counts(contacts_type())->active, 2);
 }
 
 TEST(MirrorSchema, ReaderWithoutWriteAccessToAnyFileStillReads) {
@@ -219,8 +262,8 @@ TEST(MirrorSchema, ReaderWithoutWriteAccessToAnyFileStillReads) {
     TempDir dir;
     const std::string path = dir.file("m.db");
     auto writer = open_mirror(path);
-    ASSERT_TRUE(writer->apply_properties({def("email")}, {}).ok());
-    ASSERT_TRUE(writer->write_page({contact(1, "2024-01-01T00:00:00.000Z")}).ok());
+    ASSERT_TRUE(writer->apply_properties(contacts_type(), {def("email")}, {}).ok());
+    ASSERT_TRUE(write_page(*writer, {contact(1, "2024-01-01T00:00:00.000Z")}).ok());
     for (const char* suffix : {"", "-wal", "-shm"})
         ASSERT_EQ(::chmod((path + suffix).c_str(), 0444), 0) << suffix;
 
@@ -228,16 +271,16 @@ TEST(MirrorSchema, ReaderWithoutWriteAccessToAnyFileStillReads) {
     ro.read_only = true;
     auto reader = open_mirror(path, ro);
     ASSERT_TRUE(reader);
-    EXPECT_EQ(reader->counts()->total, 1);
-    ASSERT_TRUE(writer->write_page({contact(2, "2024-01-01T00:00:00.000Z")}).ok());
-    EXPECT_EQ(reader->counts()->total, 2);
+    EXPECT_EQ(reader->counts(contacts_type())->total, 1);
+    ASSERT_TRUE(write_page(*writer, {contact(2, "2024-01-01T00:00:00.000Z")}).ok());
+    EXPECT_EQ(reader->counts(contacts_type())->total, 2);
 
     // And after the service has stopped.
     writer.reset();
     reader.reset();
     auto later = open_mirror(path, ro);
     ASSERT_TRUE(later);
-    EXPECT_EQ(later->counts()->total, 2);
+    EXPECT_EQ(later->counts(contacts_type())->total, 2);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "core/json_string.h"
-#include "mirror/mirror.h"
 #include "mirror/sqlite_db.h"
+#include "mirror/sqlite_mirror.h"
 #include "mirror/values.h"
 
 namespace hubsync {

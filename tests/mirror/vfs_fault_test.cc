@@ -41,12 +41,12 @@ class MirrorFaults : public ::testing::Test {
         std::vector<PropertyDef> defs;
         for (int p = 0; p < 10; ++p)
             defs.push_back(def("p" + std::to_string(p)));
-        ASSERT_TRUE(mirror->apply_properties(defs, {}).ok());
+        ASSERT_TRUE(mirror->apply_properties(contacts_type(), defs, {}).ok());
     }
 
     Status write(int page_no) {
-        auto r =
-            mirror->write_page(page_of(page_no), {{kStateBackfillAfter, std::to_string(page_no)}});
+        auto r = mirror_test::write_page(*mirror, page_of(page_no),
+                                         {{kStateBackfillAfter, std::to_string(page_no)}});
         if (!r.ok()) return std::move(r).error();
         return Status::Ok();
     }
@@ -57,7 +57,7 @@ class MirrorFaults : public ::testing::Test {
         auto cursor = mirror->state(kStateBackfillAfter);
         ASSERT_TRUE(cursor.ok());
         EXPECT_EQ(*cursor, std::to_string(last));
-        auto counts = mirror->counts();
+        auto counts = mirror->counts(contacts_type());
         ASSERT_TRUE(counts.ok());
         EXPECT_EQ(counts->total, std::int64_t{last + 1} * kRows);
         mirror_test::RawDb reader(path);

@@ -14,9 +14,11 @@ namespace {
 
 using mirror_test::contact;
 using mirror_test::def;
+using mirror_test::mark_merged;
 using mirror_test::open_mirror;
 using mirror_test::RawDb;
 using mirror_test::TempDir;
+using mirror_test::write_page;
 
 std::int64_t file_size(const std::string& path) {
     struct stat st {};
@@ -33,8 +35,8 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
     std::vector<PropertyDef> defs;
     for (int p = 0; p < 8; ++p)
         defs.push_back(def("p" + std::to_string(p)));
-    ASSERT_TRUE(m->apply_properties(defs, {}).ok());
-    ASSERT_TRUE(m->write_page({contact(1, "2024-01-01T00:00:00.000Z")}, {}).ok());
+    ASSERT_TRUE(m->apply_properties(contacts_type(), defs, {}).ok());
+    ASSERT_TRUE(write_page(*m, {contact(1, "2024-01-01T00:00:00.000Z")}, {}).ok());
 
     // Two readers, each in a read transaction nearly all the time, overlapping each other.
     std::atomic<bool> stop{false};
@@ -65,7 +67,7 @@ TEST(WalSize, StaysBoundedWhileReadersNeverPause) {
                     {"p" + std::to_string(p), std::string(600, 'a' + (page + p) % 26)});
             rows.push_back(contact(10 + page * 100 + i, "2024-01-02T00:00:00.000Z", values));
         }
-        ASSERT_TRUE(m->write_page(rows, {{kStateBackfillAfter, std::to_string(page)}}).ok());
+        ASSERT_TRUE(write_page(*m, rows, {{kStateBackfillAfter, std::to_string(page)}}).ok());
         peak = std::max(peak, file_size(path + "-wal"));
     }
     stop = true;

@@ -14,9 +14,11 @@ namespace {
 
 using mirror_test::contact;
 using mirror_test::def;
+using mirror_test::mark_merged;
 using mirror_test::open_mirror;
 using mirror_test::RawDb;
 using mirror_test::TempDir;
+using mirror_test::write_page;
 
 class MirrorWrite : public ::testing::Test {
   protected:
@@ -30,18 +32,18 @@ class MirrorWrite : public ::testing::Test {
 
     std::vector<PropertyColumn> apply(const std::vector<PropertyDef>& defs,
                                       const std::vector<std::string>& selection = {}) {
-        auto r = mirror_->apply_properties(defs, selection);
+        auto r = mirror_->apply_properties(contacts_type(), defs, selection);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
         return r.ok() ? r.value() : std::vector<PropertyColumn>{};
     }
     PageResult write(const std::vector<Record>& contacts,
                      const std::vector<StateUpdate>& state = {}) {
-        auto r = mirror_->write_page(contacts, state);
+        auto r = write_page(*mirror_, contacts, state);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
         return r.ok() ? r.value() : PageResult{};
     }
     StoredRecord stored(RecordId id) {
-        auto r = mirror_->get_contact(id);
+        auto r = mirror_->get_record(contacts_type(), id);
         EXPECT_TRUE(r.ok() && r->has_value()) << "contact " << id;
         return r.ok() && r->has_value() ? **r : StoredRecord{};
     }
@@ -222,8 +224,8 @@ TEST_F(MirrorWrite, ContactVersionsReportWhatIsStored) {
     Record archived = contact(2, "2024-02-01T00:00:00Z");
     archived.archived = true;
     write({contact(1, "2024-01-01T00:00:00.000Z"), archived, contact(3, "2024-03-01T00:00:00Z")});
-    ASSERT_TRUE(mirror_->mark_merged(3, 1).ok());
-    auto v = mirror_->contact_versions({3, 99, 1, 2});
+    ASSERT_TRUE(mark_merged(*mirror_, 3, 1).ok());
+    auto v = mirror_->record_versions(contacts_type(), {3, 99, 1, 2});
     ASSERT_TRUE(v.ok());
     ASSERT_EQ(v->size(), 3u);
     EXPECT_EQ((*v)[0].id, 3);
@@ -237,7 +239,7 @@ TEST_F(MirrorWrite, ContactVersionsReportWhatIsStored) {
     // get_contact reuses its statement: repeated reads stay correct.
     for (int i = 0; i < 3; ++i)
         EXPECT_EQ(stored(2).updated_at, "2024-02-01T00:00:00.000Z");
-    EXPECT_FALSE(mirror_->get_contact(99)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 99)->has_value());
 }
 
 TEST_F(MirrorWrite, RewritingAPageIsIdempotent) {
@@ -269,7 +271,7 @@ TEST_F(MirrorWrite, RewritingAPageIsIdempotent) {
         };
         EXPECT_EQ(strip(before[i]), strip(after[i]));
     }
-    EXPECT_EQ(mirror_->counts()->total, 50);
+    EXPECT_EQ(mirror_->counts(contacts_type())->total, 50);
 }
 
 TEST_F(MirrorWrite, ArchiveAndRestore) {
@@ -289,13 +291,13 @@ TEST_F(MirrorWrite, ArchiveAndRestore) {
     PageWrite marks;
     marks.archived.push_back({2, "1706745600000"});              // 2024-02-01
     marks.archived.push_back({99, "2024-02-01T00:00:00.000Z"});  // unknown: ignored
-    auto r = mirror_->write(marks);
+    auto r = mirror_->write(contacts_type(), marks);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->archived, 1);
     EXPECT_TRUE(stored(2).archived);
     EXPECT_EQ(stored(2).archived_at, "2024-02-01T00:00:00.000Z");
     EXPECT_EQ(stored(2).properties_json, R"({"email":"b@x"})");
-    EXPECT_FALSE(mirror_->get_contact(99)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 99)->has_value());
 
     // Restored: newer data that says active.
     write({contact(1, "2024-03-01T00:00:00.000Z", {{"email", "a2@x"}})});
@@ -305,10 +307,10 @@ TEST_F(MirrorWrite, ArchiveAndRestore) {
     // A stale archive marker (older than the row's data) does not archive it again.
     PageWrite stale;
     stale.archived.push_back({1, "2024-02-01T00:00:00.000Z"});
-    ASSERT_TRUE(mirror_->write(stale).ok());
+    ASSERT_TRUE(mirror_->write(contacts_type(), stale).ok());
     EXPECT_FALSE(stored(1).archived);
 
-    auto counts = mirror_->counts();
+    auto counts = mirror_->counts(contacts_type());
     ASSERT_TRUE(counts.ok());
     EXPECT_EQ(counts->active, 1);
     EXPECT_EQ(counts->archived, 1);
@@ -318,7 +320,7 @@ TEST_F(MirrorWrite, MergesFromMarkersAndFromTheSurvivorsMergedIds) {
     apply({def("email"), def("hs_merged_object_ids", "enumeration")});
     write({contact(1, "2024-01-01T00:00:00.000Z"), contact(2, "2024-01-01T00:00:00.000Z"),
            contact(3, "2024-01-01T00:00:00.000Z"), contact(4, "2024-01-01T00:00:00.000Z")});
-    ASSERT_TRUE(mirror_->mark_merged(1, 4).ok());
+    ASSERT_TRUE(mark_merged(*mirror_, 1, 4).ok());
     EXPECT_EQ(stored(1).merged_into, 4);
 
     // The survivor (a new id) names the absorbed ids; they are marked in the same page.
@@ -333,7 +335,7 @@ TEST_F(MirrorWrite, MergesFromMarkersAndFromTheSurvivorsMergedIds) {
     write({contact(2, "2024-01-01T00:00:00.000Z")});
     EXPECT_EQ(stored(2).merged_into, 10);
 
-    auto counts = mirror_->counts();
+    auto counts = mirror_->counts(contacts_type());
     EXPECT_EQ(counts->merged, 3);
     EXPECT_EQ(counts->active, 2);  // 4 and 10
     RawDb db(path_);
@@ -351,10 +353,10 @@ TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
             page.clear();
         }
     }
-    ASSERT_TRUE(mirror_->mark_merged(5, 6).ok());  // survivor 6 stays
-    ASSERT_TRUE(mirror_->mark_merged(8, 7).ok());  // survivor 7 is GDPR-deleted
-    ASSERT_TRUE(mirror_->mark_merged(9, 8).ok());  // chain through 8 to 7
-    ASSERT_TRUE(mirror_->reconcile_begin().ok());
+    ASSERT_TRUE(mark_merged(*mirror_, 5, 6).ok());  // survivor 6 stays
+    ASSERT_TRUE(mark_merged(*mirror_, 8, 7).ok());  // survivor 7 is GDPR-deleted
+    ASSERT_TRUE(mark_merged(*mirror_, 9, 8).ok());  // chain through 8 to 7
+    ASSERT_TRUE(mirror_->reconcile_begin(contacts_type()).ok());
     std::vector<RecordId> seen;
     for (int i = 1; i <= 20'000; ++i)
         if (i % 10 != 0 && i != 7 && i != 5 && i != 8 && i != 9) seen.push_back(i);
@@ -368,22 +370,22 @@ TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
     ASSERT_TRUE(removed.ok()) << removed.error().describe();
     // 2,000 multiples of 10, contact 7, and 8 and 9 whose survivor chain ended at 7.
     EXPECT_EQ(*removed, 2003);
-    EXPECT_TRUE(mirror_->get_contact(5)->has_value());
-    EXPECT_FALSE(mirror_->get_contact(7)->has_value());
-    EXPECT_FALSE(mirror_->get_contact(9)->has_value());
-    EXPECT_FALSE(mirror_->get_contact(20'000)->has_value());
-    EXPECT_EQ(mirror_->counts()->total, 20'000 - 2003);
+    EXPECT_TRUE(mirror_->get_record(contacts_type(), 5)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 7)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 9)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 20'000)->has_value());
+    EXPECT_EQ(mirror_->counts(contacts_type())->total, 20'000 - 2003);
     EXPECT_TRUE(mirror_->integrity_check().ok());
 }
 
 TEST_F(MirrorWrite, ReconcileRefusesToEmptyTheMirrorWhenNothingWasSeen) {
     apply({def("email")});
     write({contact(1, "2024-01-01T00:00:00.000Z")});
-    ASSERT_TRUE(mirror_->reconcile_begin().ok());
+    ASSERT_TRUE(mirror_->reconcile_begin(contacts_type()).ok());
     auto removed = mirror_->reconcile_finish();
     ASSERT_FALSE(removed.ok());
     EXPECT_EQ(removed.error().kind, ErrorKind::kBadData);
-    EXPECT_EQ(mirror_->counts()->total, 1);
+    EXPECT_EQ(mirror_->counts(contacts_type())->total, 1);
 }
 
 TEST_F(MirrorWrite, AFailedPageCommitsNeitherRowsNorCursor) {
@@ -396,7 +398,8 @@ TEST_F(MirrorWrite, AFailedPageCommitsNeitherRowsNorCursor) {
                           "WHEN NEW.id = 666 BEGIN SELECT RAISE(ABORT, 'injected'); END"),
                   SQLITE_OK);
     }
-    auto r = mirror_->write_page(
+    auto r = write_page(
+        *mirror_,
         {contact(2, "2024-01-01T00:00:00.000Z"), contact(666, "2024-01-01T00:00:00.000Z"),
          contact(3, "2024-01-01T00:00:00.000Z")},
         {{kStateBackfillAfter, "page-2"}});
@@ -404,12 +407,11 @@ TEST_F(MirrorWrite, AFailedPageCommitsNeitherRowsNorCursor) {
     EXPECT_NE(r.error().message.find(path_), std::string::npos);
     EXPECT_NE(r.error().message.find("666"), std::string::npos);
     EXPECT_EQ(*mirror_->state(kStateBackfillAfter), "page-1");
-    EXPECT_EQ(mirror_->counts()->total, 1);
-    EXPECT_FALSE(mirror_->get_contact(2)->has_value());
+    EXPECT_EQ(mirror_->counts(contacts_type())->total, 1);
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 2)->has_value());
     // The connection is usable afterwards.
-    ASSERT_TRUE(mirror_
-                    ->write_page({contact(4, "2024-01-01T00:00:00.000Z")},
-                                 {{kStateBackfillAfter, "page-3"}})
+    ASSERT_TRUE(write_page(*mirror_, {contact(4, "2024-01-01T00:00:00.000Z")},
+                           {{kStateBackfillAfter, "page-3"}})
                     .ok());
     EXPECT_EQ(*mirror_->state(kStateBackfillAfter), "page-3");
 }
@@ -423,14 +425,15 @@ TEST_F(MirrorWrite, StateAndRunsAreRecorded) {
     EXPECT_FALSE(mirror_->state("other")->has_value());
 
     EXPECT_FALSE(mirror_->last_run()->has_value());
-    auto run = mirror_->begin_run("backfill");
+    auto run = mirror_->begin_run(contacts_type(), "backfill");
     ASSERT_TRUE(run.ok());
     PageWrite page;
-    page.contacts = {contact(1, "2024-01-01T00:00:00.000Z"), contact(2, "2024-01-01T00:00:00Z")};
+    page.records = {contact(1, "2024-01-01T00:00:00.000Z"), contact(2, "2024-01-01T00:00:00Z")};
     page.run_id = *run;
     page.requests_made = 1;
-    ASSERT_TRUE(mirror_->write(page).ok());
-    ASSERT_TRUE(mirror_->write(page).ok());  // rewrite: equal timestamps count as written
+    ASSERT_TRUE(mirror_->write(contacts_type(), page).ok());
+    ASSERT_TRUE(
+        mirror_->write(contacts_type(), page).ok());  // rewrite: equal timestamps count as written
     clock_.advance(std::chrono::seconds(90));
     ASSERT_TRUE(mirror_->finish_run(*run, "", 0, 1).ok());
 
@@ -439,17 +442,17 @@ TEST_F(MirrorWrite, StateAndRunsAreRecorded) {
     EXPECT_EQ((*last)->mode, "backfill");
     EXPECT_EQ((*last)->started_at, "2026-01-01T00:00:00.000Z");
     EXPECT_EQ((*last)->finished_at, "2026-01-01T00:01:30.000Z");
-    EXPECT_EQ((*last)->contacts_written, 4);
+    EXPECT_EQ((*last)->records_written, 4);
     EXPECT_EQ((*last)->requests_made, 3);
     EXPECT_EQ((*last)->error, "");
 
-    auto failed = mirror_->begin_run("incremental");
+    auto failed = mirror_->begin_run(contacts_type(), "incremental");
     ASSERT_TRUE(mirror_->finish_run(*failed, "HubSpot unreachable").ok());
     EXPECT_EQ((*mirror_->last_run())->error, "HubSpot unreachable");
 }
 
 TEST_F(MirrorWrite, WriteBeforeApplyPropertiesIsRefused) {
-    auto r = mirror_->write_page({contact(1, "2024-01-01T00:00:00.000Z")});
+    auto r = write_page(*mirror_, {contact(1, "2024-01-01T00:00:00.000Z")});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
 }
@@ -498,7 +501,7 @@ TEST_F(MirrorWrite, CheckpointTruncatesTheWalUnlessAReaderIsUsingIt) {
     EXPECT_TRUE(cp->truncated);
     ASSERT_EQ(::stat((path_ + "-wal").c_str(), &st), 0);
     EXPECT_EQ(st.st_size, 0);
-    EXPECT_EQ(mirror_->counts()->total, 501);
+    EXPECT_EQ(mirror_->counts(contacts_type())->total, 501);
     EXPECT_TRUE(mirror_->integrity_check().ok());
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "mirror/sqlite_mirror.h"
 #include "oauth/authorize.h"
 #include "oauth/token_store.h"
 #include "service/authorization_watcher.h"
@@ -50,7 +51,7 @@ Result<std::unique_ptr<SyncParts>> build_parts(const Config& config, Clock& cloc
     parts->api = make_hubspot_api(*parts->api_transport, *parts->tokens, clock, api);
     MirrorOptions mirror;
     mirror.clock = &clock;
-    HS_ASSIGN_OR_RETURN(parts->mirror, Mirror::open(config.sync.database, mirror));
+    HS_ASSIGN_OR_RETURN(parts->mirror, SqliteMirror::open(config.sync.database, mirror));
     SyncOptions sync;
     sync.stop = hooks.stop;
     sync.on_page = hooks.on_page;

@@ -32,7 +32,7 @@ TruthCheck check_against_truth(const sim::Simulator& sim, Mirror& mirror, std::s
     };
     const auto truth = sim.truth(true);
     check.truth_contacts = static_cast<std::int64_t>(truth.size());
-    auto counts = mirror.counts();
+    auto counts = mirror.counts(contacts_type());
     if (!counts.ok()) {
         note("counts failed: " + counts.error().describe());
         check.missing = check.truth_contacts;
@@ -40,7 +40,7 @@ TruthCheck check_against_truth(const sim::Simulator& sim, Mirror& mirror, std::s
     }
     check.mirror_rows = counts->total - counts->merged;
     for (const auto& c : truth) {
-        auto row = mirror.get_contact(c.id);
+        auto row = mirror.get_record(contacts_type(), c.id);
         if (!row.ok() || !row->has_value()) {
             ++check.missing;
             note("contact " + std::to_string(c.id) + " missing from the mirror");

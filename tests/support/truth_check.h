@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 #include "sim/simulator.h"
 
 namespace hubsync::testing {

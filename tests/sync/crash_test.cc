@@ -131,7 +131,7 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
         // The first list request of each restarted run shows where it began.
         const auto log = sim_->requests();
         for (std::size_t i = before; i < log.size(); ++i) {
-            if (log[i].path != "/crm/v3/objects/contacts") continue;
+            if (log[i].path != "/crm/objects/2026-09/contacts") continue;
             if (run > 0 && log[i].query.find("after=") != std::string::npos) ++resumed_with_cursor;
             break;
         }
@@ -153,7 +153,7 @@ TEST_F(CrashTest, TwentyFourSigkillsAcrossBackfillIncrementalAndReconcile) {
     ASSERT_EQ(wait_exit(spawn_sync(true)), 0);
     MirrorOptions ro;
     ro.read_only = true;
-    auto mirror = Mirror::open((dir_ / "hubspot.db").string(), ro);
+    auto mirror = SqliteMirror::open((dir_ / "hubspot.db").string(), ro);
     ASSERT_TRUE(mirror.ok()) << mirror.error().describe();
     const auto diffs = mirror_differences(*sim_, **mirror);
     std::string shown;

@@ -73,7 +73,7 @@ TEST(Secrets, NeverInTheMirrorNorInTheLogs) {
     auto api = make_hubspot_api(*api_transport, *tokens, clock, ao);
     MirrorOptions mo;
     mo.clock = &clock;
-    auto mirror = Mirror::open(config.sync.database, mo);
+    auto mirror = SqliteMirror::open(config.sync.database, mo);
     ASSERT_TRUE(mirror.ok());
     SyncEngine engine(*api, **mirror, clock, SyncOptions{});
     for (int cycle = 0; cycle < 24 * 4; ++cycle) {  // a day of 15-minute cycles

@@ -89,11 +89,11 @@ TEST(SyncEngine, MergedContactsPointAtTheSurvivor) {
     h.clock.advance(minutes(5));
     run_ok(h);
     for (const RecordId absorbed : {ids[10].id, ids[20].id}) {
-        auto row = h.mirror->get_contact(absorbed);
+        auto row = h.mirror->get_record(contacts_type(), absorbed);
         ASSERT_TRUE(row.ok() && row->has_value());
         EXPECT_EQ((*row)->merged_into, survivor);
     }
-    auto s = h.mirror->get_contact(survivor);
+    auto s = h.mirror->get_record(contacts_type(), survivor);
     ASSERT_TRUE(s.ok() && s->has_value());
 }
 
@@ -130,7 +130,7 @@ TEST(SyncEngine, ChangesIndexedLateWithinLookbackAreNotLost) {
     // The next cycle runs before search has indexed the change...
     h.clock.advance(seconds(30));
     run_ok(h);
-    auto row = h.mirror->get_contact(truth[5].id);
+    auto row = h.mirror->get_record(contacts_type(), truth[5].id);
     ASSERT_TRUE(row.ok() && row->has_value());
     EXPECT_EQ((*row)->properties_json.find("\"Late\""), std::string::npos)
         << "search should lag here";
@@ -193,7 +193,7 @@ TEST(SyncEngine, StopRequestEndsTheCycleAndTheNextResumes) {
     auto r = h.cycle();
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
-    auto counts = h.mirror->counts();
+    auto counts = h.mirror->counts(contacts_type());
     ASSERT_TRUE(counts.ok());
     EXPECT_EQ(counts->total, 500) << "five committed pages of 100";
     h.sim->clear_requests();
@@ -202,7 +202,7 @@ TEST(SyncEngine, StopRequestEndsTheCycleAndTheNextResumes) {
     run_ok(h);
     h.expect_mirror_equals_truth();
     // The resumed backfill did not start over: 15 remaining pages, not 20.
-    EXPECT_LE(h.sim->count_path("/crm/v3/objects/contacts"), 15 + 1 + 2);
+    EXPECT_LE(h.sim->count_path("/crm/objects/2026-09/contacts"), 15 + 1 + 2);
 }
 
 }  // namespace

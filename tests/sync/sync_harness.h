@@ -13,7 +13,7 @@
 #include "api/hubspot_api.h"
 #include "core/clock.h"
 #include "http/transport.h"
-#include "mirror/mirror.h"
+#include "mirror/sqlite_mirror.h"
 #include "sim/simulator.h"
 #include "sync/sync_engine.h"
 

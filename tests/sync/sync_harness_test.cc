@@ -34,7 +34,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     api = make_hubspot_api(*transport, *tokens, clock, ao);
     MirrorOptions mo;
     mo.clock = &clock;
-    auto m = Mirror::open((dir / "mirror.db").string(), mo);
+    auto m = SqliteMirror::open((dir / "mirror.db").string(), mo);
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
     if (m.ok()) mirror = std::move(m).value();
     sync_options.properties = o.properties;
