@@ -151,6 +151,10 @@ struct SaveFault {
     const char* cause;  // strerror text in the message
 };
 
+void PrintTo(const SaveFault& fault, std::ostream* out) {
+    *out << to_string(fault.op) << " fails with " << fault.cause;
+}
+
 class TokenStoreFaults : public ::testing::TestWithParam<SaveFault> {};
 
 TEST_P(TokenStoreFaults, NothingIsLostTheOldFileStaysValid) {
