@@ -9,6 +9,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "model/endpoints.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
@@ -98,7 +99,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
     try {
         if (path == "/_sim/contacts" && req.method == "GET") {
             const std::string which = req.param("archived");  // "", "true" (also archived), "only"
-            const auto all = store_.truth(which == "true" || which == "only");
+            const auto all =
+                store_.truth(which == "true" || which == "only", req.param("sensitive") == "true");
             resp.body = "{\"results\":[";
             bool first = true;
             std::size_t n = 0;
@@ -130,7 +132,7 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             if (action.empty() && req.method == "PATCH") {
                 store_.update(id, to_store(values_of(body)), now_ms());
             } else if (action.empty() && req.method == "GET") {
-                auto c = store_.contact(id);
+                auto c = store_.contact(id, req.param("sensitive") == "true");
                 if (!c) return error_body(resp, 404, "OBJECT_NOT_FOUND", "no such contact");
                 write_contact_json(resp.body, *c);
                 return;
@@ -183,7 +185,12 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                             {},
                             {}};
             if (def.name.empty()) throw std::invalid_argument("name is required");
-            store_.add_property(def);
+            const auto sensitivity = parse_sensitivity(
+                body->has("dataSensitivity") ? str(body, "dataSensitivity") : "non_sensitive");
+            if (!sensitivity)
+                throw std::invalid_argument(
+                    "dataSensitivity must be non_sensitive, sensitive or highly_sensitive");
+            store_.add_property(def, *sensitivity);
             resp.status = 201;
             resp.body = "{\"ok\":true}";
             return;
@@ -195,7 +202,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 for (std::size_t i = 0; i < arr->size(); ++i)
                     scopes.push_back(arr->get(static_cast<unsigned>(i)).convert<std::string>());
             }
-            const Tokens t = mint_tokens(scopes);
+            const bool app_level = body->has("app_level") && body->get("app_level").convert<bool>();
+            const Tokens t = app_level ? mint_app_token(scopes) : mint_tokens(scopes);
             resp.body = "{\"access_token\":";
             append_json_string(resp.body, t.access_token);
             resp.body += ",\"refresh_token\":";
@@ -212,8 +220,10 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
             if (body->has("rotate_refresh_tokens"))
                 rotate_ = body->get("rotate_refresh_tokens").convert<bool>();
             if (body->has("rate_limits")) rate_limits_ = body->get("rate_limits").convert<bool>();
+            if (body->has("legacy_off")) legacy_off_ = body->get("legacy_off").convert<bool>();
             resp.body = std::string("{\"rotate_refresh_tokens\":") + (rotate_ ? "true" : "false") +
-                        ",\"rate_limits\":" + (rate_limits_ ? "true" : "false") + "}";
+                        ",\"rate_limits\":" + (rate_limits_ ? "true" : "false") +
+                        ",\"legacy_off\":" + (legacy_off_ ? "true" : "false") + "}";
             return;
         }
         if (path == "/_sim/requests") {
@@ -236,7 +246,9 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 append_json_string(resp.body, r.query);
                 resp.body += ",\"status\":" + std::to_string(r.status) + ",\"at\":\"" +
                              format_iso8601(r.at) +
-                             "\",\"expiredToken\":" + (r.expired_token ? "true" : "false") + "}";
+                             "\",\"expiredToken\":" + (r.expired_token ? "true" : "false") +
+                             ",\"legacy\":" + (retired_generation_of(r.path) ? "true" : "false") +
+                             "}";
             }
             resp.body += "]}";
             return;
@@ -258,6 +270,8 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 if (body->has("fraction")) r.fraction = body->get("fraction").convert<double>();
                 if (body->has("retry_after"))
                     r.retry_after_seconds = static_cast<int>(num(body, "retry_after", 0));
+                if (body->has("retry_after_http_date"))
+                    r.retry_after_http_date = body->get("retry_after_http_date").convert<bool>();
                 r.delay = Millis(num(body, "delay_ms", 0));
                 r.real_delay = Millis(num(body, "real_delay_ms", 0));
                 add_fault(r);
@@ -273,8 +287,15 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                 resp.body +=
                     "{\"kind\":" + std::to_string(static_cast<int>(f.kind)) + ",\"path_prefix\":";
                 append_json_string(resp.body, f.path_prefix);
+                resp.body += ",\"method\":";
+                append_json_string(resp.body, f.method);
                 resp.body += ",\"status\":" + std::to_string(f.status) +
-                             ",\"count\":" + std::to_string(f.count) + "}";
+                             ",\"count\":" + std::to_string(f.count);
+                if (f.retry_after_seconds)
+                    resp.body += ",\"retry_after\":" + std::to_string(*f.retry_after_seconds) +
+                                 ",\"retry_after_http_date\":" +
+                                 (f.retry_after_http_date ? "true" : "false");
+                resp.body += "}";
             }
             resp.body += "]}";
             return;

@@ -1,5 +1,6 @@
 // The simulator's CRM endpoints: contacts list/get/batch read/search/create/update/archive/
-// merge/GDPR delete and property definitions, at /crm/v3/ and the /crm/objects/2026-03/ twins.
+// merge/GDPR delete and property definitions, at /crm/v3/ and at the dated twins of every
+// version in model/endpoints.h (/crm/objects/{V}/contacts, /crm/properties/{V}/contacts).
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 
 #include "model/endpoints.h"
+#include "model/object_type.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
@@ -109,6 +111,43 @@ std::vector<std::string> string_array(const Poco::JSON::Object::Ptr& obj, const 
     return out;
 }
 
+enum class CrmFamily { kObjects, kProperties };
+
+// Where each family's paths start, up to the object type: legacy and every dated version.
+// Built once from the endpoint table, so a new version needs no change here.
+const std::vector<std::pair<std::string, CrmFamily>>& crm_bases() {
+    static const std::vector<std::pair<std::string, CrmFamily>> bases = [] {
+        std::vector<std::pair<std::string, CrmFamily>> b = {
+            {"/crm/v3/objects/", CrmFamily::kObjects},
+            {"/crm/v3/properties/", CrmFamily::kProperties},
+        };
+        for (const ApiVersion& v : api_versions()) {
+            // endpoint_path with an empty type ends in the slash before {type}.
+            b.emplace_back(endpoint_path(Endpoint::kListObjects, v.name), CrmFamily::kObjects);
+            b.emplace_back(endpoint_path(Endpoint::kListProperties, v.name),
+                           CrmFamily::kProperties);
+        }
+        return b;
+    }();
+    return bases;
+}
+
+// Splits a contacts path into its family and what follows the object type ("", "/search",
+// "/123"...). The type is its name or its id (contacts, 0-1). False for any other path.
+bool parse_contacts_path(std::string_view path, CrmFamily& family, std::string_view& rest) {
+    for (const auto& [base, f] : crm_bases()) {
+        if (path.substr(0, base.size()) != base) continue;
+        const std::string_view tail = path.substr(base.size());
+        const std::string_view type = tail.substr(0, tail.find('/'));
+        const ObjectType* t = find_standard_type(type);
+        if (!t || !(*t == contacts_type())) return false;
+        family = f;
+        rest = tail.substr(type.size());
+        return true;
+    }
+    return false;
+}
+
 std::string lower(std::string s) {
     for (char& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -118,20 +157,11 @@ std::string lower(std::string s) {
 }  // namespace
 
 bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
-    std::string rest;
-    std::vector<std::string> bases = {"/crm/v3/objects/contacts"};
-    bool props_path = req.path == "/crm/v3/properties/contacts";
-    for (const ApiVersion& v : api_versions()) {
-        bases.push_back(endpoint_path(Endpoint::kListObjects, v.name, "contacts"));
-        props_path =
-            props_path || req.path == endpoint_path(Endpoint::kListProperties, v.name, "contacts");
-    }
-    for (const std::string& b : bases) {
-        if (req.path == b || req.path.rfind(b + "/", 0) == 0)
-            rest = req.path.substr(b.size()) + "#";
-    }
-    if (rest.empty() && !props_path) return false;
-    if (!rest.empty()) rest.pop_back();  // '#' marked "matched", rest may be empty
+    CrmFamily family = CrmFamily::kObjects;
+    std::string_view rest;
+    if (!parse_contacts_path(req.path, family, rest)) return false;
+    const bool props_path = family == CrmFamily::kProperties;
+    if (props_path && !rest.empty()) return false;
 
     const bool write = req.method != "GET" && rest != "/batch/read" && rest != "/search";
     std::string token;
@@ -139,7 +169,7 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                       props_path ? "crm.schemas.contacts.read" : (write ? kWrite : kRead), token))
         return true;
     const bool search = rest == "/search";
-    if (search ? !take_secondly(resp) : !take_ten_secondly(token, resp)) return true;
+    if (search ? !take_secondly(resp) : !take_ten_secondly(resp)) return true;
 
     auto bad = [&](const std::string& message) {
         error_body(resp, 400, "VALIDATION_ERROR", message);
@@ -197,13 +227,39 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         }
         return store_.property_indexes(all);
     };
+    // Values of sensitive properties need their scopes on the token: false (and a 403
+    // naming the missing ones) without.
+    auto may_read = [&](const std::vector<int>& props) {
+        const SensitivityUse use = store_.sensitivity_use(props);
+        if (!use.any()) return true;
+        std::vector<std::string_view> missing;
+        for (const auto& [used, level] :
+             {std::pair{use.sensitive, DataSensitivity::kSensitive},
+              std::pair{use.highly_sensitive, DataSensitivity::kHighlySensitive}}) {
+            const std::string_view scope = contacts_scope_for(level);
+            if (used && !token_has_scope(token, scope)) missing.push_back(scope);
+        }
+        if (missing.empty()) return true;
+        missing_scopes(resp, missing);
+        return false;
+    };
 
-    // ---- GET /crm/v3/properties/contacts
+    // ---- GET /crm/v3/properties/contacts: sensitive ones only when asked for, and then
+    // only those.
     if (props_path) {
         if (req.method != "GET") return bad("Only GET is supported here"), true;
+        DataSensitivity wanted = DataSensitivity::kNonSensitive;
+        if (req.has_param("dataSensitivity")) {
+            const auto parsed = parse_sensitivity(req.param("dataSensitivity"));
+            if (!parsed)
+                return bad("dataSensitivity must be non_sensitive, sensitive or highly_sensitive"),
+                       true;
+            wanted = *parsed;
+        }
         resp.body = "{\"results\":[";
         bool first = true;
         for (const auto& p : store_.properties()) {
+            if (p.sensitivity != wanted) continue;
             if (!first) resp.body += ",";
             first = false;
             const auto& d = p.def;
@@ -236,7 +292,8 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                 ",\"modificationMetadata\":{\"archivable\":" +
                 (d.hubspot_defined ? "false" : "true") +
                 ",\"readOnlyValue\":" + (p.read_only ? "true" : "false") +
-                "},\"formField\":true,\"createdAt\":\"2019-01-01T00:00:00.000Z\","
+                "},\"dataSensitivity\":\"" + std::string(sensitivity_name(p.sensitivity)) +
+                "\",\"formField\":true,\"createdAt\":\"2019-01-01T00:00:00.000Z\","
                 "\"updatedAt\":\"2019-01-01T00:00:00.000Z\",\"archived\":false}";
         }
         resp.body += "]}";
@@ -257,6 +314,7 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                    true;
         const bool archived = req.param("archived") == "true";
         const auto props = props_or_default(property_names(req, "properties"), false);
+        if (!may_read(props)) return true;
         resp.body.reserve(static_cast<std::size_t>(limit) * (props.size() * 40 + 200) + 256);
         const std::int64_t next =
             store_.write_list_page(resp.body, after, static_cast<int>(limit), archived, props);
@@ -304,6 +362,7 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
             return bad(e.what()), true;
         }
         const auto props = props_or_default(names, false);
+        if (!may_read(props)) return true;
         const bool archived = req.param("archived") == "true";
         const std::string started = format_iso8601(clock_->now());
         std::string results, missing;
@@ -460,6 +519,14 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
                     for (auto& v : f.values)
                         v = lower(v);
         const auto props = props_or_default(names, true);
+        // Filtering or sorting on a sensitive property reads its values too.
+        std::vector<std::string> used = {q.sort_property};
+        for (const auto& g : q.groups)
+            for (const auto& f : g)
+                used.push_back(f.property);
+        std::vector<int> read = store_.property_indexes(used);
+        read.insert(read.end(), props.begin(), props.end());
+        if (!may_read(read)) return true;
         const std::int64_t total =
             store_.search(resp.body, q, offset, static_cast<int>(limit), now_ms(), props);
         if (offset + limit < total && limit > 0)
@@ -515,11 +582,12 @@ bool Simulator::Impl::route_crm(SimRequest& req, SimResponse& resp) {
         std::int64_t id = 0;
         if (!parse_int(std::string_view(rest).substr(1), id))
             return error_body(resp, 404, "OBJECT_NOT_FOUND",
-                              "No contact with id " + rest.substr(1)),
+                              "No contact with id " + std::string(rest.substr(1))),
                    true;
         if (req.method == "GET") {
             const bool archived = req.param("archived") == "true";
             const auto props = props_or_default(property_names(req, "properties"), false);
+            if (!may_read(props)) return true;
             const std::int64_t resolved = store_.resolve(id);
             if (resolved == 0 || !store_.write_contact(resp.body, resolved, archived, props))
                 error_body(resp, 404, "OBJECT_NOT_FOUND", "resource not found");

@@ -72,12 +72,20 @@ class Simulator::Impl final {
     std::string correlation_id();
     void error_body(SimResponse& resp, int status, std::string_view category,
                     std::string_view message);
+    // 403 MISSING_SCOPES naming the granular scopes the call needs, as HubSpot sends it.
+    void missing_scopes(SimResponse& resp, const std::vector<std::string_view>& scopes,
+                        std::string_view message = {});
+    // OAuth endpoints' errors: RFC 6749 `error`/`error_description` and HubSpot's legacy
+    // `status`/`message`.
+    void oauth_error(SimResponse& resp, int status, std::string_view error,
+                     std::string_view hs_status, std::string_view message);
 
     // -- OAuth (oauth_routes.cc)
     struct AccessToken {
         std::int64_t expires_ms = 0;
         std::vector<std::string> scopes;
         std::string refresh_token;
+        bool app_level = false;  // client_credentials: the app's own, no account behind it
     };
     struct RefreshToken {
         std::vector<std::string> scopes;
@@ -93,12 +101,25 @@ class Simulator::Impl final {
         std::vector<std::string> scopes;
     };
     Tokens mint_tokens(const std::vector<std::string>& scopes);
+    Tokens mint_app_token(const std::vector<std::string>& scopes);
     std::string mint_code(const std::string& redirect_uri, const std::vector<std::string>& scopes,
                           const std::string& challenge, const std::string& method);
     bool route_oauth(SimRequest& req, SimResponse& resp);
+    enum class OAuthCall { kToken, kIntrospect, kRevoke };
+    void token_grant(const QueryParams& form, SimResponse& resp);
+    void introspect(const QueryParams& form, SimResponse& resp);
+    void revoke(const QueryParams& form, SimResponse& resp);
+    void legacy_token_lookup(const SimRequest& req, SimResponse& resp);
+    // `token` and `token_type_hint` of an introspect or revoke form; false (and a 400) when
+    // the token is missing or the hint unknown.
+    bool token_form(const QueryParams& form, SimResponse& resp, std::string& token,
+                    std::string& hint);
+    void append_account(std::string& out) const;           // hub and user facts of a token
+    void revoke_refresh_locked(const std::string& token);  // with auth_mu_ held
     // Checks the bearer token; fills resp with 401/403 and returns nullptr-like false.
     bool authenticate(const SimRequest& req, SimResponse& resp, std::string_view scope,
                       std::string& token_out);
+    bool token_has_scope(const std::string& token, std::string_view scope) const;
     bool redirect_uri_registered(const std::string& uri) const;
     void revoke_all_refresh_tokens();
 
@@ -107,12 +128,18 @@ class Simulator::Impl final {
     // -- admin (admin_routes.cc)
     void route_admin(SimRequest& req, SimResponse& resp);
 
-    // -- rate limits: false (and a 429 in resp) when over the limit.
-    bool take_ten_secondly(const std::string& token, SimResponse& resp);
+    // -- rate limits: false (and a 429 in resp) when over the limit. Both buckets are the
+    // account's (one installed app on one account), whichever token asks.
+    bool take_ten_secondly(SimResponse& resp);
     bool take_secondly(SimResponse& resp);
+
+    // -- retired API generations: false when `req` may go on; else resp is the 404.
+    bool answer_if_retired(const SimRequest& req, SimResponse& resp);
 
     // -- faults
     std::optional<FaultRule> match_fault(const SimRequest& req);
+    // Answers a fault that stands in for the real answer (status, 429, HTML page).
+    void answer_fault(const FaultRule& fault, SimResponse& resp);
     void add_fault(FaultRule rule);
     void clear_faults();
     std::vector<FaultRule> faults() const;
@@ -125,6 +152,7 @@ class Simulator::Impl final {
     ContactStore store_;
     std::atomic<bool> rate_limits_;
     std::atomic<bool> rotate_;
+    std::atomic<bool> legacy_off_;
     // rotation_grace: new refresh token -> the old one it replaces, retired on first use.
     std::map<std::string, std::string> retire_on_use_;
 
@@ -136,7 +164,7 @@ class Simulator::Impl final {
     std::mt19937_64 token_rng_;
 
     std::mutex rate_mu_;
-    std::unordered_map<std::string, std::deque<std::int64_t>> ten_secondly_;
+    std::deque<std::int64_t> ten_secondly_;
     std::deque<std::int64_t> secondly_;
 
     mutable std::mutex fault_mu_;

@@ -91,6 +91,29 @@ void append_date(std::string& out, std::int64_t epoch_ms) {
     out.append(tmp, 0, 10);
 }
 
+void append_http_date(std::string& out, std::int64_t epoch_ms) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::int64_t days = floor_div(epoch_ms, 86'400'000);
+    const std::int64_t secs = (epoch_ms - days * 86'400'000) / 1000;
+    int y = 0;
+    unsigned m = 0, d = 0;
+    civil_from_days(days, y, m, d);
+    const std::int64_t weekday = ((days + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
+    char buf[8];
+    out.append(kDays[weekday]).append(", ");
+    put2(buf, d);
+    out.append(buf, 2).append(" ").append(kMonths[m - 1]).append(" ");
+    append_int(out, y);
+    put2(buf, static_cast<unsigned>(secs / 3600));
+    buf[2] = ':';
+    put2(buf + 3, static_cast<unsigned>(secs / 60 % 60));
+    buf[5] = ':';
+    put2(buf + 6, static_cast<unsigned>(secs % 60));
+    out.append(" ").append(buf, 8).append(" GMT");
+}
+
 bool parse_time_ms(std::string_view s, std::int64_t& out) {
     if (s.empty()) return false;
     bool all_digits = true;

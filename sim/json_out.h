@@ -30,6 +30,9 @@ inline void append_int(std::string& out, std::int64_t v) {
 void append_iso8601_ms(std::string& out, std::int64_t epoch_ms);
 // Epoch milliseconds -> "2024-09-11".
 void append_date(std::string& out, std::int64_t epoch_ms);
+// Epoch milliseconds -> "Wed, 11 Sep 2024 13:27:39 GMT" (RFC 7231 IMF-fixdate; the
+// milliseconds are dropped).
+void append_http_date(std::string& out, std::int64_t epoch_ms);
 // Parses "2024-09-11", "2024-09-11T13:27:39Z", "2024-09-11T13:27:39.356Z" or digits (epoch
 // ms). False on anything else.
 bool parse_time_ms(std::string_view text, std::int64_t& out);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "model/endpoints.h"
 #include "sim/simulator.h"
 
 namespace {
@@ -17,8 +18,21 @@ const char kUsage[] =
     "                   [--tls-cert FILE --tls-key FILE] [--rotate-refresh-tokens "
     "[--rotation-grace]]\n"
     "                   [--scopes \"SCOPE ...\"] [--hub-id ID] [--threads N]\n"
-    "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage]\n"
-    "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1.\n";
+    "                   [--fail PATH_PREFIX:STATUS[:COUNT]] [--token-outage] [--legacy-off]\n"
+    "Serves the HubSpot authorize page, token and CRM contact endpoints on 127.0.0.1, on the\n"
+    "legacy paths (/oauth/v1, /oauth/v3, /crm/v3) and on every dated API version ({versions}).\n"
+    "  --legacy-off   answer 404 on every legacy path, as HubSpot will once they retire\n"
+    "  --fail         answer STATUS (e.g. 423, 477, 502-504, 521-524) on matching paths;\n"
+    "                 COUNT -1 = always. More faults: POST /_sim/faults (docs/sim.md)\n";
+
+std::string usage() {
+    std::string versions;
+    for (const auto& v : hubsync::api_versions())
+        versions += (versions.empty() ? "" : ", ") + std::string(v.name);
+    std::string text = kUsage;
+    text.replace(text.find("{versions}"), 10, versions);
+    return text;
+}
 
 bool parse_long(const char* text, long long& out) {
     char* end = nullptr;
@@ -27,7 +41,7 @@ bool parse_long(const char* text, long long& out) {
 }
 
 int usage_error(const std::string& message) {
-    std::fprintf(stderr, "hubspot-sim: %s\n%s", message.c_str(), kUsage);
+    std::fprintf(stderr, "hubspot-sim: %s\n%s", message.c_str(), usage().c_str());
     return 64;
 }
 
@@ -52,7 +66,7 @@ int main(int argc, char** argv) {
         long long n = 0;
         std::string s;
         if (arg == "--help" || arg == "-h") {
-            std::fputs(kUsage, stdout);
+            std::fputs(usage().c_str(), stdout);
             return 0;
         } else if (arg == "--port" && value(n) && n >= 0 && n < 65536) {
             opts.port = static_cast<int>(n);
@@ -124,6 +138,8 @@ int main(int argc, char** argv) {
             if (!ok) return usage_error("--fail takes PATH_PREFIX:STATUS[:COUNT]");
             faults.push_back(hubsync::sim::FaultRule::fail_next(prefix, static_cast<int>(count),
                                                                 static_cast<int>(status)));
+        } else if (arg == "--legacy-off") {
+            opts.legacy_off = true;
         } else if (arg == "--token-outage") {
             faults.push_back(hubsync::sim::FaultRule::token_endpoint_outage());
         } else {

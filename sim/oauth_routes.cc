@@ -1,11 +1,12 @@
-// The simulator's OAuth side: the consent page, token endpoints (v1, 2026-03, v3),
-// introspection, revocation and bearer-token checks, with HubSpot's error shapes.
+// The simulator's OAuth side: the consent page, token endpoints (v1, v3 and every dated
+// version), introspection, revocation and bearer-token checks, with HubSpot's error shapes.
 #include <Poco/SHA2Engine.h>
 
 #include <algorithm>
 #include <cctype>
 
 #include "core/html.h"
+#include "model/endpoints.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
@@ -78,6 +79,28 @@ std::string param(const QueryParams& p, std::string_view name) {
     return {};
 }
 
+// The POST endpoints by path: the legacy v1/v3 ones and those of every dated version.
+const Simulator::Impl::OAuthCall* find_oauth_call(std::string_view path) {
+    using Call = Simulator::Impl::OAuthCall;
+    static const std::vector<std::pair<std::string, Call>> routes = [] {
+        std::vector<std::pair<std::string, Call>> r = {
+            {"/oauth/v1/token", Call::kToken},
+            {"/oauth/v3/token", Call::kToken},
+            {"/oauth/v3/token/introspect", Call::kIntrospect},
+            {"/oauth/v3/token/revoke", Call::kRevoke},
+        };
+        for (const ApiVersion& v : api_versions()) {
+            r.emplace_back(endpoint_path(Endpoint::kOAuthToken, v.name), Call::kToken);
+            r.emplace_back(endpoint_path(Endpoint::kOAuthIntrospect, v.name), Call::kIntrospect);
+            r.emplace_back(endpoint_path(Endpoint::kOAuthRevoke, v.name), Call::kRevoke);
+        }
+        return r;
+    }();
+    for (const auto& [p, call] : routes)
+        if (p == path) return &call;
+    return nullptr;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- token state
@@ -102,6 +125,17 @@ Simulator::Tokens Simulator::Impl::mint_tokens(const std::vector<std::string>& s
     access_[t.access_token] =
         AccessToken{now_ms() + opts_.token_ttl.count() * 1000, scopes, t.refresh_token};
     refresh_[t.refresh_token] = RefreshToken{scopes};
+    return t;
+}
+
+Simulator::Tokens Simulator::Impl::mint_app_token(const std::vector<std::string>& scopes) {
+    Tokens t = mint_tokens(scopes);
+    std::lock_guard lock(auth_mu_);
+    refresh_.erase(t.refresh_token);
+    AccessToken& access = access_[t.access_token];
+    access.refresh_token.clear();
+    access.app_level = true;
+    t.refresh_token.clear();
     return t;
 }
 
@@ -186,26 +220,68 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std
         resp.body += "\"]}}";
         return false;
     }
+    if (it->second.app_level) {
+        // An app-level token has no account behind it: account data is out of its reach
+        // whatever scopes it carries.
+        missing_scopes(resp, {scope},
+                       "This is an app-level access token (client_credentials grant); account "
+                       "data needs an access token from the account's OAuth authorization.");
+        return false;
+    }
     const auto& scopes = it->second.scopes;
     bool ok = std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
     // Property definitions are readable with either the schema or the object scope.
     if (!ok && scope == "crm.schemas.contacts.read")
         ok = std::find(scopes.begin(), scopes.end(), "crm.objects.contacts.read") != scopes.end();
     if (!ok) {
-        resp.status = 403;
-        resp.body =
-            "{\"status\":\"error\",\"message\":\"This app hasn't been granted all required "
-            "scopes to make this call. Read more about required scopes here: "
-            "https://developers.hubspot.com/scopes.\",\"correlationId\":\"" +
-            correlation_id() +
-            "\",\"errors\":[{\"message\":\"One or more of the following scopes are "
-            "required.\",\"context\":{\"requiredGranularScopes\":[\"" +
-            std::string(scope) +
-            "\"]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/scopes\"},"
-            "\"category\":\"MISSING_SCOPES\"}";
+        missing_scopes(resp, {scope});
         return false;
     }
     return true;
+}
+
+bool Simulator::Impl::token_has_scope(const std::string& token, std::string_view scope) const {
+    std::lock_guard lock(auth_mu_);
+    const auto it = access_.find(token);
+    return it != access_.end() && std::find(it->second.scopes.begin(), it->second.scopes.end(),
+                                            scope) != it->second.scopes.end();
+}
+
+void Simulator::Impl::missing_scopes(SimResponse& resp, const std::vector<std::string_view>& scopes,
+                                     std::string_view message) {
+    resp.status = 403;
+    resp.content_type = "application/json;charset=utf-8";
+    resp.body = "{\"status\":\"error\",\"message\":";
+    append_json_string(resp.body, message.empty()
+                                      ? "This app hasn't been granted all required scopes to "
+                                        "make this call. Read more about required scopes here: "
+                                        "https://developers.hubspot.com/scopes."
+                                      : message);
+    resp.body += ",\"correlationId\":\"" + correlation_id() +
+                 "\",\"errors\":[{\"message\":\"One or more of the following scopes are "
+                 "required.\",\"context\":{\"requiredGranularScopes\":[";
+    for (std::size_t i = 0; i < scopes.size(); ++i) {
+        if (i) resp.body += ",";
+        append_json_string(resp.body, scopes[i]);
+    }
+    resp.body +=
+        "]}}],\"links\":{\"scopes\":\"https://developers.hubspot.com/scopes\"},"
+        "\"category\":\"MISSING_SCOPES\"}";
+}
+
+void Simulator::Impl::oauth_error(SimResponse& resp, int status, std::string_view error,
+                                  std::string_view hs_status, std::string_view message) {
+    resp.status = status;
+    resp.content_type = "application/json;charset=utf-8";
+    resp.body = "{\"status\":";
+    append_json_string(resp.body, hs_status);
+    resp.body += ",\"message\":";
+    append_json_string(resp.body, message);
+    resp.body += ",\"correlationId\":\"" + correlation_id() + "\",\"error\":";
+    append_json_string(resp.body, error);
+    resp.body += ",\"error_description\":";
+    append_json_string(resp.body, message);
+    resp.body += "}";
 }
 
 // ---------------------------------------------------------------- routes
@@ -213,20 +289,6 @@ bool Simulator::Impl::authenticate(const SimRequest& req, SimResponse& resp, std
 bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
     const std::string& path = req.path;
     if (path.rfind("/oauth/", 0) != 0) return false;
-
-    auto oauth_error = [&](int status, const std::string& error, const std::string& hs_status,
-                           const std::string& message) {
-        resp.status = status;
-        resp.body = "{\"status\":";
-        append_json_string(resp.body, hs_status);
-        resp.body += ",\"message\":";
-        append_json_string(resp.body, message);
-        resp.body += ",\"correlationId\":\"" + correlation_id() + "\",\"error\":";
-        append_json_string(resp.body, error);
-        resp.body += ",\"error_description\":";
-        append_json_string(resp.body, message);
-        resp.body += "}";
-    };
 
     // ---- authorize page and decision
     const bool authorize =
@@ -345,156 +407,97 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         return true;
     }
 
-    // ---- legacy token info: GET /oauth/v1/access-tokens/{t}, /oauth/v1/refresh-tokens/{t}
-    for (const std::string kind : {"access", "refresh"}) {
-        const std::string prefix = "/oauth/v1/" + kind + "-tokens/";
-        if (path.rfind(prefix, 0) != 0) continue;
-        const std::string token = path.substr(prefix.size());
-        std::lock_guard lock(auth_mu_);
-        if (kind == "refresh" && req.method == "DELETE") {
-            refresh_.erase(token);
-            resp.status = 204;
-            return true;
-        }
-        if (req.method != "GET") {
-            error_body(resp, 405, "VALIDATION_ERROR", "Method not allowed");
-            return true;
-        }
-        std::vector<std::string> scopes;
-        std::int64_t expires_in = -1;
-        if (kind == "access") {
-            auto it = access_.find(token);
-            if (it != access_.end() && now_ms() < it->second.expires_ms) {
-                scopes = it->second.scopes;
-                expires_in = (it->second.expires_ms - now_ms()) / 1000;
-            }
-        } else if (auto it = refresh_.find(token); it != refresh_.end()) {
-            scopes = it->second.scopes;
-            expires_in = 0;
-        }
-        if (expires_in < 0) {
-            error_body(resp, 404, "OBJECT_NOT_FOUND",
-                       kind + " token not found: it is unknown, expired or revoked");
-            return true;
-        }
-        resp.body = "{\"token\":";
-        append_json_string(resp.body, token);
-        resp.body += ",\"user\":\"sim-user@example.com\",\"hub_domain\":\"sim-" +
-                     std::to_string(opts_.hub_id) + ".example.com\",\"scopes\":";
-        append_scopes(resp.body, scopes);
-        resp.body += ",\"hub_id\":" + std::to_string(opts_.hub_id) +
-                     ",\"app_id\":" + std::to_string(kAppId) +
-                     ",\"user_id\":" + std::to_string(kUserId) + ",\"token_type\":\"" + kind + "\"";
-        if (kind == "access")
-            resp.body += ",\"expires_in\":" + std::to_string(expires_in);
-        else
-            resp.body += ",\"client_id\":\"" + opts_.client_id + "\"";
-        resp.body += "}";
+    if (path.rfind("/oauth/v1/access-tokens/", 0) == 0 ||
+        path.rfind("/oauth/v1/refresh-tokens/", 0) == 0) {
+        legacy_token_lookup(req, resp);
         return true;
     }
-
-    // ---- token, introspect, revoke
-    std::string endpoint;
-    for (const std::string version :
-         {"/oauth/v1/token", "/oauth/2026-03/token", "/oauth/v3/token"}) {
-        if (path == version) endpoint = "token";
-        if (version != "/oauth/v1/token" && path == version + "/introspect")
-            endpoint = "introspect";
-        if (version != "/oauth/v1/token" && path == version + "/revoke") endpoint = "revoke";
+    const OAuthCall* call = find_oauth_call(path);
+    if (!call) {
+        oauth_error(resp, 404, "invalid_request", "NOT_FOUND",
+                    "Unknown OAuth endpoint: " + req.method + " " + path);
+        return true;
     }
-    if (endpoint.empty()) return false;
     if (req.method != "POST") {
-        oauth_error(405, "invalid_request", "BAD_REQUEST", "Use POST for " + path);
+        oauth_error(resp, 405, "invalid_request", "BAD_REQUEST", "Use POST for " + path);
         return true;
     }
     for (const char* secret : {"client_secret", "client_id", "code", "refresh_token", "token"}) {
         if (req.has_param(secret)) {
-            oauth_error(400, "invalid_request", "BAD_REQUEST",
+            oauth_error(resp, 400, "invalid_request", "BAD_REQUEST",
                         "Credentials must be sent in the request body "
                         "(application/x-www-form-urlencoded), never in the URL query.");
             return true;
         }
     }
     if (!is_form(req.content_type)) {
-        oauth_error(400, "invalid_request", "BAD_REQUEST",
+        oauth_error(resp, 400, "invalid_request", "BAD_REQUEST",
                     "The request body must be application/x-www-form-urlencoded.");
         return true;
     }
     const QueryParams form = parse_form(req.body);
     if (param(form, "client_id") != opts_.client_id) {
-        oauth_error(400, "invalid_client", "BAD_CLIENT_ID", "missing or unknown client id");
+        oauth_error(resp, 400, "invalid_client", "BAD_CLIENT_ID", "missing or unknown client id");
         return true;
     }
     if (param(form, "client_secret") != opts_.client_secret) {
-        oauth_error(400, "invalid_client", "BAD_CLIENT_SECRET", "missing or invalid client secret");
+        oauth_error(resp, 400, "invalid_client", "BAD_CLIENT_SECRET",
+                    "missing or invalid client secret");
         return true;
     }
+    switch (*call) {
+        case OAuthCall::kIntrospect:
+            introspect(form, resp);
+            break;
+        case OAuthCall::kRevoke:
+            revoke(form, resp);
+            break;
+        default:
+            token_grant(form, resp);
+            break;
+    }
+    return true;
+}
 
-    if (endpoint == "introspect") {
-        const std::string token = param(form, "token");
-        std::lock_guard lock(auth_mu_);
-        resp.body = "{\"active\":false}";
-        if (auto it = access_.find(token);
-            it != access_.end() && now_ms() < it->second.expires_ms) {
-            resp.body = "{\"active\":true,\"token_use\":\"access_token\",\"scopes\":";
-            append_scopes(resp.body, it->second.scopes);
-            resp.body +=
-                ",\"expires_in\":" + std::to_string((it->second.expires_ms - now_ms()) / 1000);
-        } else if (auto rt = refresh_.find(token); rt != refresh_.end()) {
-            resp.body = "{\"active\":true,\"token_use\":\"refresh_token\",\"scopes\":";
-            append_scopes(resp.body, rt->second.scopes);
-        } else {
-            return true;
-        }
-        resp.body += ",\"hub_id\":" + std::to_string(opts_.hub_id) + ",\"hub_domain\":\"sim-" +
-                     std::to_string(opts_.hub_id) +
-                     ".example.com\",\"user\":\"sim-user@example.com\",\"user_id\":" +
-                     std::to_string(kUserId) + ",\"app_id\":" + std::to_string(kAppId) +
-                     ",\"client_id\":\"" + opts_.client_id + "\"}";
-        return true;
-    }
-    if (endpoint == "revoke") {
-        const std::string token = param(form, "token");
-        if (token.empty()) {
-            oauth_error(400, "invalid_request", "BAD_REQUEST", "token is required");
-            return true;
-        }
-        std::lock_guard lock(auth_mu_);
-        if (refresh_.erase(token) > 0) {
-            for (auto it = access_.begin(); it != access_.end();) {
-                it = it->second.refresh_token == token ? access_.erase(it) : std::next(it);
-            }
-        }
-        access_.erase(token);
-        resp.body = "{}";
-        return true;
-    }
+// ---------------------------------------------------------------- token endpoint
 
+void Simulator::Impl::token_grant(const QueryParams& form, SimResponse& resp) {
     const std::string grant = param(form, "grant_type");
     std::vector<std::string> scopes;
     std::string old_refresh;
+    if (grant == "client_credentials") {
+        // An app-level token: no refresh token, no account.
+        scopes = split_scopes(param(form, "scope"));
+        const Tokens t = mint_app_token(scopes);
+        resp.body = "{\"token_type\":\"bearer\",\"access_token\":";
+        append_json_string(resp.body, t.access_token);
+        resp.body += ",\"expires_in\":" + std::to_string(t.expires_in) + ",\"scopes\":";
+        append_scopes(resp.body, scopes);
+        resp.body += "}";
+        return;
+    }
     if (grant == "authorization_code") {
         const std::string code = param(form, "code");
         std::lock_guard lock(auth_mu_);
         auto it = codes_.find(code);
         if (code.empty() || it == codes_.end() || now_ms() >= it->second.expires_ms) {
-            oauth_error(400, "invalid_grant", "BAD_AUTH_CODE",
+            oauth_error(resp, 400, "invalid_grant", "BAD_AUTH_CODE",
                         "missing or invalid auth code: it is unknown, expired or already used");
-            return true;
+            return;
         }
         if (param(form, "redirect_uri") != it->second.redirect_uri) {
-            oauth_error(400, "invalid_grant", "BAD_REDIRECT_URI",
+            oauth_error(resp, 400, "invalid_grant", "BAD_REDIRECT_URI",
                         "redirect_uri does not match the one used to get the code");
-            return true;
+            return;
         }
         if (!it->second.challenge.empty()) {
             const std::string verifier = param(form, "code_verifier");
             const std::string expect =
                 it->second.challenge_method == "S256" ? s256(verifier) : verifier;
             if (verifier.empty() || expect != it->second.challenge) {
-                oauth_error(400, "invalid_grant", "BAD_AUTH_CODE",
+                oauth_error(resp, 400, "invalid_grant", "BAD_AUTH_CODE",
                             "code_verifier is missing or does not match the code_challenge");
-                return true;
+                return;
             }
         }
         scopes = it->second.scopes;
@@ -504,9 +507,9 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
         std::lock_guard lock(auth_mu_);
         auto it = refresh_.find(old_refresh);
         if (old_refresh.empty() || it == refresh_.end()) {
-            oauth_error(400, "invalid_grant", "BAD_REFRESH_TOKEN",
+            oauth_error(resp, 400, "invalid_grant", "BAD_REFRESH_TOKEN",
                         "refresh token is invalid, expired or revoked");
-            return true;
+            return;
         }
         scopes = it->second.scopes;
         // First use of a rotated token ends the grace period of the one it replaced.
@@ -515,9 +518,9 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
             retire_on_use_.erase(retired);
         }
     } else {
-        oauth_error(400, "unsupported_grant_type", "BAD_GRANT_TYPE",
-                    "grant_type must be authorization_code or refresh_token");
-        return true;
+        oauth_error(resp, 400, "unsupported_grant_type", "BAD_GRANT_TYPE",
+                    "grant_type must be authorization_code, refresh_token or client_credentials");
+        return;
     }
 
     Tokens t = mint_tokens(scopes);
@@ -542,7 +545,131 @@ bool Simulator::Impl::route_oauth(SimRequest& req, SimResponse& resp) {
                  ",\"user_id\":" + std::to_string(kUserId) + ",\"scopes\":";
     append_scopes(resp.body, scopes);
     resp.body += "}";
+}
+
+// ---------------------------------------------------------------- introspection, revocation
+
+bool Simulator::Impl::token_form(const QueryParams& form, SimResponse& resp, std::string& token,
+                                 std::string& hint) {
+    token = param(form, "token");
+    hint = param(form, "token_type_hint");
+    if (token.empty()) {
+        oauth_error(resp, 400, "invalid_request", "BAD_REQUEST", "token is required");
+        return false;
+    }
+    if (!hint.empty() && hint != "access_token" && hint != "refresh_token") {
+        oauth_error(resp, 400, "invalid_request", "BAD_REQUEST",
+                    "token_type_hint must be access_token or refresh_token");
+        return false;
+    }
     return true;
+}
+
+void Simulator::Impl::append_account(std::string& out) const {
+    out +=
+        ",\"hub_id\":" + std::to_string(opts_.hub_id) + ",\"hub_domain\":\"sim-" +
+        std::to_string(opts_.hub_id) +
+        ".example.com\",\"user\":\"sim-user@example.com\",\"user_id\":" + std::to_string(kUserId);
+}
+
+// RFC 7662: the hint only orders the look-up; an unknown, expired or revoked token is
+// {"active":false}, not an error.
+void Simulator::Impl::introspect(const QueryParams& form, SimResponse& resp) {
+    std::string token, hint;
+    if (!token_form(form, resp, token, hint)) return;
+    std::lock_guard lock(auth_mu_);
+    const std::int64_t now = now_ms();
+    const auto access = access_.find(token);
+    const bool access_active = access != access_.end() && now < access->second.expires_ms;
+    const auto refresh = refresh_.find(token);
+    const bool as_refresh =
+        refresh != refresh_.end() && (!access_active || hint == "refresh_token");
+    if (as_refresh) {
+        resp.body = "{\"active\":true,\"token_use\":\"refresh_token\",\"scopes\":";
+        append_scopes(resp.body, refresh->second.scopes);
+        append_account(resp.body);
+    } else if (access_active) {
+        resp.body = "{\"active\":true,\"token_use\":\"access_token\",\"scopes\":";
+        append_scopes(resp.body, access->second.scopes);
+        resp.body += ",\"expires_in\":" + std::to_string((access->second.expires_ms - now) / 1000);
+        if (!access->second.app_level) append_account(resp.body);
+    } else {
+        resp.body = "{\"active\":false}";
+        return;
+    }
+    resp.body += ",\"app_id\":" + std::to_string(kAppId) + ",\"client_id\":";
+    append_json_string(resp.body, opts_.client_id);
+    resp.body += "}";
+}
+
+// RFC 7009: revoking an unknown token is not an error. A refresh token takes the access
+// tokens minted from it along.
+void Simulator::Impl::revoke(const QueryParams& form, SimResponse& resp) {
+    std::string token, hint;
+    if (!token_form(form, resp, token, hint)) return;
+    std::lock_guard lock(auth_mu_);
+    revoke_refresh_locked(token);
+    access_.erase(token);
+    resp.body = "{}";
+}
+
+void Simulator::Impl::revoke_refresh_locked(const std::string& token) {
+    if (refresh_.erase(token) == 0) return;
+    for (auto it = access_.begin(); it != access_.end();)
+        it = it->second.refresh_token == token ? access_.erase(it) : std::next(it);
+}
+
+// ---------------------------------------------------------------- legacy look-ups
+
+// GET /oauth/v1/access-tokens/{t}, GET|DELETE /oauth/v1/refresh-tokens/{t}: the token in the
+// path, which is why HubSpot retires them.
+void Simulator::Impl::legacy_token_lookup(const SimRequest& req, SimResponse& resp) {
+    const bool access = req.path.rfind("/oauth/v1/access-tokens/", 0) == 0;
+    const std::string token = req.path.substr(access ? 24 : 25);
+    std::lock_guard lock(auth_mu_);
+    if (!access && req.method == "DELETE") {
+        revoke_refresh_locked(token);
+        resp.status = 204;
+        return;
+    }
+    if (req.method != "GET") {
+        oauth_error(resp, 405, "invalid_request", "BAD_REQUEST",
+                    "Method not allowed: use GET" + std::string(access ? "" : " or DELETE"));
+        return;
+    }
+    const std::int64_t now = now_ms();
+    const AccessToken* found_access = nullptr;
+    const RefreshToken* found_refresh = nullptr;
+    if (access) {
+        auto it = access_.find(token);
+        if (it != access_.end() && now < it->second.expires_ms) found_access = &it->second;
+    } else if (auto it = refresh_.find(token); it != refresh_.end()) {
+        found_refresh = &it->second;
+    }
+    if (!found_access && !found_refresh) {
+        if (access) {
+            oauth_error(resp, 404, "invalid_token", "BAD_ACCESS_TOKEN",
+                        "access token not found: it is unknown, expired or revoked");
+        } else {
+            oauth_error(resp, 404, "invalid_grant", "BAD_REFRESH_TOKEN",
+                        "refresh token not found: it is unknown or revoked");
+        }
+        return;
+    }
+    resp.body = "{\"token\":";
+    append_json_string(resp.body, token);
+    resp.body += ",\"scopes\":";
+    append_scopes(resp.body, found_access ? found_access->scopes : found_refresh->scopes);
+    if (!found_access || !found_access->app_level) append_account(resp.body);
+    resp.body += ",\"app_id\":" + std::to_string(kAppId) + ",\"token_type\":\"" +
+                 (access ? "access" : "refresh") + "\"";
+    if (found_access) {
+        resp.body += ",\"expires_in\":" + std::to_string((found_access->expires_ms - now) / 1000);
+    } else {
+        resp.body += ",\"client_id\":";
+        append_json_string(resp.body, opts_.client_id);
+    }
+    resp.body += "}";
 }
 
 }  // namespace hubsync::sim

@@ -23,10 +23,43 @@
 #include <stdexcept>
 #include <thread>
 
+#include "model/endpoints.h"
+#include "model/object_type.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
 
 namespace hubsync::sim {
+
+// ---------------------------------------------------------------- data sensitivity
+
+std::string_view sensitivity_name(DataSensitivity sensitivity) {
+    switch (sensitivity) {
+        case DataSensitivity::kSensitive:
+            return "sensitive";
+        case DataSensitivity::kHighlySensitive:
+            return "highly_sensitive";
+        default:
+            return "non_sensitive";
+    }
+}
+
+std::optional<DataSensitivity> parse_sensitivity(std::string_view name) {
+    for (const DataSensitivity s : {DataSensitivity::kNonSensitive, DataSensitivity::kSensitive,
+                                    DataSensitivity::kHighlySensitive})
+        if (sensitivity_name(s) == name) return s;
+    return std::nullopt;
+}
+
+std::string_view contacts_scope_for(DataSensitivity sensitivity) {
+    switch (sensitivity) {
+        case DataSensitivity::kSensitive:
+            return contacts_type().sensitive_scope;
+        case DataSensitivity::kHighlySensitive:
+            return "crm.objects.contacts.highly_sensitive.read.v2";
+        default:
+            return {};
+    }
+}
 
 // ---------------------------------------------------------------- request helpers
 
@@ -187,6 +220,8 @@ const char* reason_for(int status) {
             return "Locked";
         case 429:
             return "Too Many Requests";
+        case 408:
+            return "Request Timeout";
         case 500:
             return "Internal Server Error";
         case 502:
@@ -195,6 +230,17 @@ const char* reason_for(int status) {
             return "Service Unavailable";
         case 504:
             return "Gateway Timeout";
+        // HubSpot's own and its CDN's (Cloudflare) statuses.
+        case 477:
+            return "Migration in Progress";
+        case 521:
+            return "Web Server Is Down";
+        case 522:
+            return "Connection Timed Out";
+        case 523:
+            return "Origin Is Unreachable";
+        case 524:
+            return "A Timeout Occurred";
         default:
             return "Unknown";
     }
@@ -234,7 +280,7 @@ std::vector<FaultRule> Simulator::Impl::faults() const {
 
 // ---------------------------------------------------------------- rate limits
 
-bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& resp) {
+bool Simulator::Impl::take_ten_secondly(SimResponse& resp) {
     if (!rate_limits_.load()) return true;
     constexpr int kMax = 110;
     constexpr std::int64_t kWindow = 10'000;
@@ -243,7 +289,7 @@ bool Simulator::Impl::take_ten_secondly(const std::string& token, SimResponse& r
     bool ok = true;
     {
         std::lock_guard lock(rate_mu_);
-        auto& q = ten_secondly_[token];
+        auto& q = ten_secondly_;
         while (!q.empty() && q.front() <= now - kWindow)
             q.pop_front();
         if (static_cast<int>(q.size()) >= kMax) {
@@ -321,6 +367,75 @@ void Simulator::Impl::error_body(SimResponse& resp, int status, std::string_view
     resp.body += "}";
 }
 
+namespace {
+
+// What HubSpot says with each injected status (category, message).
+std::pair<const char*, const char*> status_fault_text(int status) {
+    switch (status) {
+        case 423:
+            return {"LOCKED", "The resource is locked by another operation; retry in 2 seconds."};
+        case 477:
+            return {"MIGRATION_IN_PROGRESS",
+                    "This account is being migrated; retry after the time in Retry-After."};
+        case 502:
+        case 503:
+        case 504:
+        case 521:
+        case 522:
+        case 523:
+        case 524:
+            return {"INTERNAL_ERROR", "HubSpot is temporarily unavailable; pause and retry."};
+        default:
+            return {"INTERNAL_ERROR", "Simulated failure."};
+    }
+}
+
+}  // namespace
+
+void Simulator::Impl::answer_fault(const FaultRule& fault, SimResponse& resp) {
+    using Kind = FaultRule::Kind;
+    const std::string status = std::to_string(fault.status);
+    if (fault.kind == Kind::kStatus) {
+        const auto [category, message] = status_fault_text(fault.status);
+        error_body(
+            resp, fault.status, category,
+            std::string(message) + " (injected " + status + " " + reason_for(fault.status) + ")");
+    } else if (fault.kind == Kind::kRateLimit) {
+        resp.status = 429;
+        resp.body =
+            R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
+            correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
+    } else {
+        resp.status = fault.status;
+        resp.content_type = "text/html; charset=UTF-8";
+        resp.body = std::string("<!DOCTYPE html>\n<html><head><title>api.hubapi.com | ") + status +
+                    ": " + reason_for(fault.status) + "</title></head><body><h1>Error " + status +
+                    "</h1><p>" + reason_for(fault.status) +
+                    ": the web server reported an error.</p></body></html>";
+    }
+    if (!fault.retry_after_seconds) return;
+    std::string value;
+    if (fault.retry_after_http_date) {
+        // Rounded up: a client that waits until this date has waited the full time.
+        const std::int64_t at = now_ms() + std::int64_t{*fault.retry_after_seconds} * 1000;
+        append_http_date(value, (at + 999) / 1000 * 1000);
+    } else {
+        value = std::to_string(*fault.retry_after_seconds);
+    }
+    resp.headers.emplace_back("Retry-After", std::move(value));
+}
+
+bool Simulator::Impl::answer_if_retired(const SimRequest& req, SimResponse& resp) {
+    if (!legacy_off_.load(std::memory_order_relaxed)) return false;
+    const std::optional<RetiredGeneration> retired = retired_generation_of(req.path);
+    if (!retired) return false;
+    error_body(resp, 404, "OBJECT_NOT_FOUND",
+               "Not found: the " + std::string(retired->path_prefix) +
+                   " API is no longer available (retired " + std::string(retired->stops) +
+                   "). Use a dated API version, e.g. " + std::string(default_api_version()) + ".");
+    return true;
+}
+
 void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
     if (req.path.rfind("/_sim/", 0) == 0) {
         route_admin(req, resp);
@@ -336,32 +451,15 @@ void Simulator::Impl::handle(SimRequest& req, SimResponse& resp) {
         log_request(req, resp, received);
         return;
     }
+    if (answer_if_retired(req, resp)) {
+        log_request(req, resp, received);
+        return;
+    }
     std::optional<FaultRule> fault = match_fault(req);
     using Kind = FaultRule::Kind;
     if (fault && (fault->kind == Kind::kStatus || fault->kind == Kind::kRateLimit ||
                   fault->kind == Kind::kHtmlError)) {
-        if (fault->kind == Kind::kStatus) {
-            error_body(resp, fault->status, "INTERNAL_ERROR",
-                       "Simulated failure (injected " + std::to_string(fault->status) + ")");
-            if (fault->retry_after_seconds)
-                resp.headers.emplace_back("Retry-After",
-                                          std::to_string(*fault->retry_after_seconds));
-        } else if (fault->kind == Kind::kRateLimit) {
-            resp.status = 429;
-            resp.body =
-                R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":")" +
-                correlation_id() + R"(","policyName":"TEN_SECONDLY_ROLLING"})";
-            if (fault->retry_after_seconds)
-                resp.headers.emplace_back("Retry-After",
-                                          std::to_string(*fault->retry_after_seconds));
-        } else {
-            resp.status = fault->status;
-            resp.content_type = "text/html; charset=UTF-8";
-            resp.body = "<!DOCTYPE html>\n<html><head><title>api.hubapi.com | " +
-                        std::to_string(fault->status) + ": " + reason_for(fault->status) +
-                        "</title></head><body><h1>Error " + std::to_string(fault->status) +
-                        "</h1><p>The web server reported a bad gateway error.</p></body></html>";
-        }
+        answer_fault(*fault, resp);
         log_request(req, resp, received);
         return;
     }
@@ -487,6 +585,7 @@ Simulator::Impl::Impl(SimOptions options)
              opts_.index_delay_max.count()),
       rate_limits_(opts_.rate_limits),
       rotate_(opts_.rotate_refresh_tokens),
+      legacy_off_(opts_.legacy_off),
       token_rng_(mix64(opts_.seed ^ 0x70CE5ULL)) {}
 
 Simulator::Impl::~Impl() {
@@ -584,24 +683,30 @@ Simulator::Tokens Simulator::issue_tokens() {
 Simulator::Tokens Simulator::issue_tokens(const std::vector<std::string>& scopes) {
     return impl_->mint_tokens(scopes);
 }
+Simulator::Tokens Simulator::issue_app_token(const std::vector<std::string>& scopes) {
+    return impl_->mint_app_token(scopes);
+}
 std::string Simulator::issue_code(const std::string& redirect_uri, const std::string& challenge) {
     return impl_->mint_code(redirect_uri, impl_->opts_.granted_scopes, challenge,
                             challenge.empty() ? "" : "S256");
 }
 
-std::vector<Record> Simulator::truth(bool include_archived) const {
-    return impl_->store_.truth(include_archived);
+std::vector<Record> Simulator::truth(bool include_archived, bool include_sensitive) const {
+    return impl_->store_.truth(include_archived, include_sensitive);
 }
 std::vector<RecordId> Simulator::contact_ids(bool include_archived) const {
     return impl_->store_.ids(include_archived);
 }
-std::optional<Record> Simulator::contact(RecordId id) const {
-    return impl_->store_.contact(id);
+std::optional<Record> Simulator::contact(RecordId id, bool include_sensitive) const {
+    return impl_->store_.contact(id, include_sensitive);
 }
 std::vector<PropertyDef> Simulator::property_defs() const {
+    return property_defs(DataSensitivity::kNonSensitive);
+}
+std::vector<PropertyDef> Simulator::property_defs(DataSensitivity sensitivity) const {
     std::vector<PropertyDef> out;
     for (const auto& p : impl_->store_.properties())
-        out.push_back(p.def);
+        if (p.sensitivity == sensitivity) out.push_back(p.def);
     return out;
 }
 
@@ -650,8 +755,8 @@ void Simulator::purge_archived_older_than(std::chrono::hours age) {
     impl_->store_.purge_archived_before(impl_->now_ms() -
                                         std::chrono::duration_cast<Millis>(age).count());
 }
-void Simulator::add_property(PropertyDef def) {
-    impl_->store_.add_property(def);
+void Simulator::add_property(PropertyDef def, DataSensitivity sensitivity) {
+    impl_->store_.add_property(def, sensitivity);
 }
 
 void Simulator::add_fault(FaultRule rule) {
@@ -668,6 +773,9 @@ void Simulator::set_rotate_refresh_tokens(bool on) {
 }
 void Simulator::set_rate_limits(bool on) {
     impl_->rate_limits_ = on;
+}
+void Simulator::set_legacy_off(bool on) {
+    impl_->legacy_off_ = on;
 }
 
 std::vector<Simulator::RequestRecord> Simulator::requests() const {
@@ -696,6 +804,12 @@ int Simulator::count_path(const std::string& prefix) const {
     return static_cast<int>(
         std::count_if(impl_->log_.begin(), impl_->log_.end(),
                       [&](const RequestRecord& r) { return r.path.rfind(prefix, 0) == 0; }));
+}
+int Simulator::count_legacy() const {
+    std::lock_guard lock(impl_->log_mu_);
+    return static_cast<int>(std::count_if(
+        impl_->log_.begin(), impl_->log_.end(),
+        [](const RequestRecord& r) { return retired_generation_of(r.path).has_value(); }));
 }
 void Simulator::clear_requests() {
     std::lock_guard lock(impl_->log_mu_);

@@ -1,5 +1,6 @@
 // hubspot-sim: an in-process HubSpot simulator (OAuth, CRM contacts, rate limits, faults) that
-// tests start on a loopback port and drive from C++; the hubspot-sim executable wraps it.
+// tests start on a loopback port and drive from C++; the hubspot-sim executable wraps it. It
+// answers on the legacy paths and on every dated API version of model/endpoints.h.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -16,6 +18,18 @@
 
 namespace hubsync::sim {
 
+// HubSpot's `dataSensitivity` of a property definition. Sensitive and highly sensitive
+// properties are left out of the properties list unless asked for, and reading their values
+// needs the object's sensitive (or highly sensitive) read scope.
+enum class DataSensitivity { kNonSensitive, kSensitive, kHighlySensitive };
+
+// "non_sensitive", "sensitive", "highly_sensitive": the wire names.
+std::string_view sensitivity_name(DataSensitivity sensitivity);
+std::optional<DataSensitivity> parse_sensitivity(std::string_view name);
+// The scope that reads values of contact properties of this sensitivity ("" for
+// non-sensitive ones, which the object's read scope covers).
+std::string_view contacts_scope_for(DataSensitivity sensitivity);
+
 struct SimOptions {
     int port = 0;  // 0 = pick a free port; see Simulator::port()
     std::string bind_address = "127.0.0.1";
@@ -23,7 +37,7 @@ struct SimOptions {
     int custom_properties = 10;  // custom properties cycling through every property type
     std::uint64_t seed = 1;      // same seed, same data
     std::chrono::seconds token_ttl{1800};
-    bool rate_limits = true;    // 110 per rolling 10 s per token, search 5 per second
+    bool rate_limits = true;    // 110 per rolling 10 s, search 5 per second; per account
     bool auto_consent = false;  // the authorize page redirects at once with code and state
     std::string client_id = "sim-client-id";
     std::string client_secret = "sim-client-secret";
@@ -51,14 +65,19 @@ struct SimOptions {
     // 30 more than this for idle client connections.
     int threads = 2;
     std::size_t max_request_log = 200'000;  // oldest request records are dropped beyond this
+    // HubSpot after the legacy paths retire: every path retired_generation_of() knows
+    // (/oauth/v1, /oauth/v3, /crm/v3, /crm/v4, /crm-object-schemas/v3) answers 404 and is
+    // still logged. See also Simulator::set_legacy_off().
+    bool legacy_off = false;
 };
 
 // One injected fault. A request matches when its path starts with path_prefix (empty = every
 // path) and, when method is set, its method equals it. /_sim/ admin paths never match.
 struct FaultRule {
     enum class Kind {
-        kStatus,         // answer `status` (500/502/503/504...) with a HubSpot error body
-        kRateLimit,      // 429 TEN_SECONDLY_ROLLING, with Retry-After when retry_after is set
+        kStatus,         // answer `status` (423, 477, 500, 502-504, 521-524...) with a HubSpot
+                         // error body
+        kRateLimit,      // 429 TEN_SECONDLY_ROLLING
         kResetMidBody,   // process the request, send headers and half the body, reset the TCP
                          // connection
         kDelay,          // process the request but answer after `delay` on the simulator clock
@@ -76,7 +95,11 @@ struct FaultRule {
     int count = 1;
     // Probability in [0,1] that a matching request is hit (deterministic from the seed).
     double fraction = 1.0;
-    std::optional<int> retry_after_seconds;  // kRateLimit (and kStatus 503) Retry-After header
+    // Retry-After on kStatus, kRateLimit and kHtmlError answers: this many seconds, sent as
+    // the number or, with retry_after_http_date, as the IMF-fixdate (RFC 7231) of the
+    // simulator clock's now plus that many seconds, rounded up to a whole second.
+    std::optional<int> retry_after_seconds;
+    bool retry_after_http_date = false;
     std::chrono::milliseconds delay{0};
     std::chrono::milliseconds real_delay{0};
 
@@ -111,16 +134,25 @@ class Simulator final {
     // Mints a token pair directly, as if the consent flow had run (granted_scopes, or `scopes`).
     Tokens issue_tokens();
     Tokens issue_tokens(const std::vector<std::string>& scopes);
+    // Mints an app-level access token as the client_credentials grant does (no refresh token;
+    // the CRM endpoints refuse it).
+    Tokens issue_app_token(const std::vector<std::string>& scopes = {});
     // Mints an authorization code as the consent page would (for token-exchange tests).
     std::string issue_code(const std::string& redirect_uri, const std::string& code_challenge = {});
 
     // Ground truth as HubSpot holds it now, ids ascending. Active contacts only, or active
-    // and archived. Merged-away and GDPR-deleted contacts are never included.
-    std::vector<hubsync::Record> truth(bool include_archived) const;
-    std::optional<hubsync::Record> contact(RecordId id) const;  // resolves merged ids
+    // and archived. Merged-away and GDPR-deleted contacts are never included. Sensitive
+    // property values are left out unless include_sensitive is set, as the default properties
+    // list leaves their definitions out.
+    std::vector<hubsync::Record> truth(bool include_archived, bool include_sensitive = false) const;
+    // One contact (merged ids resolve); sensitive values as in truth().
+    std::optional<hubsync::Record> contact(RecordId id, bool include_sensitive = false) const;
     // The ids truth() would return, without copying every property.
     std::vector<RecordId> contact_ids(bool include_archived) const;
+    // The definitions the properties endpoint lists by default (non-sensitive ones), or those
+    // of one sensitivity, as `?dataSensitivity=` asks.
     std::vector<hubsync::PropertyDef> property_defs() const;
+    std::vector<hubsync::PropertyDef> property_defs(DataSensitivity sensitivity) const;
 
     // Mutations, exactly like HubSpot's endpoints: they set lastmodifieddate/updatedAt to now
     // and the change reaches search after the indexing delay. Unknown property names and
@@ -137,7 +169,8 @@ class Simulator final {
     void gdpr_delete(RecordId id);
     // Removes archived contacts archived longer ago than `age` (HubSpot: 90 days).
     void purge_archived_older_than(std::chrono::hours age);
-    void add_property(hubsync::PropertyDef def);
+    void add_property(hubsync::PropertyDef def,
+                      DataSensitivity sensitivity = DataSensitivity::kNonSensitive);
 
     void add_fault(FaultRule rule);
     void clear_faults();
@@ -145,6 +178,8 @@ class Simulator final {
     void revoke_all_refresh_tokens();
     void set_rotate_refresh_tokens(bool on);
     void set_rate_limits(bool on);
+    // SimOptions::legacy_off at runtime.
+    void set_legacy_off(bool on);
 
     struct RequestRecord {
         std::string method, path;  // path without the query
@@ -161,6 +196,8 @@ class Simulator final {
     int count_status(int status) const;
     // Requests whose path starts with `prefix`.
     int count_path(const std::string& prefix) const;
+    // Requests on a legacy path (one retired_generation_of() knows), answered or not.
+    int count_legacy() const;
     void clear_requests();
 
     class Impl;

@@ -73,6 +73,7 @@ constexpr const char* kSource[] = {"ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKE
 constexpr const char* kWords[] = {"alpha", "bravo", "charlie", "delta",  "echo", "foxtrot",
                                   "golf",  "hotel", "india",   "juliet", "kilo", "lima"};
 constexpr const char* kOptions[] = {"red", "green", "blue", "yellow", "purple"};
+constexpr const char* kConditions[] = {"none", "asthma", "diabetes", "hypertension", "allergy"};
 
 template <typename T, std::size_t N>
 const char* pick(const T (&arr)[N], std::uint64_t h) {
@@ -144,6 +145,25 @@ constexpr CustomKind kCustom[] = {
     {"json", "textarea", "json", Gen::kCustomJson},
     {"object_coordinates", "text", "coordinates", Gen::kCustomCoordinates},
     {"string", "textarea", "notes", Gen::kCustomTextarea},
+};
+
+// Custom properties a portal marked sensitive; after the other custom properties, so adding
+// them left every other property's generated values as they were.
+struct SensitiveProp {
+    const char* name;
+    const char* label;
+    const char* type;
+    const char* field_type;
+    Gen gen;
+    DataSensitivity sensitivity;
+};
+
+constexpr SensitiveProp kSensitive[] = {
+    {"national_id", "National ID", "string", "text", Gen::kNationalId, DataSensitivity::kSensitive},
+    {"date_of_birth", "Date of Birth", "date", "date", Gen::kBirthDate,
+     DataSensitivity::kSensitive},
+    {"health_condition", "Health Condition", "enumeration", "select", Gen::kHealthCondition,
+     DataSensitivity::kHighlySensitive},
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -262,6 +282,26 @@ ContactStore::ContactStore(int contacts, int custom_properties, std::uint64_t se
             p.options.assign(std::begin(kOptions), std::end(kOptions));
         props_.push_back(std::move(p));
     }
+    for (const auto& k : kSensitive) {
+        SimProperty p;
+        p.def = PropertyDef{k.name,
+                            k.label,
+                            k.type,
+                            k.field_type,
+                            "sim_sensitive",
+                            "Generated sensitive property",
+                            false,
+                            false,
+                            false,
+                            false,
+                            {},
+                            {}};
+        p.gen = k.gen;
+        p.sensitivity = k.sensitivity;
+        if (k.gen == Gen::kHealthCondition)
+            p.options.assign(std::begin(kConditions), std::end(kConditions));
+        props_.push_back(std::move(p));
+    }
     for (int i = 0; i < static_cast<int>(props_.size()); ++i)
         prop_index_[props_[i].def.name] = i;
 
@@ -333,11 +373,23 @@ bool ContactStore::property_read_only(std::string_view name) const {
     return it != prop_index_.end() && props_[it->second].read_only;
 }
 
-void ContactStore::add_property(const PropertyDef& def) {
+SensitivityUse ContactStore::sensitivity_use(const std::vector<int>& props) const {
+    std::shared_lock lock(mu_);
+    SensitivityUse use;
+    for (int p : props) {
+        const DataSensitivity s = props_[static_cast<std::size_t>(p)].sensitivity;
+        use.sensitive = use.sensitive || s == DataSensitivity::kSensitive;
+        use.highly_sensitive = use.highly_sensitive || s == DataSensitivity::kHighlySensitive;
+    }
+    return use;
+}
+
+void ContactStore::add_property(const PropertyDef& def, DataSensitivity sensitivity) {
     std::unique_lock lock(mu_);
     if (prop_index_.count(def.name)) return;
     SimProperty p;
     p.def = def;
+    p.sensitivity = sensitivity;
     if (p.def.type.empty()) p.def.type = "string";
     if (p.def.field_type.empty()) p.def.field_type = "text";
     if (p.def.group_name.empty()) p.def.group_name = "contactinformation";
@@ -585,6 +637,24 @@ bool ContactStore::value(const ContactState& s, std::int64_t id, int p, std::str
                 .append(pick(kWords, h >> 8))
                 .append("\nLine two:\t\"quoted\" ");
             out.append(pick(kWords, h >> 16));
+            return true;
+        case Gen::kNationalId:
+            if (h % 4 == 0) return false;
+            std::snprintf(
+                buf, sizeof buf, "%c%c %02u %02u %02u %c", static_cast<char>('A' + (h >> 8) % 26),
+                static_cast<char>('A' + (h >> 16) % 26), static_cast<unsigned>((h >> 24) % 100),
+                static_cast<unsigned>((h >> 32) % 100), static_cast<unsigned>((h >> 40) % 100),
+                static_cast<char>('A' + (h >> 48) % 4));
+            out = buf;
+            return true;
+        case Gen::kBirthDate:
+            if (h % 5 == 0) return false;
+            // Born 1950-2005.
+            append_date(out, (-7305 + static_cast<std::int64_t>((h >> 8) % 20089)) * kDay);
+            return true;
+        case Gen::kHealthCondition:
+            if (h % 3 == 0) return false;
+            out = pick(kConditions, h >> 8);
             return true;
         default:
             return false;
@@ -876,7 +946,7 @@ std::int64_t ContactStore::search(std::string& out, const SearchQuery& q, std::i
     return total;
 }
 
-Record ContactStore::to_contact(const ContactRecord& r) const {
+Record ContactStore::to_contact(const ContactRecord& r, bool include_sensitive) const {
     Record c;
     c.id = r.id;
     std::string t;
@@ -894,6 +964,9 @@ Record ContactStore::to_contact(const ContactRecord& r) const {
     std::string v;
     c.properties.reserve(props_.size());
     for (int p = 0; p < static_cast<int>(props_.size()); ++p) {
+        if (!include_sensitive &&
+            props_[static_cast<std::size_t>(p)].sensitivity != DataSensitivity::kNonSensitive)
+            continue;
         PropertyValue pv;
         pv.name = props_[static_cast<std::size_t>(p)].def.name;
         if (value(r.cur, r.id, p, v)) pv.value = v;
@@ -902,13 +975,13 @@ Record ContactStore::to_contact(const ContactRecord& r) const {
     return c;
 }
 
-std::vector<Record> ContactStore::truth(bool include_archived) const {
+std::vector<Record> ContactStore::truth(bool include_archived, bool include_sensitive) const {
     std::shared_lock lock(mu_);
     std::vector<Record> out;
     out.reserve(records_.size());
     for (const auto& r : records_) {
         if (r.gone || (!include_archived && r.cur.archived_ms != 0)) continue;
-        out.push_back(to_contact(r));
+        out.push_back(to_contact(r, include_sensitive));
     }
     return out;
 }
@@ -924,11 +997,11 @@ std::vector<std::int64_t> ContactStore::ids(bool include_archived) const {
     return out;
 }
 
-std::optional<Record> ContactStore::contact(std::int64_t id) const {
+std::optional<Record> ContactStore::contact(std::int64_t id, bool include_sensitive) const {
     std::shared_lock lock(mu_);
     const auto* r = find_live(id);
     if (!r) return std::nullopt;
-    return to_contact(*r);
+    return to_contact(*r, include_sensitive);
 }
 
 void ContactStore::before_change(ContactRecord& r, std::int64_t now_ms) {

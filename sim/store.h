@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/record.h"
+#include "sim/simulator.h"
 
 namespace hubsync::sim {
 
@@ -56,13 +57,24 @@ enum class Gen : std::uint8_t {
     kCustomJson,
     kCustomCoordinates,
     kCustomTextarea,
+    kNationalId,
+    kBirthDate,
+    kHealthCondition,
 };
 
 struct SimProperty {
     PropertyDef def;
     Gen gen = Gen::kNone;
     bool read_only = false;
+    DataSensitivity sensitivity = DataSensitivity::kNonSensitive;
     std::vector<std::string> options;  // enumeration values
+};
+
+// Which sensitivities a set of properties touches (to check the scopes their values need).
+struct SensitivityUse {
+    bool sensitive = false;
+    bool highly_sensitive = false;
+    bool any() const { return sensitive || highly_sensitive; }
 };
 
 using Overrides = std::vector<std::pair<int, std::optional<std::string>>>;  // sorted by index
@@ -114,7 +126,8 @@ class ContactStore final {
     // The property's type ("" when unknown) and whether clients may write it.
     std::string property_type(std::string_view name) const;
     bool property_read_only(std::string_view name) const;
-    void add_property(const PropertyDef& def);
+    SensitivityUse sensitivity_use(const std::vector<int>& props) const;
+    void add_property(const PropertyDef& def, DataSensitivity sensitivity);
 
     // -- reads. `props` are property indexes to write, in order.
     // Writes one page of the list endpoint: `after_id` = first id to consider.
@@ -129,9 +142,10 @@ class ContactStore final {
     std::int64_t search(std::string& out, const SearchQuery& query, std::int64_t offset, int limit,
                         std::int64_t now_ms, const std::vector<int>& props) const;
 
-    std::vector<Record> truth(bool include_archived) const;
+    // Sensitive values only with include_sensitive.
+    std::vector<Record> truth(bool include_archived, bool include_sensitive) const;
     std::vector<std::int64_t> ids(bool include_archived) const;
-    std::optional<Record> contact(std::int64_t id) const;
+    std::optional<Record> contact(std::int64_t id, bool include_sensitive) const;
     std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
 
     // -- mutations; values are validated by the caller. Throw std::invalid_argument on
@@ -156,7 +170,7 @@ class ContactStore final {
     bool value(const ContactState& s, std::int64_t id, int p, std::string& out) const;
     void write_record(std::string& out, std::int64_t id, const ContactState& s,
                       const std::vector<int>& props) const;
-    Record to_contact(const ContactRecord& r) const;
+    Record to_contact(const ContactRecord& r, bool include_sensitive) const;
     // createdate, lastmodifieddate and hs_object_id: read-only numbers held by the record.
     bool is_record_number(int p) const;
     std::int64_t record_number(int p, const ContactState& s, std::int64_t id) const;

@@ -2,8 +2,10 @@
 // /_sim/ endpoints expose ground truth and the request log.
 #include <gtest/gtest.h>
 
+#include <Poco/DateTimeParser.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include "sim/json_out.h"
 #include "sim_test_util.h"
 
 namespace hubsync::sim::testing {
@@ -40,6 +42,92 @@ TEST(SimFaults, ServiceUnavailableWithRetryAfter) {
     auto r = get(f.port, kList, f.token);
     EXPECT_EQ(r.status, 503);
     EXPECT_EQ(r.header("retry-after"), "3");
+}
+
+// Every retryable status hubspot-api.md lists, with the reason phrase on the status line.
+TEST(SimFaults, EveryRetryableStatusWithItsReasonPhrase) {
+    SimFixture f(quiet());
+    const std::map<int, std::string> statuses = {
+        {423, "Locked"},
+        {477, "Migration in Progress"},
+        {502, "Bad Gateway"},
+        {503, "Service Unavailable"},
+        {504, "Gateway Timeout"},
+        {521, "Web Server Is Down"},
+        {522, "Connection Timed Out"},
+        {523, "Origin Is Unreachable"},
+        {524, "A Timeout Occurred"},
+    };
+    for (const auto& [status, reason] : statuses) {
+        SCOPED_TRACE(status);
+        f.sim->add_fault(FaultRule::fail_next(kList, 1, status));
+        auto r = get(f.port, kList, f.token);
+        EXPECT_EQ(r.status, status);
+        EXPECT_EQ(r.reason, reason);
+        const auto j = r.json();
+        EXPECT_TRUE(j->has("correlationId"));
+        EXPECT_FALSE(j->getValue<std::string>("category").empty());
+        EXPECT_NE(j->getValue<std::string>("message").find(std::to_string(status)),
+                  std::string::npos);
+        // The same status as a CDN's HTML page.
+        f.sim->add_fault([&] {
+            FaultRule html = FaultRule::of_kind(FaultRule::Kind::kHtmlError, kList);
+            html.status = status;
+            return html;
+        }());
+        auto page = get(f.port, kList, f.token);
+        EXPECT_EQ(page.status, status);
+        EXPECT_EQ(page.reason, reason);
+        EXPECT_NE(page.body.find(reason), std::string::npos);
+        EXPECT_EQ(get(f.port, kList, f.token).status, 200);
+    }
+    EXPECT_EQ(get(f.port, kList, f.token).status, 200);
+}
+
+TEST(SimFaults, HttpDateFormat) {
+    std::string out;
+    append_http_date(out, 784'111'777'000);  // RFC 7231's example
+    EXPECT_EQ(out, "Sun, 06 Nov 1994 08:49:37 GMT");
+    out.clear();
+    append_http_date(out, 1'767'225'599'999);
+    EXPECT_EQ(out, "Wed, 31 Dec 2025 23:59:59 GMT");
+    out.clear();
+    append_http_date(out, 1'709'208'000'000);  // a leap day
+    EXPECT_EQ(out, "Thu, 29 Feb 2024 12:00:00 GMT");
+}
+
+// Retry-After as seconds and as an HTTP-date from the simulator's clock, on every kind of
+// answer that stands in for the real one.
+TEST(SimFaults, RetryAfterInSecondsAndAsHttpDate) {
+    SimFixture f(quiet());  // the manual clock starts at 2026-01-01T00:00:00.000Z
+    auto with = [&](FaultRule rule, int seconds, bool date) {
+        rule.retry_after_seconds = seconds;
+        rule.retry_after_http_date = date;
+        f.sim->add_fault(rule);
+        return get(f.port, kList, f.token);
+    };
+    EXPECT_EQ(with(FaultRule::fail_next(kList, 1, 423), 2, false).header("retry-after"), "2");
+    EXPECT_EQ(with(FaultRule::fail_next(kList, 1, 477), 3600, false).header("retry-after"), "3600");
+    auto dated = with(FaultRule::fail_next(kList, 1, 477), 3600, true);
+    EXPECT_EQ(dated.status, 477);
+    EXPECT_EQ(dated.header("retry-after"), "Thu, 01 Jan 2026 01:00:00 GMT");
+    int tz = 0;
+    const Poco::DateTime parsed = Poco::DateTimeParser::parse(Poco::DateTimeFormat::HTTP_FORMAT,
+                                                              dated.header("retry-after"), tz);
+    EXPECT_EQ(parsed.timestamp().epochMicroseconds() / 1000,
+              to_epoch_ms(f.clock.now()) + 3'600'000);
+    // Rounded up to the next whole second: waiting until then is never too early.
+    f.clock.advance(std::chrono::milliseconds(1500));
+    EXPECT_EQ(with(FaultRule::fail_next(kList, 1, 503), 120, true).header("retry-after"),
+              "Thu, 01 Jan 2026 00:02:02 GMT");
+    EXPECT_EQ(with(FaultRule::rate_limit_next(kList, 1, 7), 7, true).header("retry-after"),
+              "Thu, 01 Jan 2026 00:00:09 GMT");
+    auto html = FaultRule::of_kind(FaultRule::Kind::kHtmlError, kList);
+    html.status = 521;
+    auto page = with(html, 30, false);
+    EXPECT_EQ(page.status, 521);
+    EXPECT_EQ(page.header("retry-after"), "30");
+    EXPECT_FALSE(get(f.port, kList, f.token).has_header("retry-after"));
 }
 
 TEST(SimFaults, OnlyMatchingPathsAndMethods) {
@@ -174,6 +262,29 @@ TEST(SimAdmin, FaultsOverHttp) {
     EXPECT_EQ(
         http(f.port, "POST", "/_sim/faults", R"({"kind":"bogus"})", "application/json").status,
         400);
+}
+
+TEST(SimAdmin, RetryableFaultsWithRetryAfterOverHttp) {
+    SimFixture f(quiet());
+    auto add = http(f.port, "POST", "/_sim/faults",
+                    R"({"kind":"status","path_prefix":"/crm/","status":477,"count":1,)"
+                    R"("retry_after":60,"retry_after_http_date":true})",
+                    "application/json");
+    ASSERT_EQ(add.status, 201) << add.body;
+    auto listed = http(f.port, "GET", "/_sim/faults").json()->getArray("results")->getObject(0);
+    EXPECT_EQ(listed->getValue<int>("retry_after"), 60);
+    EXPECT_TRUE(listed->getValue<bool>("retry_after_http_date"));
+    auto r = get(f.port, kList, f.token);
+    EXPECT_EQ(r.status, 477);
+    EXPECT_EQ(r.reason, "Migration in Progress");
+    EXPECT_EQ(r.header("retry-after"), "Thu, 01 Jan 2026 00:01:00 GMT");
+    http(f.port, "POST", "/_sim/faults",
+         R"({"kind":"status","path_prefix":"/crm/","status":524,"retry_after":5})",
+         "application/json");
+    auto seconds = get(f.port, kList, f.token);
+    EXPECT_EQ(seconds.status, 524);
+    EXPECT_EQ(seconds.header("retry-after"), "5");
+    EXPECT_EQ(get(f.port, kList, f.token).status, 200);
 }
 
 TEST(SimAdmin, ContactsDumpRequestLogTokensAndMutations) {

@@ -320,6 +320,175 @@ TEST(SimOAuth, IntrospectLegacyInfoAndRevoke) {
     EXPECT_EQ(http(f.port, "GET", "/oauth/v1/access-tokens/" + t.access_token).status, 404);
 }
 
+// ---------------------------------------------------------------- introspect and revoke forms
+
+const std::string kCreds = "client_id=sim-client-id&client_secret=sim-client-secret";
+
+// Every OAuth error carries RFC 6749's fields and HubSpot's legacy ones.
+void expect_oauth_error(const Reply& r, int status, const std::string& error,
+                        const std::string& hs_status) {
+    ASSERT_EQ(r.status, status) << r.body;
+    const auto j = r.json();
+    EXPECT_EQ(j->getValue<std::string>("error"), error) << r.body;
+    EXPECT_EQ(j->getValue<std::string>("status"), hs_status) << r.body;
+    EXPECT_FALSE(j->getValue<std::string>("error_description").empty());
+    EXPECT_FALSE(j->getValue<std::string>("message").empty());
+    EXPECT_TRUE(j->has("correlationId"));
+}
+
+TEST(SimOAuth, IntrospectAndRevokeFormsCheckTheClient) {
+    SimFixture f;
+    const auto t = f.sim->issue_tokens();
+    for (const char* call : {"introspect", "revoke"}) {
+        SCOPED_TRACE(call);
+        const std::string path = std::string(kToken) + "/" + call;
+        expect_oauth_error(post_form(f.port, path,
+                                     "client_id=other&client_secret=sim-client-secret&token=" +
+                                         enc(t.refresh_token)),
+                           400, "invalid_client", "BAD_CLIENT_ID");
+        expect_oauth_error(
+            post_form(f.port, path,
+                      "client_id=sim-client-id&client_secret=wrong&token=" + enc(t.refresh_token)),
+            400, "invalid_client", "BAD_CLIENT_SECRET");
+        expect_oauth_error(post_form(f.port, path, kCreds), 400, "invalid_request", "BAD_REQUEST");
+        expect_oauth_error(
+            post_form(f.port, path,
+                      kCreds + "&token=" + enc(t.refresh_token) + "&token_type_hint=refresh"),
+            400, "invalid_request", "BAD_REQUEST");
+        expect_oauth_error(http(f.port, "POST", path, R"({"token":"x"})", "application/json"), 400,
+                           "invalid_request", "BAD_REQUEST");
+        expect_oauth_error(http(f.port, "GET", path), 405, "invalid_request", "BAD_REQUEST");
+    }
+    // None of the refused revocations took effect.
+    EXPECT_EQ(post_form(f.port, kToken, refresh_body(t.refresh_token)).status, 200);
+}
+
+TEST(SimOAuth, IntrospectAccessRefreshAndUnknownTokens) {
+    SimFixture f;
+    const auto t = f.sim->issue_tokens();
+    const std::string path = std::string(kToken) + "/introspect";
+    auto access = post_form(
+        f.port, path, kCreds + "&token=" + enc(t.access_token) + "&token_type_hint=access_token");
+    ASSERT_EQ(access.status, 200) << access.body;
+    auto a = access.json();
+    EXPECT_TRUE(a->getValue<bool>("active"));
+    EXPECT_EQ(a->getValue<std::string>("token_use"), "access_token");
+    EXPECT_EQ(a->getValue<int>("expires_in"), 1800);
+    EXPECT_EQ(a->getValue<std::int64_t>("hub_id"), 62515);
+    for (const char* k : {"hub_domain", "scopes", "user", "app_id"})
+        EXPECT_TRUE(a->has(k)) << k;
+    EXPECT_EQ(a->getArray("scopes")->getElement<std::string>(1), "crm.objects.contacts.read");
+    // A wrong hint only orders the look-up (RFC 7662).
+    auto refresh = post_form(
+        f.port, path, kCreds + "&token=" + enc(t.refresh_token) + "&token_type_hint=access_token");
+    ASSERT_EQ(refresh.status, 200);
+    EXPECT_TRUE(refresh.json()->getValue<bool>("active"));
+    EXPECT_EQ(refresh.json()->getValue<std::string>("token_use"), "refresh_token");
+    EXPECT_EQ(refresh.json()->getValue<std::int64_t>("hub_id"), 62515);
+    // Unknown and expired tokens are inactive, not errors.
+    auto unknown = post_form(f.port, path, kCreds + "&token=na1-unknown");
+    ASSERT_EQ(unknown.status, 200);
+    EXPECT_EQ(unknown.body, R"({"active":false})");
+    f.clock.advance(std::chrono::seconds(1801));
+    EXPECT_FALSE(post_form(f.port, path, kCreds + "&token=" + enc(t.access_token))
+                     .json()
+                     ->getValue<bool>("active"));
+    EXPECT_TRUE(post_form(f.port, path, kCreds + "&token=" + enc(t.refresh_token))
+                    .json()
+                    ->getValue<bool>("active"));
+}
+
+TEST(SimOAuth, RevokedRefreshTokenFailsAfterwardsOnEveryPath) {
+    SimFixture f;
+    const auto t = f.sim->issue_tokens();
+    const auto other = f.sim->issue_tokens();
+    // Unknown tokens revoke quietly (RFC 7009).
+    EXPECT_EQ(
+        post_form(f.port, std::string(kToken) + "/revoke", kCreds + "&token=na1-unknown").status,
+        200);
+    auto revoked =
+        post_form(f.port, std::string(kToken) + "/revoke",
+                  kCreds + "&token=" + enc(t.refresh_token) + "&token_type_hint=refresh_token");
+    ASSERT_EQ(revoked.status, 200) << revoked.body;
+    for (const char* path :
+         {"/oauth/v1/token", "/oauth/v3/token", "/oauth/2026-03/token", "/oauth/2026-09/token"}) {
+        expect_oauth_error(post_form(f.port, path, refresh_body(t.refresh_token)), 400,
+                           "invalid_grant", "BAD_REFRESH_TOKEN");
+    }
+    EXPECT_FALSE(post_form(f.port, std::string(kToken) + "/introspect",
+                           kCreds + "&token=" + enc(t.refresh_token))
+                     .json()
+                     ->getValue<bool>("active"));
+    EXPECT_EQ(get(f.port, "/crm/objects/2026-09/contacts", t.access_token).status, 401);
+    expect_oauth_error(http(f.port, "GET", "/oauth/v1/refresh-tokens/" + t.refresh_token), 404,
+                       "invalid_grant", "BAD_REFRESH_TOKEN");
+    // Another authorization is untouched.
+    EXPECT_EQ(get(f.port, "/crm/objects/2026-09/contacts", other.access_token).status, 200);
+}
+
+TEST(SimOAuth, LegacyLookupsAndDelete) {
+    SimFixture f;
+    const auto t = f.sim->issue_tokens();
+    auto access = http(f.port, "GET", "/oauth/v1/access-tokens/" + t.access_token);
+    ASSERT_EQ(access.status, 200);
+    EXPECT_EQ(access.json()->getValue<std::string>("token_type"), "access");
+    EXPECT_EQ(access.json()->getValue<int>("expires_in"), 1800);
+    auto refresh = http(f.port, "GET", "/oauth/v1/refresh-tokens/" + t.refresh_token);
+    ASSERT_EQ(refresh.status, 200);
+    EXPECT_EQ(refresh.json()->getValue<std::string>("token_type"), "refresh");
+    EXPECT_EQ(refresh.json()->getValue<std::int64_t>("hub_id"), 62515);
+    expect_oauth_error(http(f.port, "PUT", "/oauth/v1/refresh-tokens/" + t.refresh_token), 405,
+                       "invalid_request", "BAD_REQUEST");
+    EXPECT_EQ(http(f.port, "DELETE", "/oauth/v1/refresh-tokens/" + t.refresh_token).status, 204);
+    expect_oauth_error(http(f.port, "GET", "/oauth/v1/refresh-tokens/" + t.refresh_token), 404,
+                       "invalid_grant", "BAD_REFRESH_TOKEN");
+    expect_oauth_error(http(f.port, "GET", "/oauth/v1/access-tokens/" + t.access_token), 404,
+                       "invalid_token", "BAD_ACCESS_TOKEN");
+    EXPECT_EQ(get(f.port, "/crm/v3/objects/contacts", t.access_token).status, 401);
+}
+
+// ---------------------------------------------------------------- client credentials
+
+TEST(SimOAuth, ClientCredentialsGrantGivesAnAppTokenTheCrmRefuses) {
+    SimFixture f;
+    for (const char* path : {"/oauth/v1/token", "/oauth/2026-09/token"}) {
+        SCOPED_TRACE(path);
+        auto r = post_form(f.port, path,
+                           "grant_type=client_credentials&" + kCreds + "&scope=" +
+                               enc("crm.objects.contacts.read developer.webhooks_journal.read"));
+        ASSERT_EQ(r.status, 200) << r.body;
+        const auto j = r.json();
+        EXPECT_EQ(j->getValue<std::string>("token_type"), "bearer");
+        EXPECT_EQ(j->getValue<int>("expires_in"), 1800);
+        EXPECT_FALSE(j->has("refresh_token"));
+        EXPECT_FALSE(j->has("hub_id"));
+        const std::string app = j->getValue<std::string>("access_token");
+        EXPECT_FALSE(app.empty());
+        // Whatever its scopes, account data is out of its reach.
+        auto crm = get(f.port, "/crm/objects/2026-09/contacts", app);
+        ASSERT_EQ(crm.status, 403) << crm.body;
+        EXPECT_EQ(crm.json()->getValue<std::string>("category"), "MISSING_SCOPES");
+        EXPECT_EQ(get(f.port, "/crm/v3/properties/contacts", app).status, 403);
+        auto in = post_form(f.port, std::string(kToken) + "/introspect", kCreds + "&token=" + app);
+        ASSERT_EQ(in.status, 200);
+        EXPECT_TRUE(in.json()->getValue<bool>("active"));
+        EXPECT_FALSE(in.json()->has("hub_id"));
+        EXPECT_TRUE(in.json()->has("app_id"));
+        // Nothing to refresh with.
+        expect_oauth_error(post_form(f.port, path, refresh_body("")), 400, "invalid_grant",
+                           "BAD_REFRESH_TOKEN");
+    }
+    expect_oauth_error(
+        post_form(f.port, kToken,
+                  "grant_type=client_credentials&client_id=sim-client-id&client_secret=nope"),
+        400, "invalid_client", "BAD_CLIENT_SECRET");
+    // In-process twin; revoking every refresh token leaves app tokens alone.
+    const auto app = f.sim->issue_app_token();
+    EXPECT_TRUE(app.refresh_token.empty());
+    f.sim->revoke_all_refresh_tokens();
+    EXPECT_EQ(get(f.port, "/crm/v3/objects/contacts", app.access_token).status, 403);
+}
+
 TEST(SimAuth, MissingUnknownAndExpiredTokensGet401) {
     SimFixture f;
     auto none = http(f.port, "GET", "/crm/v3/objects/contacts");
@@ -348,7 +517,7 @@ TEST(SimAuth, MissingScopeGets403) {
     EXPECT_EQ(r.json()->getValue<std::string>("category"), "MISSING_SCOPES");
 }
 
-TEST(SimRateLimit, TenSecondlyRollingPerTokenWithHeaders) {
+TEST(SimRateLimit, TenSecondlyRollingPerAccountWithHeaders) {
     SimOptions o;
     o.contacts = 10;
     SimFixture f(o);
@@ -363,10 +532,17 @@ TEST(SimRateLimit, TenSecondlyRollingPerTokenWithHeaders) {
     ASSERT_EQ(limited.status, 429);
     EXPECT_EQ(limited.json()->getValue<std::string>("policyName"), "TEN_SECONDLY_ROLLING");
     EXPECT_EQ(limited.json()->getValue<std::string>("errorType"), "RATE_LIMIT");
-    // Another token has its own bucket; time frees this one.
+    // The bucket is the account's: another token (a refreshed one, say) gets no fresh budget.
     EXPECT_EQ(
         get(f.port, "/crm/v3/objects/contacts?limit=1", f.sim->issue_tokens().access_token).status,
-        200);
+        429);
+    auto refreshed = post_form(f.port, kToken, refresh_body(f.sim->issue_tokens().refresh_token));
+    ASSERT_EQ(refreshed.status, 200);
+    EXPECT_EQ(get(f.port, "/crm/objects/2026-09/contacts?limit=1",
+                  refreshed.json()->getValue<std::string>("access_token"))
+                  .status,
+              429);
+    // Time frees it.
     f.clock.advance(std::chrono::seconds(10));
     EXPECT_EQ(get(f.port, "/crm/v3/objects/contacts?limit=1", f.token).status, 200);
 }

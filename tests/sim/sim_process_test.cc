@@ -58,6 +58,35 @@ TEST(SimProcess, BadUsageExits64) {
     EXPECT_EQ(ph.wait(), 64);
 }
 
+TEST(SimProcess, LegacyOffFlagAndHelp) {
+    const std::string exe = std::string(HUBSYNC_BINARY_DIR) + "/sim/hubspot-sim";
+    Poco::Pipe help_out;
+    Poco::ProcessHandle help = Poco::Process::launch(exe, {"--help"}, nullptr, &help_out, nullptr);
+    Poco::PipeInputStream help_in(help_out);
+    std::string text;
+    Poco::StreamCopier::copyToString(help_in, text);
+    EXPECT_EQ(help.wait(), 0);
+    EXPECT_NE(text.find("--legacy-off"), std::string::npos) << text;
+    EXPECT_NE(text.find("2026-03, 2026-09"), std::string::npos) << text;
+
+    Poco::Pipe out;
+    Poco::ProcessHandle ph = Poco::Process::launch(
+        exe, {"--port", "0", "--contacts", "5", "--legacy-off"}, nullptr, &out, nullptr);
+    Poco::PipeInputStream in(out);
+    std::string line;
+    std::getline(in, line);
+    const std::string prefix = "listening on http://127.0.0.1:";
+    ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+    const int port = std::stoi(line.substr(prefix.size()));
+    const std::string token = http(port, "POST", "/_sim/tokens", "{}", "application/json")
+                                  .json()
+                                  ->getValue<std::string>("access_token");
+    EXPECT_EQ(get(port, "/crm/v3/objects/contacts", token).status, 404);
+    EXPECT_EQ(get(port, "/crm/objects/2026-09/contacts", token).status, 200);
+    ::kill(ph.id(), SIGTERM);
+    EXPECT_EQ(ph.wait(), 0);
+}
+
 class TlsDir {
   public:
     TlsDir()

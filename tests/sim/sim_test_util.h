@@ -21,6 +21,7 @@ namespace hubsync::sim::testing {
 
 struct Reply {
     int status = 0;
+    std::string reason;  // the status line's reason phrase
     std::string body;
     std::map<std::string, std::string> headers;  // lower-case names
     std::string error;                           // transport failure, if any
@@ -54,6 +55,7 @@ inline Reply http(int port, const std::string& method, const std::string& target
         Poco::Net::HTTPResponse resp;
         std::istream& in = session.receiveResponse(resp);
         r.status = resp.getStatus();
+        r.reason = resp.getReason();
         for (const auto& [k, v] : resp) {
             std::string key = k;
             for (char& c : key)
