@@ -93,11 +93,7 @@ class Env {
     // the mirror's VFS shim asks before each write, sync and truncate. Returns the errno the
     // operation is to fail with (ENOSPC: disk full, EIO), or 0 to let it proceed. The POSIX
     // Env lets everything proceed.
-    virtual int injected_error(FileOp op, std::string_view path) {
-        (void)op;
-        (void)path;
-        return 0;
-    }
+    virtual int injected_error(FileOp /*op*/, std::string_view /*path*/) { return 0; }
 };
 
 // The error for `op` on `path` failing with `err` (an errno): kIo ("cannot write PATH: No

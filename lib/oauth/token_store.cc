@@ -26,6 +26,16 @@ std::string parent_of(const std::string& dir) {
     return slash == std::string::npos || slash == 0 ? std::string() : dir.substr(0, slash);
 }
 
+// `hubsync authorize` run as root for a service running as its own user: the files must stay
+// usable by the owner of the directory, or the service could neither read the tokens nor lock.
+void give_to_dir_owner(Env& env, const std::string& dir, const std::string& path) {
+    if (::geteuid() != 0) return;
+    auto info = env.stat(dir);
+    if (!info.ok() || !info->exists || info->uid == 0) return;
+    // Best effort: the file stays root's, and the service says it cannot read it.
+    (void)env.set_owner(path, info->uid, info->gid);
+}
+
 void put_time(Poco::JSON::Object& obj, const std::string& key, Instant t) {
     if (t != Instant{}) obj.set(key, format_iso8601(t));
 }
@@ -168,18 +178,10 @@ Status TokenStore::save(const StoredTokens& tokens) const {
 
 Status TokenStore::write_temp(const std::string& tmp, const std::string& text) const {
     HS_ASSIGN_OR_RETURN(auto file, env_.new_writable_file(tmp, kFileMode));
-    give_to_dir_owner(tmp);
+    give_to_dir_owner(env_, dir_, tmp);
     HS_RETURN_IF_ERROR(file->append(text));
     HS_RETURN_IF_ERROR(file->sync());
     return file->close();
-}
-
-void TokenStore::give_to_dir_owner(const std::string& path) const {
-    if (::geteuid() != 0) return;
-    auto dir = env_.stat(dir_);
-    if (!dir.ok() || !dir->exists || dir->uid == 0) return;
-    // Best effort: the file stays root's; the service reports it cannot read it.
-    (void)env_.set_owner(path, dir->uid, dir->gid);
 }
 
 Status TokenStore::remove() const {
@@ -212,11 +214,7 @@ Result<StoreLock> StoreLock::lock(const TokenStore& store, Env::LockWait wait) {
                               "try again in a moment");
         return std::move(lock).error();
     }
-    if (::geteuid() == 0) {
-        auto dir = store.env().stat(store.dir());
-        if (dir.ok() && dir->exists && dir->uid != 0)
-            (void)store.env().set_owner(store.lock_path(), dir->uid, dir->gid);
-    }
+    give_to_dir_owner(store.env(), store.dir(), store.lock_path());
     return StoreLock(std::move(lock).value());
 }
 

@@ -70,9 +70,6 @@ class TokenStore final {
 
   private:
     Status write_temp(const std::string& tmp, const std::string& text) const;
-    // `hubsync authorize` run as root for a service running as its own user: the files must
-    // stay usable by the owner of state_dir.
-    void give_to_dir_owner(const std::string& path) const;
 
     std::string dir_;
     Env& env_;
