@@ -10,11 +10,12 @@
 namespace hubsync {
 
 int cmd_authorize(const CommandContext& ctx, bool paste) {
-    if (ctx.config.hubspot.private_app())
-        return report_error(
-            ctx, make_error(ErrorKind::kUsage,
-                            "this config uses a private app token; there is nothing to authorize",
-                            "remove private_app_token_file to use OAuth"));
+    if (ctx.config.hubspot.static_token())
+        return report_error(ctx, make_error(ErrorKind::kUsage,
+                                            "this config uses the access token in " +
+                                                ctx.config.hubspot.access_token_file +
+                                                "; there is nothing to authorize",
+                                            "remove access_token_file to use OAuth"));
     auto transport = make_poco_transport(transport_options(ctx.config, {}));
     AuthorizeIo io{ctx.out, ctx.in, nullptr};
     AuthorizeOptions options;

@@ -13,6 +13,9 @@
 #include "core/exit_codes.h"
 #include "core/log.h"
 #include "core/redact.h"
+#include "model/object_type.h"
+#include "oauth/authorize.h"
+#include "sync/sync_engine.h"
 
 #ifndef HUBSYNC_VERSION
 #define HUBSYNC_VERSION "0.0.0"
@@ -222,7 +225,7 @@ void append_key_table(std::string& out) {
         } else if (key.id == ConfigKey::kClientId) {
             line += "(required for OAuth)";
         } else if (key.id == ConfigKey::kTokenUrl) {
-            line += "(api_base_url)/oauth/2026-03/token";
+            line += "(api_base_url)/oauth/(api_version)/token";
         } else {
             line += "(not set)";
         }
@@ -238,6 +241,32 @@ bool journal_stderr(const Environment& env) {
     return env.count("JOURNAL_STREAM") != 0;
 }
 
+// With an authorization on file, every configured object type must be readable with the
+// scopes it granted; otherwise the next sync would stop on it. Custom object names need a
+// request to resolve, so only their scopes are checked here.
+Status check_object_scopes(const Config& config) {
+    if (config.hubspot.static_token()) return Status::Ok();  // a key's scopes are not known
+    auto token = read_token_status(config, SystemClock::instance());
+    if (!token.ok() || !token->authorized || token->scopes.empty()) return Status::Ok();
+    std::vector<std::string> standard;
+    for (const std::string& name : config.sync.objects) {
+        if (name == "*" || find_standard_type(name)) {
+            standard.push_back(name);
+        } else if (std::find(token->scopes.begin(), token->scopes.end(), kCustomObjectsReadScope) ==
+                   token->scopes.end()) {
+            standard.push_back(name);  // resolves to the missing custom scope below
+        }
+    }
+    const std::vector<ObjectSchema> no_schemas;
+    std::vector<ObjectSchema> placeholders;
+    for (const std::string& name : standard)
+        if (name != "*" && !find_standard_type(name))
+            placeholders.push_back({name, "2-0", {}, {}, {}});
+    auto types = resolve_object_types(standard, token->scopes, &placeholders);
+    if (!types.ok()) return std::move(types).error();
+    return Status::Ok();
+}
+
 int check_config_command(const std::string& path, const Environment& env, std::ostream& out,
                          std::ostream& err) {
     const ConfigCheck check = check_config(path, env);
@@ -249,10 +278,14 @@ int check_config_command(const std::string& path, const Environment& env, std::o
             report_error(err, env, problem);
         return exit_code::kConfig;
     }
+    if (Status scopes = check_object_scopes(check.config); !scopes.ok()) {
+        report_error(err, env, scopes.error());
+        return scopes.error().exit_code();
+    }
     const HubSpotConfig& h = check.config.hubspot;
     out << path << ": OK\n";
-    if (h.private_app()) {
-        out << "mode: private app, token from " << h.private_app_token_source << "\n";
+    if (h.static_token()) {
+        out << "mode: access token (service key), from " << h.access_token_file << "\n";
     } else {
         out << "mode: OAuth app, client_id " << h.client_id << "\n";
         out << "client secret: from " << h.client_secret_source << "\n";

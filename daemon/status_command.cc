@@ -105,7 +105,11 @@ Poco::JSON::Object cursor_json(const StatusFacts& f, const ObjectType& type) {
 void print_json(std::ostream& out, const Config& config, const StatusFacts& f) {
     Poco::JSON::Object root;
     Poco::JSON::Object auth;
-    auth.set("mode", f.token.mode == TokenStatus::Mode::kPrivateApp ? "private_app" : "oauth");
+    auth.set("mode", to_string(f.token.mode));
+    if (f.token.mode == TokenStatus::Mode::kStaticToken)
+        auth.set("access_token_file", f.token.access_token_file);
+    else
+        auth.set("token_store", f.token.store_path);
     auth.set("state", to_string(f.token.state));
     auth.set("authorized", f.token.authorized);
     auth.set("hub_id", f.token.hub_id);
@@ -192,9 +196,12 @@ void print_type(std::ostream& out, const StatusFacts& f, const TypeFacts& t, Ins
 
 void print_text(std::ostream& out, const Config& config, const StatusFacts& f) {
     const Instant now = SystemClock::instance().now();
-    out << "authorization: " << to_string(f.token.state);
-    if (f.token.mode == TokenStatus::Mode::kPrivateApp) out << " (private app token)";
-    out << "\n";
+    out << "authorization: " << to_string(f.token.state) << "\n";
+    if (f.token.mode == TokenStatus::Mode::kStaticToken)
+        out << "mode:          access token (service key) from " << f.token.access_token_file
+            << "\n";
+    else
+        out << "mode:          OAuth, tokens in " << f.token.store_path << "\n";
     if (f.token.hub_id != 0) out << "hub id:        " << f.token.hub_id << "\n";
     if (f.token.mode == TokenStatus::Mode::kOAuth &&
         f.token.access_expires_at.time_since_epoch().count() != 0) {

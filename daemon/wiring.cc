@@ -20,7 +20,10 @@ TransportOptions transport_options(const Config& config, const EngineHooks& hook
 
 SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     SyncOptions o;
+    o.objects = config.sync.objects;
     o.properties = config.sync.properties;
+    o.type_properties = config.sync.type_properties;
+    o.sensitive_properties = config.sync.sensitive_properties;
     o.lookback = config.sync.lookback;
     o.reconcile_interval = config.sync.reconcile_interval;
     o.archived_interval = config.sync.archived_interval;
@@ -46,10 +49,13 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
 
     ApiOptions api;
     api.base_url = config.hubspot.api_base_url;
+    api.api_version = config.hubspot.api_version;
     api.requests_per_10s = config.sync.requests_per_10s;
     api.searches_per_second = config.sync.searches_per_second;
     api.max_url_length = config.sync.max_url_length;
     api.stop = hooks.stop;
+    // One transport per request in flight, each kept alive for the next request.
+    api.make_transport = [topts] { return make_poco_transport(topts); };
     parts->api = make_hubspot_api(*parts->api_transport, *parts->tokens, clock, api);
 
     std::error_code ec;

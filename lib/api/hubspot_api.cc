@@ -7,14 +7,16 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <variant>
 
 #include "api/decode.h"
 #include "api/json_reader.h"
-#include "api/rate_limiter.h"
+#include "api/rate_budget.h"
 #include "core/log.h"
 #include "http/http_date.h"
 #include "http/url.h"
@@ -28,14 +30,15 @@ constexpr Millis kOneSecond{1'000};
 constexpr Millis kLockedWait{2'000};  // HubSpot: 423 wants at least 2 s
 constexpr Millis kMinRateLimitWait{
     1'000};  // a 429 with "Retry-After: 0" is still not retried at once
-// When X-HubSpot-RateLimit-Remaining drops to this, wait for the window to roll over: the
-// headroom covers another process (a CLI command next to the daemon) using the same account.
-constexpr long kLowRemaining = 1;
-// HubSpot counts a request when it arrives, this client when it sends it: when waiting for
-// one of our own requests to leave HubSpot's window, wait this much longer.
-constexpr Millis kWindowMargin{250};
 
-enum class Bucket { kGeneral, kSearch };
+RateBudgetOptions budget_options(const ApiOptions& options) {
+    RateBudgetOptions b;
+    b.requests_per_10s = options.requests_per_10s;
+    b.searches_per_second = options.searches_per_second;
+    b.max_wait = options.max_wait;
+    b.max_in_flight = options.max_in_flight;
+    return b;
+}
 
 struct Call {
     std::string what;  // "list contacts", for messages
@@ -128,8 +131,7 @@ class HubSpotApiClient final : public HubSpotApi {
           options_(options),
           base_url_(options.base_url),
           version_(version_or_default(options.api_version)),
-          general_(options.requests_per_10s, kTenSeconds),
-          search_(options.searches_per_second, kOneSecond),
+          budget_(clock, budget_options(options), options.stop),
           rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
         while (!base_url_.empty() && base_url_.back() == '/')
             base_url_.pop_back();
@@ -242,7 +244,15 @@ class HubSpotApiClient final : public HubSpotApi {
         return search_body(request).size();
     }
 
-    const ApiStats& stats() const override { return stats_; }
+    int suggested_in_flight() const override { return budget_.suggested_in_flight(); }
+
+    ApiStats stats() const override {
+        std::lock_guard lock(stats_mu_);
+        ApiStats out = stats_;
+        out.wait_ms = budget_.waited_ms();
+        out.budget = budget_.snapshot();
+        return out;
+    }
 
   private:
     using Decode = std::function<Status(const HttpResponse&)>;
@@ -335,68 +345,51 @@ class HubSpotApiClient final : public HubSpotApi {
         return body;
     }
 
-    // Waits until `until` unless a stop is requested first.
+    // A transport no other request is using, for the length of one request.
+    class TransportLease final {
+      public:
+        explicit TransportLease(HubSpotApiClient& api) : api_(api) {
+            std::unique_lock lock(api_.pool_mu_);
+            if (!api_.options_.make_transport) {
+                // Without a factory, requests take turns on the one transport.
+                api_.pool_cv_.wait(lock, [&] { return !api_.primary_busy_; });
+            }
+            if (!api_.primary_busy_) {
+                api_.primary_busy_ = true;
+                transport_ = &api_.transport_;
+                return;
+            }
+            if (!api_.spare_.empty()) {
+                owned_ = std::move(api_.spare_.back());
+                api_.spare_.pop_back();
+            } else {
+                lock.unlock();  // making a transport may take a while; others need not wait
+                owned_ = api_.options_.make_transport();
+            }
+            transport_ = owned_.get();
+        }
+        ~TransportLease() {
+            {
+                std::lock_guard lock(api_.pool_mu_);
+                if (owned_)
+                    api_.spare_.push_back(std::move(owned_));
+                else
+                    api_.primary_busy_ = false;
+            }
+            api_.pool_cv_.notify_all();
+        }
+        TransportLease(const TransportLease&) = delete;
+        TransportLease& operator=(const TransportLease&) = delete;
+        HttpTransport& operator*() { return *transport_; }
+
+      private:
+        HubSpotApiClient& api_;
+        HttpTransport* transport_ = nullptr;
+        std::unique_ptr<HttpTransport> owned_;
+    };
+
     Status wait_until(Instant until, const std::string& what, const char* why) {
-        const Instant now = clock_.now();
-        if (until <= now) return Status::Ok();
-        stats_.wait_ms += std::chrono::duration_cast<Millis>(until - now).count();
-        // Only a stop ends the wait. The service also wakes sleepers without stopping (a
-        // reload, a changed token store) so its scheduler looks again; that is no reason to
-        // give up a request in the middle of a cycle.
-        while (!clock_.sleep_until(until, options_.stop)) {
-            if (options_.stop == nullptr || options_.stop->stop_requested())
-                return make_error(ErrorKind::kCancelled,
-                                  fmt::format("{}: stopped while waiting ({})", what, why));
-        }
-        return Status::Ok();
-    }
-
-    // Blocks until the call's bucket has room, then counts the request in it.
-    Status acquire(const Call& call) {
-        RollingWindowLimiter& limiter = call.bucket == Bucket::kSearch ? search_ : general_;
-        for (;;) {
-            const Instant now = clock_.now();
-            Instant slot = limiter.next_slot(now);
-            const char* why =
-                call.bucket == Bucket::kSearch ? "search rate limit" : "10-second rate limit";
-            if (call.bucket == Bucket::kGeneral && header_wait_until_ > slot) {
-                slot = header_wait_until_;
-                why = "HubSpot reported its rate-limit window nearly used up";
-            }
-            if (slot <= now) {
-                limiter.record(now);
-                return Status::Ok();
-            }
-            HS_RETURN_IF_ERROR(wait_until(slot, call.what, why));
-        }
-    }
-
-    // Follows X-HubSpot-RateLimit-Remaining: when the account's window is almost used up
-    // (by this process or any other), the next request waits for the window to roll over.
-    void observe_rate_headers(const HttpResponse& response) {
-        const auto remaining = parse_long(response.header("X-HubSpot-RateLimit-Remaining"));
-        if (!remaining || *remaining > kLowRemaining) return;
-        const auto interval =
-            parse_long(response.header("X-HubSpot-RateLimit-Interval-Milliseconds"));
-        Millis window = interval && *interval > 0 ? Millis(*interval) : kTenSeconds;
-        window = std::min(window, std::max(options_.max_wait, kTenSeconds));
-        const Instant now = clock_.now();
-        Instant until = now + window;
-        // When this process's own requests account for all the account has used, the window
-        // frees up as they age out: wait for just enough of them to leave (keeping the
-        // kLowRemaining headroom), not a whole window from now. Otherwise someone else shares
-        // the account and only a whole window is known to be safe.
-        const auto max = parse_long(response.header("X-HubSpot-RateLimit-Max"));
-        const int ours = general_.in_window(now);
-        if (max && *max > 0 && window == general_.window()) {
-            const long used = *max - *remaining;
-            const long need = used - (*max - 1 - kLowRemaining);  // requests that must leave
-            if (used > 0 && ours >= used && need >= 1 && need <= used) {
-                const int n = static_cast<int>(used - need + 1);
-                until = std::min(until, general_.nth_newest_leaves(n, now) + kWindowMargin);
-            }
-        }
-        header_wait_until_ = std::max(header_wait_until_, until);
+        return budget_.wait_until(until, what, why);
     }
 
     Millis backoff(int failures) {
@@ -408,6 +401,7 @@ class HubSpotApiClient final : public HubSpotApi {
             cap *= 2;
         cap = std::min(cap, max);
         std::uniform_int_distribution<std::int64_t> dist(base / 2, cap);
+        std::lock_guard lock(stats_mu_);
         return Millis(dist(rng_));
     }
 
@@ -429,23 +423,33 @@ class HubSpotApiClient final : public HubSpotApi {
         std::optional<std::string> refreshed_token;
 
         for (;;) {
-            HS_RETURN_IF_ERROR(acquire(call));
+            HS_ASSIGN_OR_RETURN(const RateBudget::Ticket ticket,
+                                budget_.acquire(call.bucket, call.what));
+            const std::uint64_t seq = ticket.seq;
             std::string token;
             if (refreshed_token) {
                 token = std::move(*refreshed_token);
                 refreshed_token.reset();
             } else {
-                HS_ASSIGN_OR_RETURN(token, tokens_.access_token());
+                auto got = tokens_.access_token();
+                if (!got.ok()) {
+                    budget_.finished(call.bucket, seq, nullptr, Millis(0));
+                    return std::move(got).error();
+                }
+                token = std::move(got).value();
             }
+            const Instant sent_at = clock_.now();
             auto sent = send(call, token);
+            budget_.finished(call.bucket, seq, sent.ok() ? &sent.value() : nullptr,
+                             std::chrono::duration_cast<Millis>(clock_.now() - sent_at));
 
             if (sent.ok() && sent->status == 401) {
-                ++stats_.unauthorized;
+                count(&ApiStats::unauthorized);
                 if (refreshed) return unauthorized(call);
                 refreshed = true;
                 HS_ASSIGN_OR_RETURN(std::string fresh, tokens_.refresh_after_unauthorized(token));
                 refreshed_token = std::move(fresh);
-                ++stats_.retries;
+                count(&ApiStats::retries);
                 HS_LOG_INFO(
                     "{}: HubSpot answered 401 on {} {}{}; retrying once with a refreshed "
                     "token",
@@ -475,7 +479,7 @@ class HubSpotApiClient final : public HubSpotApi {
             HS_LOG_WARN("{}: {} on {} {}{}; retry {} in {} ms", call.what, retry.reason,
                         call.method, path_of(call.url), correlation_suffix(retry.body), failures,
                         retry.delay.count());
-            ++stats_.retries;
+            count(&ApiStats::retries);
             HS_RETURN_IF_ERROR(wait_until(clock_.now() + retry.delay, call.what, "retry backoff"));
         }
     }
@@ -490,14 +494,15 @@ class HubSpotApiClient final : public HubSpotApi {
             request.body = call.body;
             request.content_type = "application/json";
         }
-        ++stats_.requests;
-        if (call.bucket == Bucket::kSearch) ++stats_.searches;
-        return transport_.send(request);
+        count(&ApiStats::requests);
+        if (call.bucket == Bucket::kSearch) count(&ApiStats::searches);
+        TransportLease transport(*this);
+        return (*transport).send(request);
     }
 
     Step on_transport_error(const Call& call, Error error, int nth) {
         if (error.kind != ErrorKind::kTransient) return Status(std::move(error));
-        ++stats_.transport_errors;
+        count(&ApiStats::transport_errors);
         Retry retry;
         retry.reason = error.message;
         retry.failure =
@@ -511,11 +516,10 @@ class HubSpotApiClient final : public HubSpotApi {
     Step on_response(const Call& call, const HttpResponse& response, const Decode& decode,
                      int nth) {
         const int status = response.status;
-        if (call.bucket == Bucket::kGeneral) observe_rate_headers(response);
         if (status >= 200 && status <= 299) {
             Status decoded = decode(response);
             if (decoded.ok() || decoded.error().kind != ErrorKind::kTransient) return decoded;
-            ++stats_.bad_bodies;
+            count(&ApiStats::bad_bodies);
             Retry retry;
             retry.failure = std::move(decoded).error();
             retry.reason = fmt::format("HTTP {} but {}", status, retry.failure.message);
@@ -527,7 +531,7 @@ class HubSpotApiClient final : public HubSpotApi {
         if (status == 403) return Status(forbidden(call, response));
         if (status == 429) return on_rate_limited(call, response);
         if (status == 423 || status == 477 || is_transient_status(status)) {
-            if (is_transient_status(status)) ++stats_.server_errors;
+            if (is_transient_status(status)) count(&ApiStats::server_errors);
             Retry retry;
             retry.body = decode_error_body(response.body);
             retry.delay = backoff(nth);
@@ -547,7 +551,7 @@ class HubSpotApiClient final : public HubSpotApi {
     }
 
     Step on_rate_limited(const Call& call, const HttpResponse& response) {
-        ++stats_.rate_limited;
+        count(&ApiStats::rate_limited);
         Retry retry;
         retry.body = decode_error_body(response.body);
         const std::string& policy = retry.body.policy_name;
@@ -572,9 +576,7 @@ class HubSpotApiClient final : public HubSpotApi {
         }
         // A 429 means something else shares the budget: keep the whole bucket quiet meanwhile.
         // (Capped: a Retry-After too long to wait out fails this call, not every later one.)
-        if (call.bucket == Bucket::kGeneral)
-            header_wait_until_ =
-                std::max(header_wait_until_, clock_.now() + std::min(retry.delay, kTenSeconds));
+        budget_.quiet_for(call.bucket, retry.delay);
         retry.reason = "HTTP 429 " + (policy.empty() ? std::string("(no policy named)") : policy);
         retry.failure =
             make_error(ErrorKind::kRateLimited,
@@ -638,17 +640,27 @@ class HubSpotApiClient final : public HubSpotApi {
             "check base_url and any proxy between hubsync and HubSpot");
     }
 
+    // Adds one to a counter.
+    void count(std::int64_t ApiStats::*counter) {
+        std::lock_guard lock(stats_mu_);
+        ++(stats_.*counter);
+    }
+
     HttpTransport& transport_;
     AccessTokenSource& tokens_;
     Clock& clock_;
     ApiOptions options_;
     std::string base_url_;
     std::string version_;
-    RollingWindowLimiter general_;
-    RollingWindowLimiter search_;
-    Instant header_wait_until_{};
-    std::mt19937_64 rng_;
+    RateBudget budget_;
+    std::mt19937_64 rng_;  // under stats_mu_
+    mutable std::mutex stats_mu_;
     ApiStats stats_;
+    // The transport pool: the one given at construction, and spares for concurrent requests.
+    std::mutex pool_mu_;
+    std::condition_variable pool_cv_;
+    bool primary_busy_ = false;
+    std::vector<std::unique_ptr<HttpTransport>> spare_;
 };
 
 }  // namespace

@@ -1,14 +1,17 @@
 // HubSpot's CRM object APIs as the sync engine uses them, for every object type: typed calls
 // over an HttpTransport on the dated paths of the configured API version (lib/model/endpoints.h),
-// with the client-side rate limiter, retries with backoff, 429 handling and one
-// refresh-and-retry on 401. Not thread-safe: one HubSpotApi per sync thread.
+// with the client-side rate budget, retries with backoff, 429 handling and one
+// refresh-and-retry on 401. Thread-safe: several threads may have requests in flight at once;
+// they share one rate budget, and each request uses a transport no other request is using.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "api/rate_budget.h"
 #include "core/access_token_source.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -27,11 +30,16 @@ inline constexpr int kMaxSearchResults = 10'000;  // paging past this offset get
 
 struct ApiOptions {
     std::string base_url = "https://api.hubapi.com";
-    std::string api_version;      // a dated version of api_versions(); empty = the default
-    int requests_per_10s = 100;   // client-side budget for the 10-second rolling bucket
+    std::string api_version;  // a dated version of api_versions(); empty = the default
+    // Cap on the 10-second bucket; 0 = auto: what X-HubSpot-RateLimit-Max says, less a margin.
+    int requests_per_10s = 0;
     int searches_per_second = 4;  // client-side budget for the search bucket
-    int max_url_length = 8000;    // longer GET URLs are refused before sending (414 avoidance)
-    int max_attempts = 8;         // per request, for transient errors, 429 and 5xx
+    int max_in_flight = 32;       // most requests in flight at once
+    // Makes another transport when every transport is busy with a request in flight (one per
+    // concurrent request). Unset: requests share the one transport, one at a time.
+    std::function<std::unique_ptr<HttpTransport>()> make_transport;
+    int max_url_length = 8000;  // longer GET URLs are refused before sending (414 avoidance)
+    int max_attempts = 8;       // per request, for transient errors, 429 and 5xx
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_max{60'000};
     StopSource* stop = nullptr;  // waits end early when a stop is requested
@@ -102,6 +110,7 @@ struct ApiStats {
     std::int64_t transport_errors = 0;  // connection failures and timeouts
     std::int64_t bad_bodies = 0;        // 2xx responses whose body was not well-formed JSON
     std::int64_t wait_ms = 0;           // time spent waiting: limiter, Retry-After, backoff
+    BudgetSnapshot budget;              // the rate budget as it stands
 };
 
 class HubSpotApi {
@@ -133,7 +142,11 @@ class HubSpotApi {
     // Length of the JSON body for this search (for request planning).
     virtual std::size_t search_body_length(const SearchRequest& request) const = 0;
 
-    virtual const ApiStats& stats() const = 0;
+    // How many requests are worth keeping in flight now: the budget's rate times the measured
+    // latency, plus one.
+    virtual int suggested_in_flight() const = 0;
+    // A consistent copy of the counters.
+    virtual ApiStats stats() const = 0;
 };
 
 std::unique_ptr<HubSpotApi> make_hubspot_api(HttpTransport& transport, AccessTokenSource& tokens,

@@ -8,6 +8,14 @@ namespace hubsync {
 RollingWindowLimiter::RollingWindowLimiter(int budget, Millis window)
     : budget_(std::max(budget, 1)), window_(std::max(window, Millis(1))) {}
 
+void RollingWindowLimiter::set_budget(int budget) {
+    budget_ = std::max(budget, 1);
+}
+
+void RollingWindowLimiter::set_window(Millis window) {
+    window_ = std::max(window, Millis(1));
+}
+
 void RollingWindowLimiter::expire(Instant now) {
     // A request sent at t occupies the half-open window [t, t + window).
     while (!sent_.empty() && sent_.front() + window_ <= now)

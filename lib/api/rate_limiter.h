@@ -8,7 +8,7 @@
 
 namespace hubsync {
 
-// Not thread-safe; owned by one HubSpotApi.
+// Not thread-safe; the RateBudget that owns it locks around it.
 class RollingWindowLimiter final {
   public:
     RollingWindowLimiter(int budget, Millis window);
@@ -25,6 +25,9 @@ class RollingWindowLimiter final {
 
     int budget() const { return budget_; }
     Millis window() const { return window_; }
+    // Changes the size of the window or its budget; requests already counted stay counted.
+    void set_budget(int budget);
+    void set_window(Millis window);
 
   private:
     void expire(Instant now);

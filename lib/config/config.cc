@@ -20,6 +20,7 @@
 #include "core/duration.h"
 #include "core/redact.h"
 #include "http/url.h"
+#include "model/endpoints.h"
 
 extern char** environ;
 
@@ -28,7 +29,6 @@ namespace {
 
 constexpr std::size_t kMaxConfigSize = 1 << 20;
 constexpr std::size_t kMaxSecretSize = 64 << 10;
-constexpr std::string_view kTokenPath = "/oauth/2026-03/token";
 
 bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
@@ -150,7 +150,18 @@ struct Setting {
     std::string origin;  // "FILE:LINE" or the environment variable's name
     bool from_env = false;
     int line = 0;
+    const KeyAlias* alias = nullptr;  // set under an old name
 };
+
+// The key's name as the setting wrote it (an old name when set through an alias).
+std::string_view written_name(const KeyDef& key, const Setting* s) {
+    return s != nullptr && s->alias != nullptr ? s->alias->name : key.name;
+}
+
+// "on 2027-02-16" or "in 2027-09": HubSpot names a day for some retirements, a month for others.
+std::string retirement_date(std::string_view stops) {
+    return (stops.size() > 7 ? "on " : "in ") + std::string(stops);
+}
 
 class Loader final {
   public:
@@ -165,7 +176,8 @@ class Loader final {
         parse_file();
         apply_environment();
         for (const auto& key : config_keys())
-            convert(key);
+            if (key.id != ConfigKey::kTypeProperties) convert(key);
+        convert_type_properties();
         const std::size_t before_secrets = problem_count();
         load_secrets();
         secret_problem_ = problem_count() != before_secrets;
@@ -270,19 +282,45 @@ class Loader final {
             return;
         }
         if (!section_ok_) return;  // already reported at the section header
-        const KeyDef* key = find_config_key(section_, name);
+        const KeyAlias* alias = find_config_key_alias(section_, name);
+        const KeyDef* key =
+            alias != nullptr ? &config_key(alias->key) : find_config_key(section_, name);
+        std::string type;
+        if (key == nullptr && find_type_key(section_, name, type) != nullptr) {
+            add_type_setting(line_no, name, type, value);
+            return;
+        }
         if (key == nullptr) {
             report_unknown_key(line_no, name);
             return;
         }
         const auto [it, inserted] = settings_.try_emplace(
-            key->id, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no});
-        if (!inserted) {
+            key->id, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no, alias});
+        if (inserted) return;
+        if (it->second.alias != alias) {
             line_problem(line_no,
-                         "duplicate key " + in_quotes(name) + " in [" + section_ +
-                             "] (first set on line " + std::to_string(it->second.line) + ")",
-                         "remove one of the two lines");
+                         "both " + std::string(key->name) + " and its old name " +
+                             std::string(alias != nullptr ? alias->name : it->second.alias->name) +
+                             " are set (the other on line " + std::to_string(it->second.line) + ")",
+                         "keep only " + std::string(key->name));
+            return;
         }
+        line_problem(line_no,
+                     "duplicate key " + in_quotes(name) + " in [" + section_ +
+                         "] (first set on line " + std::to_string(it->second.line) + ")",
+                     "remove one of the two lines");
+    }
+
+    // properties.TYPE = ...: one line per type, in the file.
+    void add_type_setting(int line_no, const std::string& name, const std::string& type,
+                          const std::string& value) {
+        const auto [it, inserted] = type_settings_.try_emplace(
+            type, Setting{value, path_ + ":" + std::to_string(line_no), false, line_no});
+        if (inserted) return;
+        line_problem(line_no,
+                     "duplicate key " + in_quotes(name) + " in [" + section_ +
+                         "] (first set on line " + std::to_string(it->second.line) + ")",
+                     "remove one of the two lines");
     }
 
     void parse_section(int line_no, std::string_view line) {
@@ -377,7 +415,18 @@ class Loader final {
     // ---- the environment ----
 
     void apply_environment() {
+        for (const auto& [name, value] : env_) {
+            const std::string prefix = env_var_prefix(config_key(ConfigKey::kTypeProperties));
+            if (!name.starts_with(prefix) || name.size() == prefix.size()) continue;
+            const std::string type = lower(std::string_view(name).substr(prefix.size()));
+            if (value.empty()) {
+                type_settings_.erase(type);
+                continue;
+            }
+            type_settings_[type] = Setting{value, name, true, 0};
+        }
         for (const auto& key : config_keys()) {
+            if (key.id == ConfigKey::kTypeProperties) continue;
             const auto it = env_.find(env_var_name(key));
             if (it == env_.end()) continue;
             if (it->second.empty()) {
@@ -386,10 +435,33 @@ class Loader final {
             }
             settings_[key.id] = Setting{it->second, it->first, true, 0};
         }
+        for (const auto& alias : config_key_aliases())
+            apply_alias_override(alias);
         for (const auto& [name, value] : env_) {
             if (!name.starts_with("HUBSYNC_") || name == "HUBSYNC_CONFIG") continue;
             if (looks_like_override(name)) check_override_name(name);
         }
+    }
+
+    // An override under a key's old name counts as the key's, unless the new name is set too.
+    void apply_alias_override(const KeyAlias& alias) {
+        const auto it = env_.find(env_var_name(alias));
+        if (it == env_.end()) return;
+        const KeyDef& key = config_key(alias.key);
+        const auto current = env_.find(env_var_name(key));
+        const bool key_set = current != env_.end() && !current->second.empty();
+        if (key_set && !it->second.empty()) {
+            problem("environment variable " + it->first,
+                    "both " + current->first + " and its old name " + it->first + " are set",
+                    "keep only " + current->first, kEnvironmentOrder);
+            return;
+        }
+        if (key_set) return;
+        if (it->second.empty()) {
+            settings_.erase(key.id);
+            return;
+        }
+        settings_[key.id] = Setting{it->second, it->first, true, 0, &alias};
     }
 
     // Every variable name hubsync reads.
@@ -397,6 +469,8 @@ class Loader final {
         std::vector<std::string> known = {"HUBSYNC_CONFIG"};
         for (const auto& key : config_keys())
             known.push_back(env_var_name(key));
+        for (const auto& alias : config_key_aliases())
+            known.push_back(env_var_name(alias));
         return known;
     }
 
@@ -412,6 +486,7 @@ class Loader final {
     }
 
     void check_override_name(const std::string& name) {
+        if (name.starts_with(env_var_prefix(config_key(ConfigKey::kTypeProperties)))) return;
         const std::vector<std::string> known = known_variables();
         if (std::find(known.begin(), known.end(), name) != known.end()) return;
         std::string suggestion = nearest(name, known, [](const std::string& s) { return s; });
@@ -474,8 +549,11 @@ class Loader final {
                 return value;
             case ConfigKey::kRedirectUri:
                 return assign_url(key, s, value, c.hubspot.redirect_uri);
-            case ConfigKey::kPrivateAppTokenFile:
-                return private_app_token_file_ = resolve_path(s, value);
+            case ConfigKey::kAccessTokenFile:
+                return access_token_file_ = resolve_path(s, value);
+            case ConfigKey::kApiVersion:
+                if (check_api_version(s, value)) c.hubspot.api_version = value;
+                return value;
             case ConfigKey::kAuthorizeUrl:
                 return assign_url(key, s, value, c.hubspot.authorize_url);
             case ConfigKey::kApiBaseUrl:
@@ -490,9 +568,16 @@ class Loader final {
                 return c.sync.state_dir = resolve_path(s, value);
             case ConfigKey::kInterval:
                 return assign_duration(key, s, value, c.sync.interval);
+            case ConfigKey::kObjects:
+                if (auto list = parse_objects(s, value)) c.sync.objects = std::move(*list);
+                return value;
             case ConfigKey::kProperties:
                 if (auto list = parse_properties(s, value)) c.sync.properties = std::move(*list);
                 return value;
+            case ConfigKey::kTypeProperties:
+                return value;  // convert_type_properties()
+            case ConfigKey::kSensitiveProperties:
+                return assign_bool(key, s, value, c.sync.sensitive_properties);
             case ConfigKey::kLookback:
                 return assign_duration(key, s, value, c.sync.lookback);
             case ConfigKey::kReconcileInterval:
@@ -504,6 +589,10 @@ class Loader final {
             case ConfigKey::kRetryMax:
                 return assign_duration(key, s, value, c.sync.retry_max);
             case ConfigKey::kRequestsPer10s:
+                if (lower(value) == "auto") {
+                    c.sync.requests_per_10s = 0;
+                    return "auto";
+                }
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:
                 return assign_int(key, s, value, c.sync.searches_per_second);
@@ -535,6 +624,31 @@ class Loader final {
             return false;
         }
         return true;
+    }
+
+    bool check_api_version(const Setting& s, const std::string& value) {
+        if (find_api_version(value) != nullptr) return true;
+        std::string accepted;
+        for (const ApiVersion& v : api_versions())
+            accepted += (accepted.empty() ? "" : ", ") + std::string(v.name);
+        setting_problem(s, "unknown api_version " + in_quotes(value),
+                        "use one of the versions this hubsync speaks: " + accepted + " (default " +
+                            std::string(default_api_version()) + ")");
+        return false;
+    }
+
+    std::string assign_bool(const KeyDef& key, const Setting& s, const std::string& value,
+                            bool& out) {
+        const std::string word = lower(value);
+        if (word != "true" && word != "false") {
+            setting_problem(
+                s, std::string(key.name) + " " + in_quotes(value) + " is not true or false",
+                "write " + std::string(key.name) + " = true or " + std::string(key.name) +
+                    " = false");
+            return value;
+        }
+        out = word == "true";
+        return word;
     }
 
     bool check_scopes(const Setting& s, const std::string& value) {
@@ -629,9 +743,13 @@ class Loader final {
         long long n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (ec != std::errc() || end != value.data() + value.size()) {
-            setting_problem(
-                s, std::string(key.name) + " " + in_quotes(value) + " is not a whole number",
-                "write digits only, e.g. " + std::string(key.default_value));
+            const bool has_auto = key.default_value == "auto";
+            setting_problem(s,
+                            std::string(key.name) + " " + in_quotes(value) + " is not " +
+                                (has_auto ? "auto or " : "") + "a whole number",
+                            has_auto ? "write auto, or a number from " + std::to_string(key.min) +
+                                           " to " + std::to_string(key.max)
+                                     : "write digits only, e.g. " + std::string(key.default_value));
             return value;
         }
         if (n < key.min || n > key.max) {
@@ -667,6 +785,66 @@ class Loader final {
         }
         result_.config.hubspot.ca_file = path;
         return path;
+    }
+
+    void convert_type_properties() {
+        const KeyDef& key = config_key(ConfigKey::kTypeProperties);
+        for (const auto& [type, s] : type_settings_) {
+            const std::string name = "properties." + type;
+            if (!valid_object_name(type)) {
+                setting_problem(s, in_quotes(name) + " does not name an object type",
+                                "write properties.contacts, properties.deals, ... or "
+                                "properties.NAME with a custom object's name");
+                continue;
+            }
+            if (s.value.empty()) {
+                setting_problem(s, name + " has no value",
+                                "write * for every property, or remove the line to use the "
+                                "properties list");
+                continue;
+            }
+            const std::size_t before = problem_count();
+            auto list = parse_properties(s, s.value);
+            if (problem_count() != before || !list) continue;
+            result_.config.sync.type_properties[type] = std::move(*list);
+            result_.entries.push_back(
+                ConfigEntry{"[" + std::string(key.section) + "] " + name, s.value, s.origin});
+        }
+    }
+
+    // Object type names as HubSpot spells them: letters, digits, '_' and '-' (type ids).
+    static bool valid_object_name(const std::string& name) {
+        return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        });
+    }
+
+    std::optional<std::vector<std::string>> parse_objects(const Setting& s,
+                                                          const std::string& value) {
+        std::vector<std::string> names;
+        std::set<std::string> seen;
+        std::string_view rest = value;
+        while (true) {
+            const auto comma = rest.find(',');
+            const std::string name(trim(rest.substr(0, comma)));
+            if (name != "*" && !valid_object_name(name)) {
+                setting_problem(s,
+                                name.empty() ? std::string("empty name in the objects list")
+                                             : in_quotes(name) + " is not an object type name",
+                                "list contacts, companies, deals, tickets or custom object "
+                                "names separated by commas, or write *");
+                return std::nullopt;
+            }
+            if (!seen.insert(name).second) {
+                setting_problem(s, "object type " + in_quotes(name) + " is listed twice",
+                                "list each type once");
+                return std::nullopt;
+            }
+            names.push_back(name);
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 1);
+        }
+        return names;
     }
 
     std::optional<std::vector<std::string>> parse_properties(const Setting& s,
@@ -733,43 +911,27 @@ class Loader final {
 
     std::optional<std::string> read_secret(const std::string& what, const std::string& path,
                                            const std::string& where_text, int order) {
-        const FileContent file = read_file(path, kMaxSecretSize, true);
-        if (!file.ok) {
-            problem(where_text, "cannot read " + what + " " + in_quotes(path) + ": " + file.problem,
-                    file.error == EACCES
-                        ? "make it readable by the user hubsync runs as (and nobody else)"
-                        : "create it holding only the secret (chmod 600), or fix the path",
-                    order);
+        auto secret = read_secret_file(path, what);
+        if (!secret.ok()) {
+            problem(where_text, secret.error().message, secret.error().hint, order);
             return std::nullopt;
         }
-        const std::string value(trim(file.text));
-        if (value.empty()) {
-            problem(where_text, what + " " + in_quotes(path) + " is empty",
-                    "write the secret into it, on one line", order);
-            return std::nullopt;
-        }
-        if (std::any_of(value.begin(), value.end(), is_space)) {
-            problem(where_text, what + " " + in_quotes(path) + " holds more than one word or line",
-                    "the file must hold only the secret", order);
-            return std::nullopt;
-        }
-        if ((file.mode & (S_IRWXG | S_IRWXO)) != 0) {
+        if (!secret->private_to_owner) {
             result_.warnings.push_back(what + " " + path +
-                                       " is accessible to group or others (mode " +
-                                       mode_string(file.mode) + "); chmod 600 it");
+                                       " is accessible to group or others (mode " + secret->mode +
+                                       "); chmod 600 it");
         }
-        add_secret(value);
-        return value;
+        return secret->value;
     }
 
     void load_secrets() {
         HubSpotConfig& h = result_.config.hubspot;
-        if (const Setting* s = setting(ConfigKey::kPrivateAppTokenFile);
-            s != nullptr && !private_app_token_file_.empty()) {
-            if (auto token = read_secret("private_app_token_file", private_app_token_file_,
-                                         where(*s), order(*s))) {
-                h.private_app_token = *token;
-                h.private_app_token_source = private_app_token_file_;
+        if (const Setting* s = setting(ConfigKey::kAccessTokenFile);
+            s != nullptr && !access_token_file_.empty()) {
+            const std::string name(written_name(config_key(ConfigKey::kAccessTokenFile), s));
+            if (auto token = read_secret(name, access_token_file_, where(*s), order(*s))) {
+                h.access_token = *token;
+                h.access_token_file = access_token_file_;
             }
         }
         if (inline_secret_ && !inline_secret_->from_env &&
@@ -828,17 +990,18 @@ class Loader final {
 
     void check_required() {
         HubSpotConfig& h = result_.config.hubspot;
-        if (h.token_url.empty()) h.token_url = h.api_base_url + std::string(kTokenPath);
+        if (h.token_url.empty())
+            h.token_url = h.api_base_url + endpoint_path(Endpoint::kOAuthToken, h.api_version);
         for (auto& entry : result_.entries) {
             if (entry.label == key_label(config_key(ConfigKey::kTokenUrl)) && entry.value.empty()) {
                 entry.value = h.token_url;
             }
         }
-        if (h.private_app() || setting(ConfigKey::kPrivateAppTokenFile) != nullptr) return;
+        if (h.static_token() || setting(ConfigKey::kAccessTokenFile) != nullptr) return;
         if (h.client_id.empty() && !client_id_problem_) {
             problem(path_, "missing required key client_id in [hubspot]",
                     "add 'client_id = ...' from your app's Auth settings, or set "
-                    "private_app_token_file");
+                    "access_token_file to a service key's file");
         }
         const bool secret_attempted =
             setting(ConfigKey::kClientSecretFile) != nullptr || inline_secret_.has_value();
@@ -856,10 +1019,54 @@ class Loader final {
             result_.warnings.push_back(
                 "client_id is still the example placeholder; set your app's client ID");
         }
-        if (!h.private_app() &&
+        if (!h.static_token() &&
             (" " + h.scopes + " ").find(" crm.objects.contacts.read ") == std::string::npos) {
             result_.warnings.push_back(
                 "scopes lack crm.objects.contacts.read, which reading contacts needs");
+        }
+        warn_about_old_names();
+        warn_about_retired_paths();
+    }
+
+    void warn_about_old_names() {
+        for (const auto& [id, s] : settings_) {
+            if (s.alias == nullptr) continue;
+            const KeyDef& key = config_key(id);
+            const std::string old_name = s.from_env ? s.origin : std::string(s.alias->name);
+            const std::string new_name = s.from_env ? env_var_name(key) : std::string(key.name);
+            result_.warnings.push_back(old_name + " (" + where(s) +
+                                       ") is deprecated: it is the old name of " + new_name +
+                                       "; rename it (the old name still works for now)");
+        }
+    }
+
+    // Legacy paths still answer until HubSpot turns them off, so they are accepted, but the
+    // admin learns the date while there is time to act.
+    void warn_about_retired_paths() {
+        const HubSpotConfig& h = result_.config.hubspot;
+        const std::string dated_token = endpoint_path(Endpoint::kOAuthToken, h.api_version);
+        if (const Setting* s = setting(ConfigKey::kTokenUrl); s != nullptr) {
+            if (const auto retired = retired_generation_of(h.token_url)) {
+                result_.warnings.push_back(
+                    "token_url " + h.token_url + " (" + where(*s) + ") uses HubSpot's legacy " +
+                    std::string(retired->path_prefix) + " API, which stops working " +
+                    retirement_date(retired->stops) +
+                    ". hubsync still sends the code exchange and refreshes there as configured "
+                    "(introspection and revocation already use " +
+                    endpoint_path(Endpoint::kOAuthIntrospect, h.api_version) + " and " +
+                    endpoint_path(Endpoint::kOAuthRevoke, h.api_version) +
+                    "); remove token_url to use " + dated_token);
+            }
+        }
+        if (const auto retired = retired_generation_of(h.api_base_url + "/")) {
+            const Setting* s = setting(ConfigKey::kApiBaseUrl);
+            result_.warnings.push_back(
+                "api_base_url " + h.api_base_url + (s != nullptr ? " (" + where(*s) + ")" : "") +
+                " includes the path " + std::string(retired->path_prefix) +
+                " of HubSpot's legacy API, which stops working " + retirement_date(retired->stops) +
+                "; api_base_url is only scheme, host and port (e.g. https://api.hubapi.com): "
+                "hubsync adds the dated paths of api_version " +
+                h.api_version + " itself");
         }
     }
 
@@ -873,8 +1080,9 @@ class Loader final {
     std::string section_;
     bool section_ok_ = false;
     std::map<ConfigKey, Setting> settings_;
+    std::map<std::string, Setting> type_settings_;  // properties.TYPE, by type
     std::string client_secret_file_;
-    std::string private_app_token_file_;
+    std::string access_token_file_;
     std::optional<Setting> inline_secret_;
     bool client_id_problem_ = false;  // already reported, so not "missing" as well
     bool secret_problem_ = false;
@@ -898,6 +1106,30 @@ std::string resolve_config_path(const std::string& cli_path, const Environment& 
     if (const auto it = env.find("HUBSYNC_CONFIG"); it != env.end() && !it->second.empty())
         return it->second;
     return kDefaultConfigPath;
+}
+
+Result<SecretFile> read_secret_file(const std::string& path, const std::string& what) {
+    const FileContent file = read_file(path, kMaxSecretSize, true);
+    if (!file.ok) {
+        return make_error(ErrorKind::kConfig,
+                          "cannot read " + what + " " + in_quotes(path) + ": " + file.problem,
+                          file.error == EACCES
+                              ? "make it readable by the user hubsync runs as (and nobody else)"
+                              : "create it holding only the secret (chmod 600), or fix the path");
+    }
+    SecretFile secret;
+    secret.value = std::string(trim(file.text));
+    if (secret.value.empty())
+        return make_error(ErrorKind::kConfig, what + " " + in_quotes(path) + " is empty",
+                          "write the secret into it, on one line");
+    if (std::any_of(secret.value.begin(), secret.value.end(), is_space))
+        return make_error(ErrorKind::kConfig,
+                          what + " " + in_quotes(path) + " holds more than one word or line",
+                          "the file must hold only the secret");
+    add_secret(secret.value);
+    secret.private_to_owner = (file.mode & (S_IRWXG | S_IRWXO)) == 0;
+    secret.mode = mode_string(file.mode);
+    return secret;
 }
 
 ConfigCheck check_config(const std::string& path, const Environment& env) {

@@ -18,22 +18,31 @@ struct HubSpotConfig {
     std::string client_secret_source;  // where it came from, for messages (never the value)
     std::string scopes = "oauth crm.objects.contacts.read";  // space separated
     std::string redirect_uri = "http://localhost:8976/callback";
-    // Loaded from private_app_token_file; non-empty = private-app mode.
-    std::string private_app_token;
-    std::string private_app_token_source;  // the file it came from, for messages
+    // Loaded from access_token_file (a service key or a legacy private app's token); non-empty
+    // = static-token mode, which needs no OAuth.
+    std::string access_token;
+    std::string access_token_file;  // the file it came from: re-read when it changes
+    // HubSpot's dated API version (one of api_versions() in model/endpoints.h).
+    std::string api_version = "2026-09";
     std::string authorize_url = "https://app.hubspot.com/oauth/authorize";
     std::string api_base_url = "https://api.hubapi.com";
-    std::string token_url;  // default: api_base_url + "/oauth/2026-03/token"
+    std::string token_url;  // default: api_base_url + endpoint_path(kOAuthToken, api_version)
     std::string ca_file;
 
-    bool private_app() const { return !private_app_token.empty(); }
+    bool static_token() const { return !access_token.empty(); }
 };
 
 struct SyncConfig {
     std::string database = "/var/lib/hubsync/hubspot.db";
     std::string state_dir = "/var/lib/hubsync";
     std::chrono::milliseconds interval{5 * 60'000};
-    std::vector<std::string> properties;  // empty = every property ("*")
+    // The object types to mirror: names, or "*" for every type the authorization can read.
+    std::vector<std::string> objects = {"contacts"};
+    std::vector<std::string> properties;  // every type's selection; empty = every property ("*")
+    // A type's own selection (properties.TYPE), by type name; an empty list = every property.
+    std::map<std::string, std::vector<std::string>> type_properties;
+    // Also mirror sensitive properties; `hubsync authorize` asks for their scopes (optional).
+    bool sensitive_properties = false;
     std::chrono::milliseconds lookback{10 * 60'000};
     std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
     // How often the archived list is swept for deletes (search never shows archived contacts).
@@ -41,7 +50,7 @@ struct SyncConfig {
     // The service's retry delays after a failure: initial * 2^(n-1), at most max.
     std::chrono::milliseconds retry_initial{30'000};
     std::chrono::milliseconds retry_max{30 * 60'000};
-    int requests_per_10s = 100;   // client-side limit, below HubSpot's 110
+    int requests_per_10s = 0;     // cap on the 10-second bucket; 0 = auto (HubSpot's headers)
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
     std::chrono::milliseconds http_timeout{30'000};
     int max_url_length = 8000;  // request plan keeps every URL below this
@@ -97,5 +106,16 @@ Result<Config> load_config(const std::string& path, const Environment& env);
 
 // Like load_config, but collects every problem (and warnings) for `hubsync check-config`.
 ConfigCheck check_config(const std::string& path, const Environment& env);
+
+// The content of a file holding one secret (a client secret, a service key).
+struct SecretFile {
+    std::string value;             // trimmed; registered for redaction
+    bool private_to_owner = true;  // no group or other permission bits
+    std::string mode;              // "0600", for messages
+};
+
+// Reads a secret file: a regular file (never blocks on a FIFO) of at most 64 KiB holding one
+// word. kConfig errors name `what` (the key) and the path, never the content.
+Result<SecretFile> read_secret_file(const std::string& path, const std::string& what);
 
 }  // namespace hubsync

@@ -19,7 +19,7 @@ constexpr KeyDef kKeys[] = {
     // [hubspot]
     {ConfigKey::kClientId, "hubspot", "client_id", KeyKind::kString, "",
      "The OAuth app's client ID (HubSpot developer portal: your app, then Auth). Required "
-     "unless private_app_token_file is set.",
+     "unless access_token_file is set.",
      "00000000-0000-0000-0000-000000000000", true},
     {ConfigKey::kClientSecretFile, "hubspot", "client_secret_file", KeyKind::kSecretFile, "",
      "File holding the app's client secret on one line, readable only by the service user. "
@@ -39,10 +39,17 @@ constexpr KeyDef kKeys[] = {
      "the app. `hubsync authorize` listens on it when it is a loopback address; on a server "
      "without a browser use `hubsync authorize --paste`.",
      "", true},
-    {ConfigKey::kPrivateAppTokenFile, "hubspot", "private_app_token_file", KeyKind::kSecretFile, "",
-     "Alternative to OAuth: file holding a private app's static access token. When set, "
-     "client_id and the client secret are not needed and `hubsync authorize` is not used.",
-     "/etc/hubsync/private_app_token"},
+    {ConfigKey::kAccessTokenFile, "hubspot", "access_token_file", KeyKind::kSecretFile, "",
+     "Alternative to OAuth: file holding a static access token, either a service key (HubSpot: "
+     "Settings > Integrations > Service keys) or a legacy private app's token, on one line, "
+     "readable only by the service user. When set, client_id and the client secret are not "
+     "needed and `hubsync authorize` is not used. A rotated key is picked up from the file "
+     "without a restart. Old name: private_app_token_file (still accepted).",
+     "/etc/hubsync/service_key"},
+    {ConfigKey::kApiVersion, "hubspot", "api_version", KeyKind::kVersion, "2026-09",
+     "HubSpot's dated API version for every call hubsync makes (CRM records, properties, "
+     "associations, owners, pipelines, OAuth). The default is the newest version this hubsync "
+     "knows; for any other value `hubsync check-config` lists the accepted ones."},
     {ConfigKey::kAuthorizeUrl, "hubspot", "authorize_url", KeyKind::kUrl,
      "https://app.hubspot.com/oauth/authorize",
      "HubSpot's consent page. https://app.hubspot.com/oauth/ACCOUNT_ID/authorize pins one "
@@ -52,8 +59,9 @@ constexpr KeyDef kKeys[] = {
      "authorize_url) at hubspot-sim: http://127.0.0.1:PORT."},
     {ConfigKey::kTokenUrl, "hubspot", "token_url", KeyKind::kUrl, "",
      "Token endpoint for the code exchange and refreshes. Default: api_base_url followed by "
-     "/oauth/2026-03/token.",
-     "https://api.hubapi.com/oauth/2026-03/token"},
+     "/oauth/API_VERSION/token. Introspection and revocation always use "
+     "/oauth/API_VERSION/token/introspect and /revoke on the same host.",
+     "https://api.hubapi.com/oauth/2026-09/token"},
     {ConfigKey::kCaFile, "hubspot", "ca_file", KeyKind::kPath, "",
      "Extra CA certificates (PEM) trusted in addition to the system ones, e.g. for a "
      "TLS-inspecting proxy. TLS is always verified.",
@@ -68,9 +76,29 @@ constexpr KeyDef kKeys[] = {
      "", true},
     {ConfigKey::kInterval, "sync", "interval", KeyKind::kDuration, "5m",
      "Time between incremental syncs.", "", true, kSecond, 7 * kDay},
+    {ConfigKey::kObjects, "sync", "objects", KeyKind::kList, "contacts",
+     "The CRM object types to mirror, separated by commas: contacts, companies, deals, "
+     "tickets, a custom object's name, or * for every type the authorization can read. Each "
+     "gets its own table (custom objects: custom_NAME). `hubsync authorize` asks for the read "
+     "scope of each named type (tickets: the scope is called tickets; custom objects: "
+     "crm.objects.custom.read and crm.schemas.custom.read); with *, for all of them as optional "
+     "scopes. A named type whose scope was not granted is an error, not a silent skip.",
+     "", true},
     {ConfigKey::kProperties, "sync", "properties", KeyKind::kList, "*",
-     "Contact properties to mirror: * for every property, or internal property names "
-     "separated by commas (email, firstname, lifecyclestage, ...).",
+     "Properties to mirror for every object type that has no properties.TYPE line of its own: "
+     "* for every property, or internal property names separated by commas (email, firstname, "
+     "lifecyclestage, ...). Names a type does not have are skipped with a warning.",
+     "", true},
+    {ConfigKey::kTypeProperties, "sync", "properties.TYPE", KeyKind::kList, "",
+     "One object type's own list instead of properties, e.g. properties.deals or "
+     "properties.pets for a custom object: * or names separated by commas. Any number of "
+     "these lines, one per type.",
+     "dealname, amount, dealstage, pipeline, closedate, hubspot_owner_id"},
+    {ConfigKey::kSensitiveProperties, "sync", "sensitive_properties", KeyKind::kBool, "false",
+     "Also mirror properties HubSpot marks as sensitive. `hubsync authorize` then asks for each "
+     "mirrored object type's sensitive-data read scope (e.g. "
+     "crm.objects.contacts.sensitive.read.v2) as an optional scope; without that scope the "
+     "sync goes on without those properties.",
      "", true},
     {ConfigKey::kLookback, "sync", "lookback", KeyKind::kDuration, "10m",
      "How far each incremental sync reaches back before the previous one, so that changes "
@@ -93,10 +121,12 @@ constexpr KeyDef kKeys[] = {
      "authorization, a bad configuration), unless a new authorization wakes the service first. "
      "Token refresh retries wait at most 5 minutes, or this when it is shorter.",
      "", false, kSecond, kDay},
-    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "100",
-     "Client-side limit on API requests per rolling 10 seconds. HubSpot allows an OAuth app "
-     "110; staying below leaves room for retries.",
-     "", false, 1, 190},
+    {ConfigKey::kRequestsPer10s, "sync", "requests_per_10s", KeyKind::kInt, "auto",
+     "Cap on API requests per rolling 10 seconds. auto: what HubSpot's X-HubSpot-RateLimit-Max "
+     "header says the account allows (110 for an OAuth app; 100, 190 or 250 for a service key "
+     "by plan), less a small margin. A number caps it lower, e.g. to leave room for another "
+     "integration on the same account.",
+     "", false, 1, 250},
     {ConfigKey::kSearchesPerSecond, "sync", "searches_per_second", KeyKind::kInt, "4",
      "Client-side limit on search requests per second (HubSpot allows 5).",
      "", false, 1, 5},
@@ -119,6 +149,10 @@ constexpr KeyDef kKeys[] = {
 };
 // clang-format on
 
+constexpr KeyAlias kAliases[] = {
+    {"hubspot", "private_app_token_file", ConfigKey::kAccessTokenFile},
+};
+
 constexpr std::string_view kExampleHeader =
     "# hubsync configuration (INI).\n"
     "#\n"
@@ -133,6 +167,9 @@ constexpr std::string_view kExampleHeader =
     "# This file is the output of `hubsync check-config --example`.\n";
 
 constexpr std::size_t kWrapColumn = 92;
+
+// Marks a key family in the table: "properties.TYPE" stands for properties.deals, ...
+constexpr std::string_view kTypePlaceholder = "TYPE";
 
 void append_wrapped_comment(std::string& out, std::string_view text) {
     std::string line = "#";
@@ -163,6 +200,19 @@ const KeyDef* find_config_key(std::string_view section, std::string_view name) {
     return nullptr;
 }
 
+const KeyDef* find_type_key(std::string_view section, std::string_view name, std::string& type) {
+    for (const auto& key : kKeys) {
+        const auto at = key.name.find(kTypePlaceholder);
+        if (key.section != section || at == std::string_view::npos) continue;
+        const std::string_view prefix = key.name.substr(0, at);
+        if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) {
+            type = std::string(name.substr(prefix.size()));
+            return &key;
+        }
+    }
+    return nullptr;
+}
+
 const KeyDef& config_key(ConfigKey id) {
     for (const auto& key : kKeys) {
         if (key.id == id) return key;
@@ -170,23 +220,64 @@ const KeyDef& config_key(ConfigKey id) {
     return kKeys[0];  // unreachable: every ConfigKey has a row (tested)
 }
 
+std::span<const KeyAlias> config_key_aliases() {
+    return kAliases;
+}
+
+const KeyAlias* find_config_key_alias(std::string_view section, std::string_view name) {
+    for (const auto& alias : kAliases) {
+        if (alias.section == section && alias.name == name) return &alias;
+    }
+    return nullptr;
+}
+
 bool is_config_section(std::string_view section) {
     return std::any_of(std::begin(kKeys), std::end(kKeys),
                        [&](const KeyDef& key) { return key.section == section; });
 }
 
-std::string env_var_name(const KeyDef& key) {
+namespace {
+
+std::string env_var_name(std::string_view section, std::string_view name) {
     std::string out = "HUBSYNC_";
-    for (const char c : key.section)
+    for (const char c : section)
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     out.push_back('_');
-    for (const char c : key.name)
+    for (const char c : name)
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     return out;
 }
 
+}  // namespace
+
+std::string env_var_name(const KeyDef& key) {
+    return env_var_name(key.section, key.name);
+}
+
+std::string env_var_prefix(const KeyDef& key) {
+    const auto at = key.name.find(kTypePlaceholder);
+    std::string name(key.name.substr(0, at));
+    if (!name.empty() && name.back() == '.') name.back() = '_';
+    return env_var_name(key.section, name);
+}
+
+std::string env_var_name(const KeyDef& key, std::string_view type) {
+    std::string out = env_var_prefix(key);
+    for (const char c : type)
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    return out;
+}
+
+std::string env_var_name(const KeyAlias& alias) {
+    return env_var_name(alias.section, alias.name);
+}
+
 std::string key_label(const KeyDef& key) {
     return "[" + std::string(key.section) + "] " + std::string(key.name);
+}
+
+std::string key_label(const KeyAlias& alias) {
+    return "[" + std::string(alias.section) + "] " + std::string(alias.name);
 }
 
 const char* to_string(KeyKind kind) {
@@ -211,6 +302,10 @@ const char* to_string(KeyKind kind) {
             return "secret";
         case KeyKind::kWords:
             return "words";
+        case KeyKind::kBool:
+            return "bool";
+        case KeyKind::kVersion:
+            return "version";
     }
     return "string";
 }
@@ -246,6 +341,18 @@ std::size_t suggestion_distance(std::string_view word) {
     return 3;
 }
 
+namespace {
+
+// The per-type family is written "properties.TYPE" in the table; the example shows deals.
+std::string example_name(const KeyDef& key) {
+    std::string name(key.name);
+    if (const auto at = name.find(kTypePlaceholder); at != std::string::npos)
+        name.replace(at, kTypePlaceholder.size(), "deals");
+    return name;
+}
+
+}  // namespace
+
 std::string render_example_config() {
     std::string out(kExampleHeader);
     std::string_view section;
@@ -259,7 +366,7 @@ std::string render_example_config() {
         const std::string_view value =
             key.example_value.empty() ? key.default_value : key.example_value;
         std::string line = key.example_active ? "" : "; ";
-        line += std::string(key.name) + " =";
+        line += example_name(key) + " =";
         if (!value.empty()) line += " " + std::string(value);
         out += line + "\n";
     }

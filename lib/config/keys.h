@@ -15,7 +15,8 @@ enum class ConfigKey {
     kClientSecret,
     kScopes,
     kRedirectUri,
-    kPrivateAppTokenFile,
+    kAccessTokenFile,
+    kApiVersion,
     kAuthorizeUrl,
     kApiBaseUrl,
     kTokenUrl,
@@ -23,7 +24,10 @@ enum class ConfigKey {
     kDatabase,
     kStateDir,
     kInterval,
+    kObjects,
     kProperties,
+    kTypeProperties,
+    kSensitiveProperties,
     kLookback,
     kReconcileInterval,
     kArchivedInterval,
@@ -43,11 +47,13 @@ enum class KeyKind {
     kUrl,         // absolute https:// URL (http:// only for loopback hosts)
     kDuration,    // 90s, 5m, 24h, 1h30m
     kInt,         // a decimal integer within [min, max]
-    kList,        // "*" or property names separated by commas
+    kList,        // "*" or names separated by commas
     kLevel,       // a log level
     kSecretFile,  // a path to a file holding one secret
     kSecret,      // a secret given inline (refused in a file others can read)
     kWords,       // words separated by spaces (scopes)
+    kBool,        // true or false
+    kVersion,     // one of HubSpot's dated API versions this build speaks (api_versions())
 };
 
 struct KeyDef {
@@ -70,6 +76,29 @@ struct KeyDef {
 
 // Every key, in the order of the example file.
 std::span<const KeyDef> config_keys();
+
+// The per-type key family "properties.TYPE" (one key per object type, e.g. properties.deals):
+// when `name` is such a key of `section`, its definition, with the type in `type`.
+const KeyDef* find_type_key(std::string_view section, std::string_view name, std::string& type);
+// HUBSYNC_SYNC_PROPERTIES_<TYPE> for a per-type key.
+std::string env_var_name(const KeyDef& key, std::string_view type);
+// The prefix of those variables, "HUBSYNC_SYNC_PROPERTIES_".
+std::string env_var_prefix(const KeyDef& key);
+
+// An old name of a key, still accepted so existing files and environments keep working.
+// `hubsync check-config` warns about it; setting both names is an error.
+struct KeyAlias {
+    std::string_view section;
+    std::string_view name;  // the old name
+    ConfigKey key;          // the key it stands for
+};
+std::span<const KeyAlias> config_key_aliases();
+// The alias, or nullptr.
+const KeyAlias* find_config_key_alias(std::string_view section, std::string_view name);
+// "HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE" for [hubspot] private_app_token_file.
+std::string env_var_name(const KeyAlias& alias);
+// "[hubspot] private_app_token_file"
+std::string key_label(const KeyAlias& alias);
 
 // The key, or nullptr.
 const KeyDef* find_config_key(std::string_view section, std::string_view name);

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/redact.h"
 #include "http/url.h"
+#include "model/object_type.h"
 #include "oauth/authorize_request.h"
 #include "oauth/loopback_listener.h"
 #include "oauth/static_token_source.h"
@@ -24,8 +25,9 @@ std::string token_store_dir(const Config& config) {
 namespace {
 
 TokenEndpoint endpoint_for(const Config& config) {
-    return TokenEndpoint{effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-                         config.hubspot.client_id, config.hubspot.client_secret};
+    const HubSpotConfig& h = config.hubspot;
+    return TokenEndpoint{effective_token_url(h.token_url, h.api_base_url, h.api_version),
+                         h.client_id, h.client_secret, h.api_version};
 }
 
 std::vector<std::string> split_scopes(const std::string& text) {
@@ -48,12 +50,16 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+    return std::find(items.begin(), items.end(), item) != items.end();
+}
+
 Status check_oauth_config(const Config& config) {
-    if (config.hubspot.private_app())
-        return make_error(
-            ErrorKind::kUsage,
-            "this configuration uses a private app token, which needs no authorization",
-            "remove private_app_token_file to use OAuth instead");
+    if (config.hubspot.static_token())
+        return make_error(ErrorKind::kUsage,
+                          "this configuration uses the access token in " +
+                              config.hubspot.access_token_file + ", which needs no authorization",
+                          "remove access_token_file to use OAuth instead");
     if (config.hubspot.client_id.empty())
         return make_error(ErrorKind::kConfig, "client_id is not set",
                           "copy it from the app's Auth settings into [hubspot] client_id");
@@ -74,6 +80,39 @@ Result<std::string> read_pasted_line(AuthorizeIo& io) {
 
 }  // namespace
 
+ScopeRequest requested_scopes(const Config& config) {
+    ScopeRequest out;
+    out.required = split_scopes(config.hubspot.scopes);
+    auto add = [&](std::vector<std::string>& list, const std::string& scope) {
+        if (!contains(out.required, scope) && !contains(out.optional, scope)) list.push_back(scope);
+    };
+    const auto& objects = config.sync.objects;
+    const bool every = contains(objects, "*");
+    std::vector<const ObjectType*> mirrored;
+    for (const std::string& name : objects) {
+        if (name == "*") continue;
+        if (const ObjectType* type = find_standard_type(name)) {
+            add(out.required, type->read_scope);
+            mirrored.push_back(type);
+        } else {
+            add(out.required, kCustomObjectsReadScope);
+            add(out.required, kCustomSchemasReadScope);
+        }
+    }
+    if (every) {
+        for (const ObjectType& type : standard_object_types()) {
+            add(out.optional, type.read_scope);
+            mirrored.push_back(&type);
+        }
+        add(out.optional, kCustomObjectsReadScope);
+        add(out.optional, kCustomSchemasReadScope);
+    }
+    if (config.sync.sensitive_properties)
+        for (const ObjectType* type : mirrored)
+            if (!type->sensitive_scope.empty()) add(out.optional, type->sensitive_scope);
+    return out;
+}
+
 Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& transport,
                                        AuthorizeIo& io, Clock& clock,
                                        const AuthorizeOptions& options) {
@@ -91,9 +130,11 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
                                           redirect, ListenerOptions{options.listen_on_any_port}));
         if (options.listen_on_any_port) redirect_uri = listener->redirect_uri();
     }
+    const ScopeRequest scopes = requested_scopes(config);
+    const std::vector<std::string>& optional_scopes = scopes.optional;
     const AuthorizeRequest request =
         make_authorize_request(config.hubspot.authorize_url, config.hubspot.client_id,
-                               config.hubspot.scopes, redirect_uri);
+                               join(scopes.required), redirect_uri, join(optional_scopes));
 
     io.out << "Open this URL in a browser and approve access for hubsync:\n\n  " << request.url
            << "\n\n";
@@ -162,10 +203,10 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
     outcome.access_expires_at = stored.access_expires_at;
     outcome.store_path = store.path();
     if (scopes_known) {
-        for (const auto& wanted : split_scopes(config.hubspot.scopes))
-            if (std::find(stored.scopes.begin(), stored.scopes.end(), wanted) ==
-                stored.scopes.end())
-                outcome.missing_scopes.push_back(wanted);
+        for (const auto& wanted : scopes.required)
+            if (!contains(stored.scopes, wanted)) outcome.missing_scopes.push_back(wanted);
+        for (const auto& wanted : optional_scopes)
+            if (!contains(stored.scopes, wanted)) outcome.missing_optional_scopes.push_back(wanted);
     }
 
     io.out << "Authorized hub " << stored.hub_id;
@@ -180,6 +221,12 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
     } else if (!outcome.missing_scopes.empty()) {
         io.out << "Note: not granted: " << join(outcome.missing_scopes) << "\n";
     }
+    if (!outcome.missing_optional_scopes.empty()) {
+        io.out << "Note: the optional scopes " << join(outcome.missing_optional_scopes)
+               << " were not granted, so the object types or sensitive properties they read are "
+                  "not mirrored. Add them to the app's optional scopes and run `hubsync "
+                  "authorize` again to include them.\n";
+    }
     io.out << "Tokens saved in " << store.path() << " (readable only by this user).\n"
            << "Next: run `hubsync sync` for a first sync, or start the service "
               "(`systemctl start hubsync`). A service that is already running picks up this "
@@ -190,10 +237,13 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
 
 Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
               const RevokeOptions& options) {
-    if (config.hubspot.private_app())
-        return make_error(
-            ErrorKind::kUsage, "a private app token cannot be revoked by hubsync",
-            "rotate or delete it in HubSpot under Settings > Integrations > Private Apps");
+    if (config.hubspot.static_token())
+        return make_error(ErrorKind::kUsage,
+                          "the access token in " + config.hubspot.access_token_file +
+                              " cannot be revoked by hubsync",
+                          "rotate or delete the service key in HubSpot under Settings > "
+                          "Integrations > Service keys (a legacy private app's token under "
+                          "Private Apps)");
     TokenStore store(token_store_dir(config));
     HS_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
     HS_ASSIGN_OR_RETURN(auto stored, store.load());
@@ -202,6 +252,7 @@ Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
         out << "No stored authorization in " << store.path() << "; nothing to revoke.\n";
         return Status::Ok();
     }
+    // Revoked where it was issued (the host of the stored token_url), on the dated path.
     TokenEndpoint endpoint = endpoint_for(config);
     if (!stored->token_url.empty()) endpoint.token_url = stored->token_url;
     TokenClient client(transport, endpoint);
@@ -238,12 +289,23 @@ const char* to_string(TokenStatus::State state) {
     return "unknown";
 }
 
+const char* to_string(TokenStatus::Mode mode) {
+    switch (mode) {
+        case TokenStatus::Mode::kOAuth:
+            return "oauth";
+        case TokenStatus::Mode::kStaticToken:
+            return "access_token";
+    }
+    return "unknown";
+}
+
 Result<TokenStatus> read_token_status(const Config& config, const Clock& clock) {
     TokenStatus status;
-    if (config.hubspot.private_app()) {
-        status.mode = TokenStatus::Mode::kPrivateApp;
+    if (config.hubspot.static_token()) {
+        status.mode = TokenStatus::Mode::kStaticToken;
         status.state = TokenStatus::State::kOk;
         status.authorized = true;
+        status.access_token_file = config.hubspot.access_token_file;
         return status;
     }
     TokenStore store(token_store_dir(config));
@@ -291,8 +353,9 @@ TokenManagerOptions token_manager_options(const Config& config) {
 std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
                                                             HttpTransport& transport,
                                                             Clock& clock) {
-    if (config.hubspot.private_app())
-        return std::make_unique<StaticTokenSource>(config.hubspot.private_app_token);
+    if (config.hubspot.static_token())
+        return std::make_unique<StaticTokenSource>(config.hubspot.access_token,
+                                                   config.hubspot.access_token_file);
     return make_token_manager(config, transport, clock);
 }
 

@@ -20,6 +20,20 @@ namespace hubsync {
 
 inline constexpr const char* kContactsReadScope = "crm.objects.contacts.read";
 
+// The scopes `hubsync authorize` asks for.
+struct ScopeRequest {
+    // `scopes` from the config, then the read scope of every object type named in
+    // [sync] objects (tickets: "tickets"; a custom object: crm.objects.custom.read and
+    // crm.schemas.custom.read).
+    std::vector<std::string> required;
+    // With objects = *: every type's read scope not already required, so an app that lacks
+    // some of them can still be installed. With sensitive_properties: the sensitive-data
+    // read scope of each mirrored type that has one (e.g.
+    // crm.objects.contacts.sensitive.read.v2).
+    std::vector<std::string> optional;
+};
+ScopeRequest requested_scopes(const Config& config);
+
 // Where the token store lives: state_dir/tokens, a 0700 directory of its own, so state_dir
 // (which holds the mirror by default) can be group-readable for reporting tools while the
 // tokens stay owner-only.
@@ -44,8 +58,9 @@ struct AuthorizeOptions {
 struct AuthorizeOutcome {
     std::int64_t hub_id = 0;
     std::string hub_domain;
-    std::vector<std::string> scopes;          // granted
-    std::vector<std::string> missing_scopes;  // configured but not granted
+    std::vector<std::string> scopes;                   // granted
+    std::vector<std::string> missing_scopes;           // configured but not granted
+    std::vector<std::string> missing_optional_scopes;  // asked for as optional, not granted
     Instant access_expires_at{};
     std::string store_path;
 };
@@ -67,11 +82,11 @@ Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
 
 // The authorization as `hubsync status` shows it. Holds no secret.
 struct TokenStatus {
-    enum class Mode { kOAuth, kPrivateApp };
+    enum class Mode { kOAuth, kStaticToken };
     enum class State { kNotAuthorized, kOk, kRetrying, kAuthRequired };
     Mode mode = Mode::kOAuth;
     State state = State::kNotAuthorized;
-    bool authorized = false;  // a usable authorization exists (kOk or kRetrying, or a private app)
+    bool authorized = false;  // a usable authorization exists (kOk or kRetrying, or a static token)
     std::int64_t hub_id = 0;
     std::string hub_domain;
     std::vector<std::string> scopes;
@@ -82,10 +97,13 @@ struct TokenStatus {
     std::string last_refresh_error;
     Instant last_refresh_error_at{};
     std::string auth_required_reason;
-    std::string store_path;
+    std::string store_path;         // OAuth: the token store
+    std::string access_token_file;  // static token: the file it is read from
 };
 
 const char* to_string(TokenStatus::State state);
+// "oauth" or "access_token", as `hubsync status --json` names the mode.
+const char* to_string(TokenStatus::Mode mode);
 
 // Reads the token store without locking and without network access.
 Result<TokenStatus> read_token_status(const Config& config, const Clock& clock);
@@ -97,7 +115,7 @@ TokenManagerOptions token_manager_options(const Config& config);
 
 std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
                                                  Clock& clock);
-// A private-app StaticTokenSource, or a TokenManager.
+// A StaticTokenSource following access_token_file, or a TokenManager.
 std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
                                                             HttpTransport& transport, Clock& clock);
 

@@ -66,32 +66,44 @@ std::string pkce_challenge(std::string_view verifier) {
     return base64url(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
+namespace {
+
+// Collapses runs of whitespace so "a  b" does not become "a%20%20b".
+std::string normalize_scopes(const std::string& scopes) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < scopes.size()) {
+        const auto start = scopes.find_first_not_of(" \t", pos);
+        if (start == std::string::npos) break;
+        const auto end = scopes.find_first_of(" \t", start);
+        if (!out.empty()) out.push_back(' ');
+        out += scopes.substr(start, end == std::string::npos ? end : end - start);
+        pos = end == std::string::npos ? scopes.size() : end;
+    }
+    return out;
+}
+
+}  // namespace
+
 AuthorizeRequest make_authorize_request(const std::string& authorize_url,
                                         const std::string& client_id, const std::string& scopes,
-                                        const std::string& redirect_uri) {
+                                        const std::string& redirect_uri,
+                                        const std::string& optional_scopes) {
     AuthorizeRequest req;
     req.redirect_uri = redirect_uri;
     req.state = random_urlsafe(32);          // 256 bits
     req.code_verifier = random_urlsafe(48);  // 64 characters, within RFC 7636's 43..128
     req.code_challenge = pkce_challenge(req.code_verifier);
     add_secret(req.code_verifier);
-    // Collapse runs of whitespace so "a  b" does not become "a%20%20b".
-    std::string scope;
-    std::size_t pos = 0;
-    while (pos < scopes.size()) {
-        const auto start = scopes.find_first_not_of(" \t", pos);
-        if (start == std::string::npos) break;
-        const auto end = scopes.find_first_of(" \t", start);
-        if (!scope.empty()) scope.push_back(' ');
-        scope += scopes.substr(start, end == std::string::npos ? end : end - start);
-        pos = end == std::string::npos ? scopes.size() : end;
-    }
-    const Params params = {{"client_id", client_id},
-                           {"scope", scope},
-                           {"redirect_uri", redirect_uri},
-                           {"state", req.state},
-                           {"code_challenge", req.code_challenge},
-                           {"code_challenge_method", "S256"}};
+    Params params = {{"client_id", client_id},
+                     {"scope", normalize_scopes(scopes)},
+                     {"redirect_uri", redirect_uri}};
+    // The singular spelling is the one HubSpot reads, whatever its prose says.
+    if (const std::string optional = normalize_scopes(optional_scopes); !optional.empty())
+        params.emplace_back("optional_scope", optional);
+    params.insert(params.end(), {{"state", req.state},
+                                 {"code_challenge", req.code_challenge},
+                                 {"code_challenge_method", "S256"}});
     req.url = authorize_url + (authorize_url.find('?') == std::string::npos ? "?" : "&") +
               encode_query(params);
     return req;

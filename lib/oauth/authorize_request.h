@@ -27,10 +27,13 @@ std::string base64url(std::string_view data);
 std::string pkce_challenge(std::string_view verifier);
 
 // Builds a fresh attempt: 256-bit state, 43..128-character verifier (RFC 7636), S256 challenge.
-// `scopes` is space separated and sent as %20.
+// `scopes` is space separated and sent as %20. `optional_scopes` (same form; HubSpot's
+// `optional_scope` parameter) are granted when the account allows them and skipped otherwise;
+// the parameter is left out when there are none.
 AuthorizeRequest make_authorize_request(const std::string& authorize_url,
                                         const std::string& client_id, const std::string& scopes,
-                                        const std::string& redirect_uri);
+                                        const std::string& redirect_uri,
+                                        const std::string& optional_scopes = {});
 
 // Checks the query of a redirect: an `error=` parameter, a missing or different state, a missing
 // code. Returns the code. Errors are kAuthRequired (nothing was authorized) with a message for

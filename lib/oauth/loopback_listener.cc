@@ -110,7 +110,11 @@ class CallbackHandler final : public Poco::Net::HTTPRequestHandler {
         response.set("Referrer-Policy", "no-referrer");
         response.setKeepAlive(false);
         response.setContentLength(static_cast<std::streamsize>(body.size()));
-        response.send() << body;
+        // Flushed here, before the waiting thread is told: it stops the server at once, which
+        // would otherwise cut off a page still in the stream's buffer.
+        std::ostream& out = response.send();
+        out << body;
+        out.flush();
     }
 
     std::shared_ptr<Shared> shared_;

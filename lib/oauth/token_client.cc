@@ -7,6 +7,9 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <optional>
+#include <string_view>
+
 #include "core/log.h"
 #include "core/redact.h"
 
@@ -87,14 +90,79 @@ std::string server_words(const JsonObject& obj, const HttpResponse& response) {
     return redact(words);
 }
 
+// What a token endpoint's error code means for hubsync. Legacy `status` values and RFC 6749
+// `error` values share the table (their spellings never collide); the legacy one is looked up
+// first because it is the more specific (invalid_grant + BAD_REDIRECT_URI is a redirect
+// problem).
+enum class TokenFailure { kAuthorization, kRedirect, kClient, kTransient };
+
+struct TokenErrorRule {
+    std::string_view code;
+    TokenFailure failure;
+};
+
+constexpr TokenErrorRule kTokenErrorRules[] = {
+    // legacy `status`
+    {"BAD_REFRESH_TOKEN", TokenFailure::kAuthorization},
+    {"BAD_AUTH_CODE", TokenFailure::kAuthorization},
+    {"EXPIRED_AUTH_CODE", TokenFailure::kAuthorization},
+    {"INVALID_GRANT", TokenFailure::kAuthorization},
+    {"BAD_REDIRECT_URI", TokenFailure::kRedirect},
+    {"BAD_CLIENT_ID", TokenFailure::kClient},
+    {"BAD_CLIENT_SECRET", TokenFailure::kClient},
+    // RFC 6749 `error`
+    {"invalid_grant", TokenFailure::kAuthorization},
+    {"redirect_uri_mismatch", TokenFailure::kRedirect},
+    {"invalid_client", TokenFailure::kClient},
+    {"unauthorized_client", TokenFailure::kClient},
+    {"server_error", TokenFailure::kTransient},
+    {"temporarily_unavailable", TokenFailure::kTransient},
+};
+
+std::optional<TokenFailure> failure_of(const std::string& code) {
+    if (code.empty()) return std::nullopt;
+    for (const TokenErrorRule& rule : kTokenErrorRules)
+        if (rule.code == code) return rule.failure;
+    return std::nullopt;
+}
+
+Error token_failure_error(TokenFailure failure, const std::string& message) {
+    switch (failure) {
+        case TokenFailure::kAuthorization:
+            return make_error(ErrorKind::kAuthRequired, message,
+                              "the authorization is no longer valid; run `hubsync authorize`");
+        case TokenFailure::kRedirect:
+            return make_error(ErrorKind::kConfig, message,
+                              "redirect_uri must equal a redirect URL registered for the app");
+        case TokenFailure::kClient:
+            return make_error(
+                ErrorKind::kConfig, message,
+                "check client_id and client_secret_file against the app's Auth settings");
+        case TokenFailure::kTransient:
+            return make_error(ErrorKind::kTransient, message,
+                              "HubSpot is having trouble; retrying later");
+    }
+    return make_error(ErrorKind::kInternal, message);
+}
+
 }  // namespace
 
-std::string effective_token_url(const std::string& token_url, const std::string& api_base_url) {
+std::string effective_token_url(const std::string& token_url, const std::string& api_base_url,
+                                const std::string& api_version) {
     if (!token_url.empty()) return token_url;
     std::string base = api_base_url;
     while (!base.empty() && base.back() == '/')
         base.pop_back();
-    return base + "/oauth/2026-03/token";
+    return base + endpoint_path(Endpoint::kOAuthToken, api_version);
+}
+
+std::string oauth_base_url(const std::string& token_url) {
+    const auto scheme_end = token_url.find("://");
+    if (scheme_end == std::string::npos) return token_url;
+    const auto path = token_url.find('/', scheme_end + 3);
+    if (path == std::string::npos) return token_url;
+    const auto oauth = token_url.find("/oauth/", path);
+    return token_url.substr(0, oauth == std::string::npos ? path : oauth);
 }
 
 Error classify_token_error(const HttpResponse& response, const std::string& what) {
@@ -116,17 +184,15 @@ Error classify_token_error(const HttpResponse& response, const std::string& what
     if (response.status >= 500)
         return make_error(ErrorKind::kTransient, message,
                           "HubSpot is having trouble; retrying later");
-    if (status == "BAD_REDIRECT_URI" || error == "redirect_uri_mismatch")
+    if (auto failure = failure_of(status)) return token_failure_error(*failure, message);
+    if (auto failure = failure_of(error)) return token_failure_error(*failure, message);
+    if (response.status == 401 || response.status == 403)
+        return token_failure_error(TokenFailure::kClient, message);
+    if (response.status == 404)
         return make_error(ErrorKind::kConfig, message,
-                          "redirect_uri must equal a redirect URL registered for the app");
-    if (error == "invalid_grant" || status == "BAD_REFRESH_TOKEN" || status == "BAD_AUTH_CODE" ||
-        status == "EXPIRED_AUTH_CODE" || status == "INVALID_GRANT")
-        return make_error(ErrorKind::kAuthRequired, message,
-                          "the authorization is no longer valid; run `hubsync authorize`");
-    if (error == "invalid_client" || error == "unauthorized_client" || status == "BAD_CLIENT_ID" ||
-        status == "BAD_CLIENT_SECRET" || response.status == 401 || response.status == 403)
-        return make_error(ErrorKind::kConfig, message,
-                          "check client_id and client_secret_file against the app's Auth settings");
+                          "there is no OAuth endpoint at this address: check api_base_url, "
+                          "api_version and token_url (`hubsync check-config` warns about "
+                          "retired paths)");
     if (response.status == 408) return make_error(ErrorKind::kTransient, message, "retrying later");
     return make_error(ErrorKind::kBadData, message, "check client_id, client_secret and token_url");
 }
@@ -136,18 +202,15 @@ TokenClient::TokenClient(HttpTransport& transport, TokenEndpoint endpoint)
     add_secret(endpoint_.client_secret);
 }
 
-bool TokenClient::legacy_v1() const {
-    std::string url = endpoint_.token_url;
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
-    return url.ends_with("/oauth/v1/token");
+std::string TokenClient::url_of(Endpoint endpoint) const {
+    return oauth_base_url(endpoint_.token_url) + endpoint_path(endpoint, endpoint_.api_version);
 }
 
-std::string TokenClient::origin() const {
-    const auto& url = endpoint_.token_url;
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string::npos) return url;
-    return url.substr(0, url.find('/', scheme_end + 3));
+Params TokenClient::token_form(const std::string& token, const char* type_hint) const {
+    return {{"client_id", endpoint_.client_id},
+            {"client_secret", endpoint_.client_secret},
+            {"token", token},
+            {"token_type_hint", type_hint}};
 }
 
 Result<HttpResponse> TokenClient::post_form(const std::string& url, const Params& form) {
@@ -223,29 +286,16 @@ Result<TokenResponse> TokenClient::refresh(const std::string& refresh_token) {
 }
 
 Result<TokenInfo> TokenClient::introspect(const std::string& access_token) {
-    Result<HttpResponse> sent = make_error(ErrorKind::kInternal, "not sent");
-    if (legacy_v1()) {
-        // The v1 API only has the path form (deprecated, it puts the token in the path).
-        HttpRequest request;
-        request.url = origin() + "/oauth/v1/access-tokens/" + url_encode(access_token);
-        request.headers.emplace_back("Accept", "application/json");
-        sent = transport_.send(request);
-    } else {
-        sent = post_form(endpoint_.token_url + "/introspect",
-                         {{"client_id", endpoint_.client_id},
-                          {"client_secret", endpoint_.client_secret},
-                          {"token", access_token},
-                          {"token_type_hint", "access_token"}});
-    }
-    if (!sent.ok()) return std::move(sent).error();
-    const HttpResponse& response = *sent;
+    HS_ASSIGN_OR_RETURN(
+        const HttpResponse response,
+        post_form(url_of(Endpoint::kOAuthIntrospect), token_form(access_token, "access_token")));
     if (response.status < 200 || response.status >= 300)
         return classify_token_error(response, "introspecting the access token");
     const JsonObject obj = parse_object(response.body);
     if (!obj)
         return make_error(ErrorKind::kBadData,
                           "token introspection answered with something not JSON",
-                          "check token_url");
+                          "check api_base_url and token_url");
     TokenInfo info;
     info.active = obj->has("active") ? get_string(obj, "active") == "true" : true;
     info.hub_id = get_int(obj, "hub_id");
@@ -258,24 +308,15 @@ Result<TokenInfo> TokenClient::introspect(const std::string& access_token) {
 }
 
 Status TokenClient::revoke(const std::string& refresh_token) {
-    Result<HttpResponse> sent = make_error(ErrorKind::kInternal, "not sent");
-    if (legacy_v1()) {
-        HttpRequest request;
-        request.method = "DELETE";
-        request.url = origin() + "/oauth/v1/refresh-tokens/" + url_encode(refresh_token);
-        sent = transport_.send(request);
-    } else {
-        sent =
-            post_form(endpoint_.token_url + "/revoke", {{"client_id", endpoint_.client_id},
-                                                        {"client_secret", endpoint_.client_secret},
-                                                        {"token", refresh_token}});
-    }
-    if (!sent.ok()) return std::move(sent).error();
-    const HttpResponse& response = *sent;
+    HS_ASSIGN_OR_RETURN(
+        const HttpResponse response,
+        post_form(url_of(Endpoint::kOAuthRevoke), token_form(refresh_token, "refresh_token")));
     if (response.status >= 200 && response.status < 300) return Status::Ok();
     Error e = classify_token_error(response, "revoking the refresh token");
-    // Already invalid at HubSpot: the goal of revoking is reached.
-    if (e.kind == ErrorKind::kAuthRequired || response.status == 404) return Status::Ok();
+    // Already invalid at HubSpot: the goal of revoking is reached. A 404 is not taken as
+    // "unknown token" (the dated endpoint answers 200 for those, RFC 7009): it means the
+    // endpoint is missing, and the token may still be valid.
+    if (e.kind == ErrorKind::kAuthRequired) return Status::Ok();
     return e;
 }
 

@@ -193,8 +193,12 @@ Status TokenStore::remove() const {
 }
 
 FileStamp TokenStore::stamp() const {
+    return file_stamp(path(), env_);
+}
+
+FileStamp file_stamp(const std::string& path, Env& env) {
     FileStamp s;
-    auto info = env_.stat(path());
+    auto info = env.stat(path);
     if (!info.ok() || !info->exists) return s;
     s.exists = true;
     s.dev = info->dev;

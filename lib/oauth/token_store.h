@@ -46,6 +46,9 @@ struct FileStamp {
     bool operator==(const FileStamp&) const = default;
 };
 
+// The stamp of any file; `exists` is false when it cannot be stat'ed.
+FileStamp file_stamp(const std::string& path, Env& env = Env::posix());
+
 // Thread-safe (no mutable state of its own). `env` must outlive the store.
 class TokenStore final {
   public:

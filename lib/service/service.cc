@@ -29,7 +29,10 @@ Status Service::run() {
     options.jitter_seed = options_.jitter_seed;
     options.watch_interval = options_.store_poll_interval;
     scheduler_ = std::make_unique<Scheduler>(clock_, stop_, options);
-    watcher_ = std::make_unique<AuthorizationWatcher>(TokenStore(token_store_dir(config_), env_));
+    watcher_ = std::make_unique<AuthorizationWatcher>(
+        config_.hubspot.static_token()
+            ? AuthorizationWatcher::access_token_file(config_.hubspot.access_token_file, env_)
+            : AuthorizationWatcher::token_store(TokenStore(token_store_dir(config_), env_)));
 
     HS_LOG_INFO("hubsync service started: mirror {}, sync every {}", config_.sync.database,
                 format_duration(config_.sync.interval));
@@ -81,7 +84,7 @@ SchedulerHooks Service::hooks() {
     h.sync = [this] { return cycle(CycleRequest{}); };
     h.reconcile = [this] { return cycle(CycleRequest{false, true}); };
     h.watchdog = [this] { tell("WATCHDOG", options_.notifier.watchdog()); };
-    h.watch = [this] { watch_token_store(); };
+    h.watch = [this] { watch_authorization(); };
     h.should_reload = [this] { return options_.take_reload && options_.take_reload(); };
     h.on_reload = [this] { return reload(); };
     // The status line names the next sync, which the scheduler re-plans after a reload.
@@ -102,7 +105,9 @@ void Service::record_result(Task task, const Status& status, std::optional<Insta
         if (status.error().kind == ErrorKind::kAuthRequired) {
             // Logged once per state change, not on every retry.
             if (!auth_required_logged_)
-                HS_LOG_ERROR("{}: sync paused until `hubsync authorize` is run", problem_);
+                HS_LOG_ERROR("{}: sync paused until {}", problem_,
+                             config_.hubspot.static_token() ? "the access token file is updated"
+                                                            : "`hubsync authorize` is run");
             auth_required_logged_ = true;
         } else {
             HS_LOG_ERROR("{} failed: {}", to_string(task), problem_);
@@ -157,11 +162,11 @@ std::optional<Cadence> Service::reload() {
     return cadence(config_);
 }
 
-// A new `hubsync authorize` replaces the token store: wake the scheduler so a paused service
-// resumes at once instead of at its next backoff.
-void Service::watch_token_store() {
+// A new `hubsync authorize` replaces the token store, a rotated key the access token file:
+// wake the scheduler so a paused service resumes at once instead of at its next backoff.
+void Service::watch_authorization() {
     if (!watcher_->new_authorization()) return;
-    HS_LOG_INFO("token store holds a new authorization; retrying now");
+    HS_LOG_INFO("{}; retrying now", watcher_->change());
     stop_.notify();
 }
 
@@ -192,7 +197,7 @@ std::string Service::status_line() {
     if (parts_) {
         if (auto counts = parts_->mirror->counts(contacts_type()); counts.ok())
             in.contacts = counts->active;
-        in.private_app = parts_->token_manager == nullptr;
+        in.static_token = parts_->token_manager == nullptr;
     }
     if (auto token = read_token_status(config_, clock_); token.ok())
         if (token->access_expires_at.time_since_epoch().count() != 0)

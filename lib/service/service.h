@@ -95,7 +95,7 @@ class Service final {
     void record_result(Task task, const Status& status, std::optional<Instant> retry_at);
     Status cycle(const CycleRequest& request);
     std::optional<Cadence> reload();
-    void watch_token_store();
+    void watch_authorization();
     std::string status_line();
     // Everything the service manager is told goes through here. systemd acts on what it
     // misses (no READY fails the start, missed WATCHDOG pings restart the service), so the

@@ -74,8 +74,8 @@ std::string format_status_line(const StatusLineInput& in) {
     if (in.next_sync && !in.syncing && in.problem.empty()) {
         state.push_back(fmt::format("next sync in {}", format_age(until(in.now, *in.next_sync))));
     }
-    if (in.private_app) {
-        state.push_back("private app token");
+    if (in.static_token) {
+        state.push_back("static access token");
     } else if (in.token_expires_at) {
         const Millis left = until(in.now, *in.token_expires_at);
         state.push_back(left > Millis::zero() ? fmt::format("token valid {}", format_age(left))

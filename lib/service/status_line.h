@@ -22,7 +22,7 @@ struct StatusLineInput {
     std::optional<Instant> last_sync;         // end of the last successful sync
     std::int64_t contacts = -1;               // active contacts in the mirror, -1 unknown
     std::optional<Instant> next_sync;         // when the next sync is due
-    bool private_app = false;                 // static token: no expiry to show
+    bool static_token = false;                // a service key: no expiry to show
     std::optional<Instant> token_expires_at;  // access token expiry
 };
 

@@ -1,6 +1,7 @@
 // Tests for the HubSpot API client against a scripted transport in virtual time: request
 // shapes, every status path, retries and backoff, rate limiting and request planning.
 #include "api/hubspot_api.h"
+#include "http/http_date.h"
 
 #include <gtest/gtest.h>
 
@@ -413,6 +414,51 @@ TEST_F(HubSpotApiTest, TransientStatusesAreRetried) {
         const auto page = api().search(contacts_type(), sample_search());
         ASSERT_TRUE(page.ok()) << status << ": " << page.error().describe();
         EXPECT_EQ(transport_.sent.size(), 2u) << status;
+    }
+}
+
+TEST_F(HubSpotApiTest, OtherStatusesAreNotRetried) {
+    for (int status : {400, 404, 405, 409, 410, 414, 422, 501, 505}) {
+        transport_.sent.clear();
+        transport_.push(status, R"({"status":"error","message":"no"})");
+        const auto page = api().search(contacts_type(), sample_search());
+        ASSERT_FALSE(page.ok()) << status;
+        EXPECT_EQ(transport_.sent.size(), 1u) << status << " must not be retried";
+        EXPECT_NE(page.error().kind, ErrorKind::kTransient) << status;
+    }
+    EXPECT_EQ(api().stats().retries, 0);
+}
+
+// RFC 9110 allows both forms: delay-seconds and an HTTP-date, which is read against the
+// clock; a date already past means "now" (the backoff floor still applies).
+TEST_F(HubSpotApiTest, RetryAfterAsAnHttpDateIsWaitedOut) {
+    const Instant start = clock_.now();
+    transport_.push(503, "{}", {{"Retry-After", format_http_date(start + Millis(42'000))}});
+    transport_.push(200, kOnePage);
+    transport_.push(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})",
+                    {{"Retry-After", format_http_date(start + Millis(42'000) + Millis(20'000))}});
+    transport_.push(200, kOnePage);
+    transport_.push(477, "{}", {{"Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT"}});
+    transport_.push(200, kOnePage);
+    ASSERT_TRUE(list().ok());
+    ASSERT_TRUE(list().ok());
+    ASSERT_TRUE(list().ok());
+    ASSERT_EQ(transport_.sent.size(), 6u);
+    const std::int64_t first = ms_between(transport_.sent[0].at, transport_.sent[1].at);
+    EXPECT_GE(first, 41'000);  // HTTP dates have whole seconds
+    EXPECT_LE(first, 42'000);
+    EXPECT_GE(ms_between(transport_.sent[2].at, transport_.sent[3].at), 19'000);
+    EXPECT_LE(ms_between(transport_.sent[4].at, transport_.sent[5].at), 60'000);
+}
+
+TEST_F(HubSpotApiTest, RetryAfterInSecondsIsWaitedOutForEveryRetryableStatus) {
+    for (int status : {423, 429, 477, 502, 503, 504, 521, 523, 524}) {
+        transport_.sent.clear();
+        transport_.push(status, "{}", {{"Retry-After", "17"}});
+        transport_.push(200, kOnePage);
+        ASSERT_TRUE(list().ok()) << status;
+        ASSERT_EQ(transport_.sent.size(), 2u) << status;
+        EXPECT_GE(ms_between(transport_.sent[0].at, transport_.sent[1].at), 17'000) << status;
     }
 }
 

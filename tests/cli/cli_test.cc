@@ -249,14 +249,89 @@ TEST_F(CliTest, ExampleEqualsTheShippedConfig) {
     EXPECT_EQ(r.out, read_text(std::string(HUBSYNC_SOURCE_DIR) + "/etc/hubsync.conf"));
 }
 
-TEST_F(CliTest, CheckConfigNamesThePrivateAppTokenFileButNotTheToken) {
+TEST_F(CliTest, CheckConfigNamesTheAccessTokenFileButNotTheToken) {
     const std::string token = dir_.write("token", "pat-na1-ffffeeee-1234\n");
-    const std::string path = dir_.write("pat.conf", "[hubspot]\nprivate_app_token_file = token\n");
+    const std::string path = dir_.write("pat.conf", "[hubspot]\naccess_token_file = token\n");
     const ProcessResult r = run({"check-config", "-c", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("mode: private app, token from " + token), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("mode: access token (service key), from " + token), std::string::npos)
+        << r.out;
     EXPECT_EQ(r.out.find("pat-na1-ffffeeee-1234"), std::string::npos);
     EXPECT_EQ(r.err.find("pat-na1-ffffeeee-1234"), std::string::npos);
+}
+
+TEST_F(CliTest, CheckConfigAcceptsTheOldNameWithADeprecationWarning) {
+    const std::string token = dir_.write("token", "pat-na1-ffffeeee-1234\n");
+    const std::string path = dir_.write("old.conf", "[hubspot]\nprivate_app_token_file = token\n");
+    const ProcessResult r = run({"check-config", "-c", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("mode: access token (service key), from " + token), std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.err, "hubsync: warning: private_app_token_file (" + path +
+                         ":2) is deprecated: it is the old name of access_token_file; rename "
+                         "it (the old name still works for now)\n");
+
+    const std::string both = dir_.write(
+        "both.conf", "[hubspot]\naccess_token_file = token\nprivate_app_token_file = token\n");
+    const ProcessResult refused = run({"check-config", "-c", both});
+    EXPECT_EQ(refused.exit_code, 78);
+    EXPECT_NE(refused.err.find(both + ":3: both access_token_file and its old name "
+                                      "private_app_token_file are set"),
+              std::string::npos)
+        << refused.err;
+}
+
+TEST_F(CliTest, CheckConfigWarnsAboutARetiredTokenUrlButAcceptsIt) {
+    good_config();
+    const std::string path =
+        dir_.write("v1.conf",
+                   "[hubspot]\nclient_id = x\nclient_secret_file = client_secret\n"
+                   "token_url = https://api.hubapi.com/oauth/v1/token\n");
+    const ProcessResult r = run({"check-config", "-c", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(
+        r.err.find("hubsync: warning: token_url https://api.hubapi.com/oauth/v1/token (" + path +
+                   ":4) uses HubSpot's legacy /oauth/v1/ API, which stops working "
+                   "on 2027-02-16"),
+        std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("remove token_url to use /oauth/2026-09/token"), std::string::npos);
+    EXPECT_NE(r.out.find("[hubspot] api_version"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("= 2026-09"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, CheckConfigListsTheAcceptedApiVersions) {
+    good_config();
+    const std::string path = dir_.write(
+        "version.conf",
+        "[hubspot]\nclient_id = x\nclient_secret_file = client_secret\napi_version = v3\n");
+    const ProcessResult r = run({"check-config", "-c", path});
+    EXPECT_EQ(r.exit_code, 78);
+    EXPECT_EQ(r.err, "hubsync: " + path +
+                         ":4: unknown api_version 'v3' (use one of the versions this hubsync "
+                         "speaks: 2026-03, 2026-09 (default 2026-09))\n");
+}
+
+TEST_F(CliTest, StatusNamesTheModeAndTheOAuthTokenStore) {
+    good_config();
+    const std::string state = dir_.path() + "/state";
+    const std::string path =
+        dir_.write("oauth.conf",
+                   "[hubspot]\nclient_id = x\nclient_secret_file = client_secret\n[sync]\n"
+                   "state_dir = " +
+                       state + "\ndatabase = " + state + "/hubspot.db\n");
+    const ProcessResult text = run({"status", "-c", path});
+    EXPECT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("mode:          OAuth, tokens in " + state + "/tokens/tokens.json"),
+              std::string::npos)
+        << text.out;
+    const ProcessResult json = run({"status", "--json", "-c", path});
+    EXPECT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_NE(json.out.find("\"mode\": \"oauth\""), std::string::npos) << json.out;
+    EXPECT_NE(json.out.find("\"token_store\": \"" + state + "/tokens/tokens.json\""),
+              std::string::npos)
+        << json.out;
 }
 
 // ---- which config file ----

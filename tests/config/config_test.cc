@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -82,7 +83,7 @@ std::vector<BadCase> bad_cases() {
         {"refresh margin too long", h + "[token]\nrefresh_margin = 1h\n",
          "refresh_margin '1h' is out of range", 5},
         {"not a number", h + "[sync]\nrequests_per_10s = many\n",
-         "requests_per_10s 'many' is not a whole number", 5},
+         "requests_per_10s 'many' is not auto or a whole number", 5},
         {"number with junk", h + "[sync]\nmax_url_length = 8000x\n", "is not a whole number", 5},
         {"number out of range", h + "[sync]\nsearches_per_second = 10\n",
          "searches_per_second 10 is out of range", 5},
@@ -143,8 +144,33 @@ std::vector<BadCase> bad_cases() {
         {"inline secret and secret file", h + "client_secret = abcdefgh123\n",
          "both client_secret and client_secret_file are set", 4},
         {"ca file missing", h + "ca_file = missing.pem\n", "cannot read ca_file", 4},
-        {"private app token file missing", "[hubspot]\nprivate_app_token_file = missing\n",
-         "cannot read private_app_token_file", 2},
+        {"access token file missing", "[hubspot]\naccess_token_file = missing\n",
+         "cannot read access_token_file", 2},
+        {"old name of the access token file missing",
+         "[hubspot]\nprivate_app_token_file = missing\n", "cannot read private_app_token_file", 2},
+        {"access token file under both names",
+         "[hubspot]\naccess_token_file = token\nprivate_app_token_file = token\n",
+         "both access_token_file and its old name private_app_token_file are set (the other on "
+         "line 2)",
+         3},
+        {"access token file under both names, old one first",
+         "[hubspot]\nprivate_app_token_file = token\naccess_token_file = token\n",
+         "both access_token_file and its old name private_app_token_file are set", 3},
+        {"old name twice",
+         "[hubspot]\nprivate_app_token_file = token\nprivate_app_token_file = x\n",
+         "duplicate key 'private_app_token_file'", 3},
+        {"access token file under both names in the environment",
+         "[sync]\n",
+         "both HUBSYNC_HUBSPOT_ACCESS_TOKEN_FILE and its old name "
+         "HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE are set",
+         0,
+         {{"HUBSYNC_HUBSPOT_ACCESS_TOKEN_FILE", "token"},
+          {"HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE", "token"}}},
+        {"unknown api version", h + "api_version = 2025-01\n", "unknown api_version '2025-01'", 4},
+        {"legacy generation as api version", h + "api_version = v3\n", "unknown api_version 'v3'",
+         4},
+        {"sensitive properties not a bool", h + "[sync]\nsensitive_properties = yes\n",
+         "sensitive_properties 'yes' is not true or false", 5},
         {"bad environment duration",
          h,
          "environment variable HUBSYNC_SYNC_INTERVAL: bad duration '1x'",
@@ -321,9 +347,11 @@ TEST_F(ConfigTest, DefaultsMatchTheContract) {
     EXPECT_EQ(c.hubspot.redirect_uri, "http://localhost:8976/callback");
     EXPECT_EQ(c.hubspot.authorize_url, "https://app.hubspot.com/oauth/authorize");
     EXPECT_EQ(c.hubspot.api_base_url, "https://api.hubapi.com");
-    EXPECT_EQ(c.hubspot.token_url, "https://api.hubapi.com/oauth/2026-03/token");
+    EXPECT_EQ(c.hubspot.api_version, "2026-09");
+    EXPECT_EQ(c.hubspot.token_url, "https://api.hubapi.com/oauth/2026-09/token");
     EXPECT_EQ(c.hubspot.ca_file, "");
-    EXPECT_FALSE(c.hubspot.private_app());
+    EXPECT_FALSE(c.hubspot.static_token());
+    EXPECT_FALSE(c.sync.sensitive_properties);
     EXPECT_EQ(c.sync.database, "/var/lib/hubsync/hubspot.db");
     EXPECT_EQ(c.sync.state_dir, "/var/lib/hubsync");
     EXPECT_EQ(c.sync.interval, std::chrono::minutes(5));
@@ -331,7 +359,7 @@ TEST_F(ConfigTest, DefaultsMatchTheContract) {
     EXPECT_EQ(c.sync.lookback, std::chrono::minutes(10));
     EXPECT_EQ(c.sync.reconcile_interval, std::chrono::hours(24));
     EXPECT_EQ(c.sync.archived_interval, std::chrono::minutes(30));
-    EXPECT_EQ(c.sync.requests_per_10s, 100);
+    EXPECT_EQ(c.sync.requests_per_10s, 0);  // auto: what HubSpot's headers say
     EXPECT_EQ(c.sync.searches_per_second, 4);
     EXPECT_EQ(c.sync.http_timeout, std::chrono::seconds(30));
     EXPECT_EQ(c.sync.max_url_length, 8000);
@@ -344,7 +372,15 @@ TEST_F(ConfigTest, TokenUrlFollowsTheApiBaseUrl) {
         write_config(std::string(kHubspot) + "api_base_url = http://127.0.0.1:8080/\n"), {});
     ASSERT_TRUE(config.ok()) << config.error().describe();
     EXPECT_EQ(config->hubspot.api_base_url, "http://127.0.0.1:8080");
-    EXPECT_EQ(config->hubspot.token_url, "http://127.0.0.1:8080/oauth/2026-03/token");
+    EXPECT_EQ(config->hubspot.token_url, "http://127.0.0.1:8080/oauth/2026-09/token");
+
+    const auto older =
+        load_config(write_config(std::string(kHubspot) + "api_base_url = http://127.0.0.1:8080/\n"
+                                                         "api_version = 2026-03\n"),
+                    {});
+    ASSERT_TRUE(older.ok()) << older.error().describe();
+    EXPECT_EQ(older->hubspot.api_version, "2026-03");
+    EXPECT_EQ(older->hubspot.token_url, "http://127.0.0.1:8080/oauth/2026-03/token");
 
     const auto explicit_url = load_config(
         write_config(std::string(kHubspot) + "token_url = https://auth.example.com/token\n"), {});
@@ -414,7 +450,7 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
     const Config& c = check.config;
     EXPECT_EQ(c.sync.interval, std::chrono::minutes(1));
     EXPECT_EQ(c.log.level, LogLevel::kDebug);
-    EXPECT_EQ(c.hubspot.token_url, "http://127.0.0.1:4010/oauth/2026-03/token");
+    EXPECT_EQ(c.hubspot.token_url, "http://127.0.0.1:4010/oauth/2026-09/token");
     EXPECT_EQ(c.sync.properties, (std::vector<std::string>{"email", "firstname"}));
     EXPECT_EQ(c.sync.requests_per_10s, 50);
     EXPECT_EQ(c.token.refresh_margin, std::chrono::minutes(2));
@@ -660,16 +696,230 @@ TEST_F(ConfigTest, WorldReadableSecretFileIsAcceptedWithAWarning) {
     EXPECT_EQ(check.warnings[0].find(kSecret), std::string::npos);
 }
 
-TEST_F(ConfigTest, PrivateAppTokenReplacesOAuthSettings) {
+TEST_F(ConfigTest, AccessTokenFileReplacesOAuthSettings) {
     clear_secrets();
-    const auto config =
-        load_config(write_config("[hubspot]\nprivate_app_token_file = token\n"), {});
-    ASSERT_TRUE(config.ok()) << config.error().describe();
-    EXPECT_TRUE(config->hubspot.private_app());
-    EXPECT_EQ(config->hubspot.private_app_token, "pat-na1-0123456789abcdef");
-    EXPECT_EQ(config->hubspot.private_app_token_source, dir_.file("token"));
+    const ConfigCheck check =
+        check_config(write_config("[hubspot]\naccess_token_file = token\n"), {});
+    ASSERT_TRUE(check.problems.empty()) << check.problems[0].describe();
+    const Config& config = check.config;
+    EXPECT_TRUE(config.hubspot.static_token());
+    EXPECT_EQ(config.hubspot.access_token, "pat-na1-0123456789abcdef");
+    EXPECT_EQ(config.hubspot.access_token_file, dir_.file("token"));
     EXPECT_EQ(redact("value pat-na1-0123456789abcdef"), "value [REDACTED]");
+    EXPECT_TRUE(check.warnings.empty()) << check.warnings[0];
     clear_secrets();
+}
+
+// The old name keeps working, in the file and in the environment, with a deprecation warning
+// that names the new one.
+TEST_F(ConfigTest, PrivateAppTokenFileIsAnAcceptedOldNameWithADeprecationNote) {
+    const std::string path = write_config("[hubspot]\nprivate_app_token_file = token\n");
+    const ConfigCheck check = check_config(path, {});
+    ASSERT_TRUE(check.problems.empty()) << check.problems[0].describe();
+    EXPECT_EQ(check.config.hubspot.access_token, "pat-na1-0123456789abcdef");
+    EXPECT_EQ(check.config.hubspot.access_token_file, dir_.file("token"));
+    ASSERT_EQ(check.warnings.size(), 1u);
+    EXPECT_EQ(check.warnings[0], "private_app_token_file (" + path +
+                                     ":2) is deprecated: it is the old name of access_token_file; "
+                                     "rename it (the old name still works for now)");
+    bool shown = false;
+    for (const auto& entry : check.entries) {
+        if (entry.label != "[hubspot] access_token_file") continue;
+        shown = true;
+        EXPECT_EQ(entry.value, dir_.file("token"));
+        EXPECT_EQ(entry.origin, path + ":2");
+    }
+    EXPECT_TRUE(shown);
+
+    const ConfigCheck env = check_config(
+        write_config("[sync]\n"), {{"HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE", dir_.file("token")}});
+    ASSERT_TRUE(env.problems.empty()) << env.problems[0].describe();
+    EXPECT_TRUE(env.config.hubspot.static_token());
+    ASSERT_EQ(env.warnings.size(), 1u);
+    EXPECT_NE(env.warnings[0].find("HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE"), std::string::npos);
+    EXPECT_NE(env.warnings[0].find("old name of HUBSYNC_HUBSPOT_ACCESS_TOKEN_FILE"),
+              std::string::npos)
+        << env.warnings[0];
+
+    // The new name in the environment overrides the old one in the file, without a conflict.
+    dir_.write("other_token", "pat-na1-other\n");
+    const auto overridden =
+        load_config(path, {{"HUBSYNC_HUBSPOT_ACCESS_TOKEN_FILE", dir_.file("other_token")}});
+    ASSERT_TRUE(overridden.ok()) << overridden.error().describe();
+    EXPECT_EQ(overridden->hubspot.access_token, "pat-na1-other");
+}
+
+TEST_F(ConfigTest, ApiVersionAcceptsEveryKnownVersionAndListsThemOtherwise) {
+    for (const char* version : {"2026-03", "2026-09"}) {
+        SCOPED_TRACE(version);
+        const auto config = load_config(
+            write_config(std::string(kHubspot) + "api_version = " + version + "\n"), {});
+        ASSERT_TRUE(config.ok()) << config.error().describe();
+        EXPECT_EQ(config->hubspot.api_version, version);
+        EXPECT_EQ(config->hubspot.token_url,
+                  std::string("https://api.hubapi.com/oauth/") + version + "/token");
+    }
+    const auto bad =
+        load_config(write_config(std::string(kHubspot) + "api_version = 2027-03\n"), {});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().hint,
+              "use one of the versions this hubsync speaks: 2026-03, 2026-09 (default 2026-09)");
+}
+
+TEST_F(ConfigTest, SensitivePropertiesIsABoolean) {
+    for (const auto& [text, expected] : std::vector<std::pair<std::string, bool>>{
+             {"true", true}, {"false", false}, {"TRUE", true}, {"False", false}}) {
+        SCOPED_TRACE(text);
+        const auto config = load_config(
+            write_config(std::string(kHubspot) + "[sync]\nsensitive_properties = " + text + "\n"),
+            {});
+        ASSERT_TRUE(config.ok()) << config.error().describe();
+        EXPECT_EQ(config->sync.sensitive_properties, expected);
+    }
+    const auto env =
+        load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_SENSITIVE_PROPERTIES", "true"}});
+    ASSERT_TRUE(env.ok()) << env.error().describe();
+    EXPECT_TRUE(env->sync.sensitive_properties);
+}
+
+TEST_F(ConfigTest, RequestsPer10sIsAutoOrACap) {
+    for (const auto& [text, expected] : std::vector<std::pair<std::string, int>>{
+             {"auto", 0}, {"AUTO", 0}, {"190", 190}, {"1", 1}, {"250", 250}}) {
+        SCOPED_TRACE(text);
+        const auto config = load_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + text + "\n"), {});
+        ASSERT_TRUE(config.ok()) << config.error().describe();
+        EXPECT_EQ(config->sync.requests_per_10s, expected);
+    }
+    for (const std::string bad : {"0", "251", "fast"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nrequests_per_10s = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+    }
+}
+
+TEST_F(ConfigTest, ObjectsListTheTypesToMirrorDefaultingToContacts) {
+    const auto defaults = load_config(write_config(kHubspot), {});
+    ASSERT_TRUE(defaults.ok()) << defaults.error().describe();
+    EXPECT_EQ(defaults->sync.objects, std::vector<std::string>{"contacts"});
+
+    const auto some = load_config(
+        write_config(std::string(kHubspot) + "[sync]\nobjects = contacts, deals,tickets , pets\n"),
+        {});
+    ASSERT_TRUE(some.ok()) << some.error().describe();
+    EXPECT_EQ(some->sync.objects,
+              (std::vector<std::string>{"contacts", "deals", "tickets", "pets"}));
+
+    const auto all = load_config(write_config(kHubspot), {{"HUBSYNC_SYNC_OBJECTS", "*"}});
+    ASSERT_TRUE(all.ok()) << all.error().describe();
+    EXPECT_EQ(all->sync.objects, std::vector<std::string>{"*"});
+
+    for (const std::string bad : {"contacts,,deals", "contacts, deals, contacts", "deal s"}) {
+        SCOPED_TRACE(bad);
+        const ConfigCheck check = check_config(
+            write_config(std::string(kHubspot) + "[sync]\nobjects = " + bad + "\n"), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(":5:"), std::string::npos)
+            << check.problems[0].message;
+    }
+}
+
+TEST_F(ConfigTest, EachTypeMayHaveItsOwnPropertiesInTheFileOrTheEnvironment) {
+    const std::string text = std::string(kHubspot) +
+                             "[sync]\n"
+                             "objects = contacts, deals, pets\n"
+                             "properties = email, firstname\n"
+                             "properties.deals = dealname, amount\n"
+                             "properties.pets = *\n";
+    const auto config = load_config(write_config(text), {});
+    ASSERT_TRUE(config.ok()) << config.error().describe();
+    EXPECT_EQ(config->sync.properties, (std::vector<std::string>{"email", "firstname"}));
+    ASSERT_EQ(config->sync.type_properties.size(), 2u);
+    EXPECT_EQ(config->sync.type_properties.at("deals"),
+              (std::vector<std::string>{"dealname", "amount"}));
+    EXPECT_TRUE(config->sync.type_properties.at("pets").empty());  // * = every property
+
+    // HUBSYNC_SYNC_PROPERTIES_<TYPE> overrides one type's line, or adds one.
+    const auto env =
+        load_config(write_config(text), {{"HUBSYNC_SYNC_PROPERTIES_DEALS", "dealstage"},
+                                         {"HUBSYNC_SYNC_PROPERTIES_TICKETS", "subject"}});
+    ASSERT_TRUE(env.ok()) << env.error().describe();
+    EXPECT_EQ(env->sync.type_properties.at("deals"), std::vector<std::string>{"dealstage"});
+    EXPECT_EQ(env->sync.type_properties.at("tickets"), std::vector<std::string>{"subject"});
+
+    // check-config shows each type's line with where it came from.
+    const ConfigCheck check = check_config(write_config(text), {});
+    const auto entry =
+        std::find_if(check.entries.begin(), check.entries.end(),
+                     [](const ConfigEntry& e) { return e.label == "[sync] properties.deals"; });
+    ASSERT_NE(entry, check.entries.end());
+    EXPECT_EQ(entry->value, "dealname, amount");
+    EXPECT_NE(entry->origin.find(":7"), std::string::npos) << entry->origin;
+}
+
+TEST_F(ConfigTest, BadPerTypePropertiesAreReportedWithTheirLine) {
+    struct Case {
+        std::string lines, fragment;
+        int line;
+    };
+    const std::vector<Case> cases = {
+        {"properties.deals = dealname\nproperties.deals = amount\n", "duplicate key", 6},
+        {"properties.deals = Dealname\n", "lower case", 5},
+        {"properties.de/als = dealname\n", "does not name an object type", 5},
+        {"properties.deals =\n", "has no value", 5},
+    };
+    for (const auto& [lines, fragment, line] : cases) {
+        SCOPED_TRACE(lines);
+        const ConfigCheck check =
+            check_config(write_config(std::string(kHubspot) + "[sync]\n" + lines), {});
+        ASSERT_EQ(check.problems.size(), 1u);
+        EXPECT_NE(check.problems[0].message.find(fragment), std::string::npos)
+            << check.problems[0].message;
+        EXPECT_NE(check.problems[0].message.find("hubsync.conf:" + std::to_string(line) + ":"),
+                  std::string::npos)
+            << check.problems[0].message;
+    }
+}
+
+// Legacy paths still work until HubSpot turns them off, so they are warnings, not errors; the
+// warning names the end date from the endpoint table and what hubsync does meanwhile.
+TEST_F(ConfigTest, RetiredGenerationsAreWarningsNamingTheirEndDate) {
+    struct Case {
+        std::string line;
+        std::vector<std::string> fragments;
+    };
+    const std::vector<Case> cases = {
+        {"token_url = https://api.hubapi.com/oauth/v1/token\n",
+         {"token_url https://api.hubapi.com/oauth/v1/token", "legacy /oauth/v1/ API",
+          "stops working on 2027-02-16",
+          "hubsync still sends the code exchange and refreshes there as configured",
+          "introspection and revocation already use /oauth/2026-09/token/introspect",
+          "remove token_url to use /oauth/2026-09/token"}},
+        {"token_url = https://api.hubapi.com/oauth/v3/token\n",
+         {"legacy /oauth/v3/ API", "stops working in 2027-09"}},
+        {"api_base_url = https://api.hubapi.com/crm/v3\n",
+         {"api_base_url https://api.hubapi.com/crm/v3", "the path /crm/v3/",
+          "stops working in 2027-09", "hubsync adds the dated paths of api_version 2026-09"}},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.line);
+        const std::string path = write_config(std::string(kHubspot) + c.line);
+        const ConfigCheck check = check_config(path, {});
+        ASSERT_TRUE(check.problems.empty()) << check.problems[0].describe();
+        ASSERT_EQ(check.warnings.size(), 1u);
+        for (const auto& fragment : c.fragments)
+            EXPECT_NE(check.warnings[0].find(fragment), std::string::npos) << check.warnings[0];
+        EXPECT_NE(check.warnings[0].find(path + ":4"), std::string::npos) << check.warnings[0];
+    }
+    // The dated defaults warn about nothing.
+    const ConfigCheck dated = check_config(write_config(kHubspot), {});
+    EXPECT_TRUE(dated.warnings.empty()) << dated.warnings[0];
+    const ConfigCheck dated_override =
+        check_config(write_config(std::string(kHubspot) +
+                                  "token_url = https://api.hubapi.com/oauth/2026-03/token\n"),
+                     {});
+    EXPECT_TRUE(dated_override.warnings.empty()) << dated_override.warnings[0];
 }
 
 TEST_F(ConfigTest, SecretsNeverAppearInCheckEntries) {

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "core/duration.h"
+#include "model/endpoints.h"
 #include "support/temp_dir.h"
 
 namespace hubsync {
@@ -55,17 +56,38 @@ TEST(ConfigKeys, TheContractKeysAreAllThere) {
     const std::vector<std::pair<const char*, const char*>> contract = {
         {"hubspot", "client_id"},     {"hubspot", "client_secret_file"},
         {"hubspot", "client_secret"}, {"hubspot", "scopes"},
-        {"hubspot", "redirect_uri"},  {"hubspot", "private_app_token_file"},
-        {"hubspot", "authorize_url"}, {"hubspot", "api_base_url"},
-        {"hubspot", "token_url"},     {"hubspot", "ca_file"},
-        {"sync", "database"},         {"sync", "state_dir"},
-        {"sync", "interval"},         {"sync", "properties"},
+        {"hubspot", "redirect_uri"},  {"hubspot", "access_token_file"},
+        {"hubspot", "api_version"},   {"hubspot", "authorize_url"},
+        {"hubspot", "api_base_url"},  {"hubspot", "token_url"},
+        {"hubspot", "ca_file"},       {"sync", "database"},
+        {"sync", "state_dir"},        {"sync", "interval"},
+        {"sync", "properties"},       {"sync", "sensitive_properties"},
         {"sync", "lookback"},         {"sync", "reconcile_interval"},
         {"token", "refresh_margin"},  {"log", "level"},
     };
     for (const auto& [section, name] : contract) {
         EXPECT_NE(find_config_key(section, name), nullptr) << section << "." << name;
     }
+}
+
+TEST(ConfigKeys, OldNamesAreAliasesOfExistingKeysNotKeysOfTheirOwn) {
+    const KeyAlias* alias = find_config_key_alias("hubspot", "private_app_token_file");
+    ASSERT_NE(alias, nullptr);
+    EXPECT_EQ(alias->key, ConfigKey::kAccessTokenFile);
+    EXPECT_EQ(env_var_name(*alias), "HUBSYNC_HUBSPOT_PRIVATE_APP_TOKEN_FILE");
+    EXPECT_EQ(key_label(*alias), "[hubspot] private_app_token_file");
+    EXPECT_EQ(find_config_key("hubspot", "private_app_token_file"), nullptr);
+    for (const auto& a : config_key_aliases()) {
+        EXPECT_EQ(find_config_key(a.section, a.name), nullptr) << a.name;
+        EXPECT_EQ(config_key(a.key).section, a.section) << a.name;
+    }
+    EXPECT_EQ(render_example_config().find("private_app_token_file ="), std::string::npos);
+}
+
+// The version table is the one source: the key's default is its newest version.
+TEST(ConfigKeys, ApiVersionDefaultIsTheEndpointTablesDefault) {
+    EXPECT_EQ(config_key(ConfigKey::kApiVersion).default_value, default_api_version());
+    EXPECT_EQ(Config().hubspot.api_version, default_api_version());
 }
 
 TEST(ConfigKeys, DefaultsAreWithinTheirBounds) {
@@ -76,7 +98,7 @@ TEST(ConfigKeys, DefaultsAreWithinTheirBounds) {
             ASSERT_TRUE(d.has_value());
             EXPECT_GE(d->count(), key.min);
             EXPECT_LE(d->count(), key.max);
-        } else if (key.kind == KeyKind::kInt) {
+        } else if (key.kind == KeyKind::kInt && key.default_value != "auto") {
             const long long n = std::stoll(std::string(key.default_value));
             EXPECT_GE(n, key.min);
             EXPECT_LE(n, key.max);
@@ -98,6 +120,8 @@ TEST(ConfigKeys, TableDefaultsEqualTheConfigStructDefaults) {
     EXPECT_EQ(c.hubspot.redirect_uri, defaults.hubspot.redirect_uri);
     EXPECT_EQ(c.hubspot.authorize_url, defaults.hubspot.authorize_url);
     EXPECT_EQ(c.hubspot.api_base_url, defaults.hubspot.api_base_url);
+    EXPECT_EQ(c.hubspot.api_version, defaults.hubspot.api_version);
+    EXPECT_EQ(c.sync.sensitive_properties, defaults.sync.sensitive_properties);
     EXPECT_EQ(c.hubspot.ca_file, defaults.hubspot.ca_file);
     EXPECT_EQ(c.sync.database, defaults.sync.database);
     EXPECT_EQ(c.sync.state_dir, defaults.sync.state_dir);
@@ -138,8 +162,11 @@ TEST(ExampleConfig, ListsEveryKeyOnceWithItsDescription) {
     const std::string example = render_example_config();
     for (const auto& key : config_keys()) {
         SCOPED_TRACE(key.name);
-        const std::string active = "\n" + std::string(key.name) + " =";
-        const std::string commented = "\n; " + std::string(key.name) + " =";
+        // The per-type family is shown with one example type.
+        const std::string name =
+            key.id == ConfigKey::kTypeProperties ? "properties.deals" : std::string(key.name);
+        const std::string active = "\n" + name + " =";
+        const std::string commented = "\n; " + name + " =";
         const std::size_t count_active = example.find(active) != std::string::npos;
         const std::size_t count_commented = example.find(commented) != std::string::npos;
         EXPECT_EQ(count_active + count_commented, 1u);
@@ -155,13 +182,14 @@ TEST(ExampleConfig, PassesCheckConfigWhenTheSecretFileExists) {
     const std::string secret = dir.write("client_secret", "example-secret-value\n");
     const ConfigCheck check = check_config(path, {{"HUBSYNC_HUBSPOT_CLIENT_SECRET_FILE", secret}});
     ASSERT_TRUE(check.problems.empty()) << check.problems[0].describe();
-    EXPECT_EQ(check.entries.size(), config_keys().size());
+    // One entry per key; the per-type family has none until a type's line is written.
+    EXPECT_EQ(check.entries.size(), config_keys().size() - 1);
     EXPECT_EQ(check.config.hubspot.client_secret, "example-secret-value");
     // Its values are the defaults (the example only shows them).
     const Config defaults;
     EXPECT_EQ(check.config.sync.interval, defaults.sync.interval);
     EXPECT_EQ(check.config.sync.database, defaults.sync.database);
-    EXPECT_EQ(check.config.hubspot.token_url, "https://api.hubapi.com/oauth/2026-03/token");
+    EXPECT_EQ(check.config.hubspot.token_url, "https://api.hubapi.com/oauth/2026-09/token");
     // ...and the placeholder client_id is flagged.
     ASSERT_FALSE(check.warnings.empty());
     EXPECT_NE(check.warnings[0].find("placeholder"), std::string::npos);

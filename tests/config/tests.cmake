@@ -1,1 +1,1 @@
-hubsync_test(config hubsync_config hubsync_http)
+hubsync_test(config hubsync_config hubsync_model hubsync_http)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -49,6 +50,23 @@ inline int millis_until(SteadyClock::time_point deadline) {
 }
 
 using testing::TempDir;
+
+// A TCP port on 127.0.0.1 that was free a moment ago (for a listener the test starts next).
+inline int free_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
 
 inline void write_file(const std::string& path, const std::string& text,
                        std::filesystem::perms mode) {

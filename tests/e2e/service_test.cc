@@ -268,7 +268,7 @@ TEST_F(RunTest, StatusWhileServiceRunsNeverShowsTheToken) {
     auto auth = root->getObject("authorization");
     ASSERT_TRUE(auth);
     EXPECT_EQ(auth->getValue<std::string>("state"), "ok");
-    EXPECT_EQ(auth->getValue<std::string>("mode"), "private_app");
+    EXPECT_EQ(auth->getValue<std::string>("mode"), "access_token");
     EXPECT_TRUE(auth->getValue<bool>("authorized"));
 
     auto mirror = root->getObject("mirror");

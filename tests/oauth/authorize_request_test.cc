@@ -41,6 +41,29 @@ TEST(AuthorizeRequest, UrlCarriesEveryParameter) {
     EXPECT_EQ(req.code_challenge, pkce_challenge(req.code_verifier));
 }
 
+TEST(AuthorizeRequest, OptionalScopesTravelAsOptionalScopeOnlyWhenThereAreSome) {
+    const auto without = make_authorize_request("https://app.hubspot.com/oauth/authorize", "c",
+                                                "oauth", "http://localhost:8976/callback");
+    EXPECT_EQ(without.url.find("optional_scope"), std::string::npos) << without.url;
+    const auto blank = make_authorize_request("https://app.hubspot.com/oauth/authorize", "c",
+                                              "oauth", "http://localhost:8976/callback", "  ");
+    EXPECT_EQ(blank.url.find("optional_scope"), std::string::npos) << blank.url;
+
+    const auto with = make_authorize_request(
+        "https://app.hubspot.com/oauth/authorize", "c", "oauth crm.objects.contacts.read",
+        "http://localhost:8976/callback",
+        "crm.objects.contacts.sensitive.read.v2  crm.objects.deals.sensitive.read.v2");
+    // The singular name HubSpot reads, spaces as %20.
+    EXPECT_NE(with.url.find("&optional_scope=crm.objects.contacts.sensitive.read.v2%20"
+                            "crm.objects.deals.sensitive.read.v2&"),
+              std::string::npos)
+        << with.url;
+    const Params p = parse_query(parse_url(with.url)->query);
+    EXPECT_EQ(param(p, "scope"), "oauth crm.objects.contacts.read");
+    EXPECT_EQ(param(p, "state"), with.state);
+    EXPECT_EQ(param(p, "code_challenge"), with.code_challenge);
+}
+
 TEST(AuthorizeRequest, StateAndVerifierAreFreshAndLongEnough) {
     std::set<std::string> states;
     for (int i = 0; i < 20; ++i) {

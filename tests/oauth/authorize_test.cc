@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "fake_hubspot.h"
@@ -23,6 +24,7 @@ using testing::FakeHubSpot;
 using testing::file_mode;
 using testing::kClientId;
 using testing::kClientSecret;
+using testing::kOrigin;
 using testing::kTokenUrl;
 using testing::LogCapture;
 using testing::TempDir;
@@ -222,17 +224,126 @@ TEST_F(AuthorizeTest, PasteModeRefusesAWrongState) {
     EXPECT_FALSE(store_exists());
 }
 
-TEST_F(AuthorizeTest, PrivateAppModeNeedsNoAuthorization) {
-    config.hubspot.private_app_token = "pat-na1-xxxx-yyyy";
+TEST_F(AuthorizeTest, StaticTokenModeNeedsNoAuthorization) {
+    const std::string file = dir.file("service_key");
+    {
+        std::ofstream key(file);
+        key << "pat-na1-xxxx-yyyy\n";
+    }
+    config.hubspot.access_token = "pat-na1-xxxx-yyyy";
+    config.hubspot.access_token_file = file;
     auto outcome = authorize({});
     ASSERT_FALSE(outcome.ok());
     EXPECT_EQ(outcome.error().kind, ErrorKind::kUsage);
+    EXPECT_NE(outcome.error().message.find(file), std::string::npos);
     auto status = read_token_status(config, clock);
     ASSERT_TRUE(status.ok());
-    EXPECT_EQ(status->mode, TokenStatus::Mode::kPrivateApp);
+    EXPECT_EQ(status->mode, TokenStatus::Mode::kStaticToken);
+    EXPECT_STREQ(to_string(status->mode), "access_token");
+    EXPECT_EQ(status->access_token_file, file);
     EXPECT_TRUE(status->authorized);
     auto source = make_access_token_source(config, hub, clock);
     EXPECT_EQ(*source->access_token(), "pat-na1-xxxx-yyyy");
+    std::ostringstream revoke_out;
+    const Status revoked = revoke(config, hub, revoke_out);
+    ASSERT_FALSE(revoked.ok());
+    EXPECT_NE(revoked.error().hint.find("Service keys"), std::string::npos);
+    EXPECT_TRUE(hub.requests.empty());
+}
+
+// The default configuration (no token_url, default api_version) sends nothing to the legacy
+// generations: every OAuth request of authorize, refresh and revoke uses the dated paths.
+TEST_F(AuthorizeTest, TheDefaultConfigurationOnlyUsesDatedOAuthPaths) {
+    config.hubspot.token_url.clear();
+    config.hubspot.api_base_url = kOrigin;
+    ASSERT_EQ(config.hubspot.api_version, default_api_version());
+    ASSERT_TRUE(authorize(browser()).ok()) << out.str();
+    auto manager = make_token_manager(config, hub, clock);
+    ASSERT_TRUE(manager->refresh_now().ok());
+    std::ostringstream revoke_out;
+    ASSERT_TRUE(revoke(config, hub, revoke_out).ok());
+    ASSERT_GE(hub.requests.size(), 4u);  // exchange, introspect, refresh, revoke
+    const std::string dated = std::string(kOrigin) + "/oauth/2026-09/token";
+    for (const HttpRequest& r : hub.requests) {
+        EXPECT_EQ(r.method, "POST") << r.url;
+        EXPECT_EQ(r.url.rfind(dated, 0), 0u) << r.url;
+        EXPECT_EQ(r.url.find("/oauth/v1/"), std::string::npos) << r.url;
+        EXPECT_EQ(r.url.find("/oauth/v3/"), std::string::npos) << r.url;
+    }
+    EXPECT_EQ(hub.requests.back().url, dated + "/revoke");
+}
+
+TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
+    config.sync.objects = {"contacts", "deals", "tickets"};
+    config.sync.sensitive_properties = true;
+    std::string authorize_url;
+    auto send_browser = browser();
+    auto outcome = authorize([&](const std::string& url) {
+        authorize_url = url;
+        send_browser(url);
+    });
+    ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+    const Params q = parse_query(parse_url(authorize_url)->query);
+    // The mirrored types' read scopes are required, their sensitive scopes optional.
+    EXPECT_EQ(param(q, "scope"), "oauth crm.objects.contacts.read crm.objects.deals.read tickets");
+    EXPECT_EQ(param(q, "optional_scope"),
+              "crm.objects.contacts.sensitive.read.v2 crm.objects.deals.sensitive.read.v2");
+    // The fake grants neither: the admin learns what that means, and nothing is "missing".
+    EXPECT_EQ(outcome->missing_optional_scopes,
+              (std::vector<std::string>{"crm.objects.contacts.sensitive.read.v2",
+                                        "crm.objects.deals.sensitive.read.v2"}));
+    EXPECT_NE(out.str().find("or sensitive properties they read are not mirrored"),
+              std::string::npos)
+        << out.str();
+}
+
+TEST_F(AuthorizeTest, WithoutSensitivePropertiesNoOptionalScopeIsSent) {
+    std::string authorize_url;
+    auto send_browser = browser();
+    ASSERT_TRUE(authorize([&](const std::string& url) {
+                    authorize_url = url;
+                    send_browser(url);
+                }).ok());
+    EXPECT_EQ(authorize_url.find("optional_scope"), std::string::npos) << authorize_url;
+    EXPECT_EQ(out.str().find("optional scopes"), std::string::npos);
+}
+
+using Scopes = std::vector<std::string>;
+
+TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
+    Config config;
+    EXPECT_TRUE(requested_scopes(config).optional.empty());  // the key is off by default
+    config.sync.sensitive_properties = true;
+    EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.contacts.sensitive.read.v2"});
+    config.sync.objects = {"contacts", "companies", "tickets"};
+    EXPECT_EQ(requested_scopes(config).optional,
+              (Scopes{"crm.objects.contacts.sensitive.read.v2",
+                      "crm.objects.companies.sensitive.read.v2"}));
+    // Tickets have no sensitive scope; one already required is not asked for again.
+    config.sync.objects = {"contacts", "tickets"};
+    config.hubspot.scopes =
+        "oauth crm.objects.contacts.read crm.objects.contacts.sensitive.read.v2";
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
+TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
+    Config config;  // scopes = oauth crm.objects.contacts.read, objects = contacts
+    EXPECT_EQ(requested_scopes(config).required, (Scopes{"oauth", "crm.objects.contacts.read"}));
+    config.sync.objects = {"contacts", "companies", "deals", "tickets", "pets"};
+    EXPECT_EQ(requested_scopes(config).required,
+              (Scopes{"oauth", "crm.objects.contacts.read", "crm.objects.companies.read",
+                      "crm.objects.deals.read", "tickets", "crm.objects.custom.read",
+                      "crm.schemas.custom.read"}));
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
+TEST(RequestedScopes, EveryTypeAsksForTheRestAsOptional) {
+    Config config;
+    config.sync.objects = {"*"};
+    const ScopeRequest s = requested_scopes(config);
+    EXPECT_EQ(s.required, (Scopes{"oauth", "crm.objects.contacts.read"}));
+    EXPECT_EQ(s.optional, (Scopes{"crm.objects.companies.read", "crm.objects.deals.read", "tickets",
+                                  "crm.objects.custom.read", "crm.schemas.custom.read"}));
 }
 
 TEST_F(AuthorizeTest, StatusShowsTheAuthorizationWithoutSecrets) {

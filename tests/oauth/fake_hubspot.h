@@ -1,5 +1,8 @@
 // An in-memory stand-in for HubSpot's token endpoints (an HttpTransport) on a ManualClock, for
-// unit tests of the token client and manager. Also answers "API calls" to count 401s.
+// unit tests of the token client and manager. Also answers "API calls" to count 401s. It serves
+// the dated OAuth paths of every version in the endpoint table (POST with a form body) and
+// answers 404 on anything else, legacy /oauth/v1 and /oauth/v3 paths included, as HubSpot will
+// once they retire.
 #pragma once
 
 #include <functional>
@@ -13,11 +16,13 @@
 #include "core/clock.h"
 #include "http/transport.h"
 #include "http/url.h"
+#include "model/endpoints.h"
 #include "oauth/authorize_request.h"
 
 namespace hubsync::testing {
 
-inline constexpr const char* kTokenUrl = "http://hubspot.test/oauth/2026-03/token";
+inline constexpr const char* kOrigin = "http://hubspot.test";
+inline constexpr const char* kTokenUrl = "http://hubspot.test/oauth/2026-09/token";
 inline constexpr const char* kClientId = "client-id-1234";
 inline constexpr const char* kClientSecret = "client-secret-SECRET-5678";
 
@@ -40,11 +45,20 @@ class FakeHubSpot final : public HttpTransport {
         }
         std::lock_guard lock(mu_);
         const Params form = parse_query(request.body);
-        if (request.url == kTokenUrl) return token(form);
-        if (request.url == std::string(kTokenUrl) + "/introspect") return introspect(form);
-        if (request.url == std::string(kTokenUrl) + "/revoke") {
-            refresh_tokens_.erase(param(form, "token"));
-            return json(200, "{}");
+        for (const ApiVersion& v : api_versions()) {
+            if (request.method != "POST") break;
+            const auto is = [&](Endpoint e) {
+                return request.url == kOrigin + endpoint_path(e, v.name);
+            };
+            if (is(Endpoint::kOAuthToken)) return token(form);
+            if (!client_ok(form) && (is(Endpoint::kOAuthIntrospect) || is(Endpoint::kOAuthRevoke)))
+                return bad_client();
+            if (is(Endpoint::kOAuthIntrospect)) return introspect(form);
+            if (is(Endpoint::kOAuthRevoke)) {
+                // RFC 7009: an unknown token is no error.
+                refresh_tokens_.erase(param(form, "token"));
+                return json(200, "{}");
+            }
         }
         return json(404, R"({"status":"error","message":"not found"})");
     }
@@ -141,11 +155,18 @@ class FakeHubSpot final : public HttpTransport {
                              std::to_string(ttl.count()) + "}");
     }
 
+    static bool client_ok(const Params& form) {
+        return param(form, "client_id") == kClientId &&
+               param(form, "client_secret") == kClientSecret;
+    }
+    static HttpResponse bad_client() {
+        return json(
+            400,
+            R"({"status":"BAD_CLIENT_ID","message":"missing or unknown client id","error":"invalid_client"})");
+    }
+
     HttpResponse token(const Params& form) {
-        if (param(form, "client_id") != kClientId || param(form, "client_secret") != kClientSecret)
-            return json(
-                400,
-                R"({"status":"BAD_CLIENT_ID","message":"missing or unknown client id","error":"invalid_client"})");
+        if (!client_ok(form)) return bad_client();
         const std::string grant = param(form, "grant_type");
         if (grant == "authorization_code") {
             const auto it = codes_.find(param(form, "code"));

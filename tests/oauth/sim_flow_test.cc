@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/fault_env.h"
+#include "model/endpoints.h"
 #include "oauth/authorize.h"
 #include "oauth/token_client.h"
 #include "oauth/token_store.h"
@@ -25,6 +26,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::LogCapture;
 using testing::TempDir;
+
+// The token path of the default configuration.
+const std::string kTokenPath = endpoint_path(Endpoint::kOAuthToken, default_api_version());
 
 struct Page {
     int status = 0;
@@ -192,8 +196,9 @@ std::optional<std::string> refresh_then_lose_the_write(const Config& config,
     auto before = store.load();
     EXPECT_TRUE(before.ok() && before->has_value());
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     TokenManager dying(store, TokenClient(transport, endpoint), clock);
     clock.advance(26min);
     EXPECT_FALSE(dying.refresh_now().ok()) << "the write must fail, as if the process died";
@@ -220,8 +225,9 @@ TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenSurvivesWithAGracePeriod) {
     EXPECT_EQ(sim->count_status(401), 0);
     // Using the newest token ended the grace period: the old one is dead now.
     TokenEndpoint endpoint{
-        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url),
-        config.hubspot.client_id, config.hubspot.client_secret};
+        effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
+                            config.hubspot.api_version),
+        config.hubspot.client_id, config.hubspot.client_secret, config.hubspot.api_version};
     auto replay = TokenClient(*transport, endpoint).refresh(*on_disk);
     ASSERT_FALSE(replay.ok());
     EXPECT_EQ(replay.error().kind, ErrorKind::kAuthRequired);
@@ -254,7 +260,7 @@ TEST_F(SimFlowTest, StateMismatchStoresNothing) {
     }));
     ASSERT_FALSE(outcome.ok());
     EXPECT_NE(outcome.error().message.find("state"), std::string::npos);
-    EXPECT_EQ(sim->count_path("/oauth/2026-03/token"), 0);
+    EXPECT_EQ(sim->count_path(kTokenPath), 0);
     EXPECT_FALSE(store_exists());
 }
 
@@ -328,8 +334,7 @@ TEST_F(SimFlowTest, TwentyFourSimulatedHoursWithoutOneExpiredTokenRequest) {
     }
     EXPECT_EQ(requests, 24 * 30);
     EXPECT_EQ(sim->count_status(401), 0);
-    const int refreshes =
-        sim->count_path("/oauth/2026-03/token") - 2;  // minus exchange + introspect
+    const int refreshes = sim->count_path(kTokenPath) - 2;  // minus exchange + introspect
     EXPECT_GE(refreshes, 24 * 60 / 26);
     EXPECT_LE(refreshes, 24 * 60 / 24 + 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kOk);
@@ -365,7 +370,7 @@ TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     ASSERT_TRUE(authorize(browser()).ok());
     auto manager = make_token_manager(config, *transport, clock);
     sim->revoke_all_refresh_tokens();  // also kills the access tokens minted from them
-    const int token_calls_before = sim->count_path("/oauth/2026-03/token");
+    const int token_calls_before = sim->count_path(kTokenPath);
     int auth_required = 0;
     for (int i = 0; i < 3 * 60; ++i) {
         if (clock.now() >= manager->next_refresh_at()) (void)manager->refresh_if_due();
@@ -386,7 +391,7 @@ TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     }
     EXPECT_EQ(auth_required, 3 * 60 - 1);
     EXPECT_EQ(manager->state(), TokenManager::State::kAuthRequired);
-    EXPECT_EQ(sim->count_path("/oauth/2026-03/token") - token_calls_before, 1);
+    EXPECT_EQ(sim->count_path(kTokenPath) - token_calls_before, 1);
     EXPECT_EQ(logs.count_containing("run `hubsync authorize`"), 1);
     EXPECT_EQ(sim->count_status(401), 1);
 

@@ -11,7 +11,6 @@
 #include "core/fault_env.h"
 #include "core/redact.h"
 #include "fake_hubspot.h"
-#include "oauth/static_token_source.h"
 #include "test_util.h"
 
 namespace hubsync {
@@ -444,18 +443,6 @@ TEST_F(TokenManagerTest, AYearOfRefreshesKeepsTheRedactionRegistryAndTheCostPerL
         EXPECT_EQ(redact((*tokens)[n - 2]), kRedacted);
         EXPECT_EQ(redact((*tokens)[n - 3]), (*tokens)[n - 3]);
     }
-}
-
-TEST(StaticTokenSource, ServesTheTokenAndExplainsA401) {
-    StaticTokenSource source("pat-na1-0000-secret");
-    auto token = source.access_token();
-    ASSERT_TRUE(token.ok());
-    EXPECT_EQ(*token, "pat-na1-0000-secret");
-    auto after = source.refresh_after_unauthorized(*token);
-    ASSERT_FALSE(after.ok());
-    EXPECT_EQ(after.error().kind, ErrorKind::kUnauthorized);
-    EXPECT_NE(after.error().describe().find("private_app_token_file"), std::string::npos);
-    EXPECT_EQ(redact("token pat-na1-0000-secret"), "token [REDACTED]");
 }
 
 }  // namespace

@@ -226,7 +226,7 @@ TEST(AuthorizationWatcher, SeesANewAuthorizationButNotARefresh) {
     tokens.refresh_token = "refresh-token-1";
     tokens.authorized_at = ManualClock::default_start();
     ASSERT_TRUE(store.save(tokens).ok());
-    AuthorizationWatcher watcher(store);
+    AuthorizationWatcher watcher = AuthorizationWatcher::token_store(store);
     EXPECT_FALSE(watcher.new_authorization()) << "nothing changed";
 
     tokens.access_token = "access-token-2";  // a refresh: a new file, the same authorization
@@ -240,6 +240,19 @@ TEST(AuthorizationWatcher, SeesANewAuthorizationButNotARefresh) {
 
     ASSERT_TRUE(store.remove().ok());  // `hubsync revoke`
     EXPECT_TRUE(watcher.new_authorization());
+    EXPECT_EQ(watcher.change(), "token store holds a new authorization");
+}
+
+TEST(AuthorizationWatcher, AnyReplacementOfAnAccessTokenFileCounts) {
+    TempDir dir;
+    const std::string key = dir.write("key", "pat-na1-old-key\n");
+    AuthorizationWatcher watcher = AuthorizationWatcher::access_token_file(key, Env::posix());
+    EXPECT_FALSE(watcher.new_authorization());
+    dir.write("key.new", "pat-na1-new-key\n");
+    ASSERT_TRUE(Env::posix().rename_file(dir.file("key.new"), key).ok());
+    EXPECT_TRUE(watcher.new_authorization());
+    EXPECT_FALSE(watcher.new_authorization());
+    EXPECT_EQ(watcher.change(), "access token file " + key + " changed");
 }
 
 }  // namespace

@@ -52,13 +52,13 @@ TEST(StatusLine, SyncingShowsProgress) {
     EXPECT_EQ(format_status_line(in), "syncing (4,200 contacts so far), token valid 27m");
 }
 
-TEST(StatusLine, ExpiredTokenAndPrivateApp) {
+TEST(StatusLine, ExpiredTokenAndStaticToken) {
     StatusLineInput in = healthy();
     in.token_expires_at = in.now - seconds(1);
     EXPECT_NE(format_status_line(in).find("token expired"), std::string::npos);
-    in.private_app = true;
+    in.static_token = true;
     const std::string line = format_status_line(in);
-    EXPECT_NE(line.find("private app token"), std::string::npos);
+    EXPECT_NE(line.find("static access token"), std::string::npos);
     EXPECT_EQ(line.find("token expired"), std::string::npos);
 }
 

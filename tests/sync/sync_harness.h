@@ -22,7 +22,9 @@ namespace hubsync::testing {
 // A bearer token minted by the simulator, refreshed by minting again when it is near expiry.
 class SimTokenSource final : public AccessTokenSource {
   public:
-    SimTokenSource(sim::Simulator& sim, Clock& clock) : sim_(sim), clock_(clock) {}
+    // `scopes` empty = the simulator's granted scopes.
+    SimTokenSource(sim::Simulator& sim, Clock& clock, std::vector<std::string> scopes = {})
+        : sim_(sim), clock_(clock), scopes_(std::move(scopes)) {}
     Result<std::string> access_token() override {
         if (token_.empty() || clock_.now() >= expires_) mint();
         return token_;
@@ -34,12 +36,13 @@ class SimTokenSource final : public AccessTokenSource {
 
   private:
     void mint() {
-        auto t = sim_.issue_tokens();
+        auto t = scopes_.empty() ? sim_.issue_tokens() : sim_.issue_tokens(scopes_);
         token_ = t.access_token;
         expires_ = clock_.now() + std::chrono::seconds(t.expires_in) - std::chrono::minutes(5);
     }
     sim::Simulator& sim_;
     Clock& clock_;
+    std::vector<std::string> scopes_;
     std::string token_;
     Instant expires_;
 };
@@ -53,7 +56,11 @@ struct HarnessOptions {
     bool rate_limits = true;
     std::chrono::milliseconds index_delay{0};
     std::size_t max_url_length = 8192;
-    std::vector<std::string> properties;  // empty = *
+    std::vector<std::string> properties;    // empty = *
+    std::vector<std::string> token_scopes;  // empty = the simulator's granted scopes
+    bool sensitive_properties = false;
+    // What the engine is told was granted (as the token store tells it); nullopt = unknown.
+    std::optional<std::vector<std::string>> granted_scopes;
 };
 
 class SyncHarness {

@@ -27,7 +27,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     transport = make_poco_transport({});
-    tokens = std::make_unique<SimTokenSource>(*sim, clock);
+    tokens = std::make_unique<SimTokenSource>(*sim, clock, o.token_scopes);
     ApiOptions ao;
     ao.base_url = sim->base_url();
     ao.max_url_length = static_cast<int>(o.max_url_length);
@@ -38,6 +38,8 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
     if (m.ok()) mirror = std::move(m).value();
     sync_options.properties = o.properties;
+    sync_options.sensitive_properties = o.sensitive_properties;
+    sync_options.granted_scopes = o.granted_scopes;
     sync_options.max_url_length = static_cast<int>(o.max_url_length);
     engine = std::make_unique<SyncEngine>(*api, *mirror, clock, sync_options);
 }

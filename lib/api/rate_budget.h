@@ -1,0 +1,98 @@
+// The account's request budget as this process sees it, shared by every request in flight:
+// HubSpot's rolling 10-second bucket (its size learned from X-HubSpot-RateLimit-Max, capped by
+// the configuration), the search bucket, the waits 429s and low Remaining headers ask for, the
+// daily cap, and the measured latency that decides how many requests are worth keeping in
+// flight. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "api/rate_limiter.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "http/transport.h"
+
+namespace hubsync {
+
+enum class Bucket { kGeneral, kSearch };
+
+struct RateBudgetOptions {
+    // Upper cap on requests per 10 seconds; 0 = auto (what HubSpot's headers say, less a
+    // margin). Before the first answer, auto assumes HubSpot's smallest bucket (100).
+    int requests_per_10s = 0;
+    int searches_per_second = 4;
+    // A wait asked for by the headers is never longer than this (and 10 s).
+    Millis max_wait{15 * 60'000};
+    // Most requests worth keeping in flight, whatever the latency.
+    int max_in_flight = 32;
+};
+
+// What the budget knows, for reports and `hubsync status`.
+struct BudgetSnapshot {
+    int limit = 0;                      // requests per interval this process allows itself now
+    Millis interval{10'000};            // the bucket's window
+    int hubspot_max = 0;                // X-HubSpot-RateLimit-Max last seen; 0 = not yet
+    std::int64_t daily_limit = -1;      // X-HubSpot-RateLimit-Daily; -1 = not sent
+    std::int64_t daily_remaining = -1;  // X-HubSpot-RateLimit-Daily-Remaining; -1 = not sent
+    bool daily_slowdown = false;        // running at half rate to stay under the daily cap
+    bool daily_paused = false;          // refusing requests until the daily cap resets
+    double latency_ms = 0;              // moving average of answered requests
+    int in_flight = 0;
+    int in_flight_peak = 0;
+};
+
+class RateBudget final {
+  public:
+    RateBudget(Clock& clock, const RateBudgetOptions& options, StopSource* stop = nullptr);
+
+    // A counted request: its sequence number (for finished()) and when it was let go.
+    struct Ticket {
+        std::uint64_t seq = 0;
+        Instant at;
+    };
+    // Blocks until `bucket` has room and counts the request. kCancelled when a stop is
+    // requested while waiting; kRateLimited when the daily cap is nearly used up.
+    Result<Ticket> acquire(Bucket bucket, const std::string& what);
+    // The answer to request `seq` arrived after `latency`: its rate-limit headers, if any, and
+    // the request leaves the in-flight count.
+    void finished(Bucket bucket, std::uint64_t seq, const HttpResponse* response, Millis latency);
+    // A 429 arrived: keep the general bucket quiet for `delay` (at most 10 s).
+    void quiet_for(Bucket bucket, Millis delay);
+
+    // Requests worth having in flight: the rate the budget allows times the measured
+    // latency, plus one, within [1, max_in_flight].
+    int suggested_in_flight() const;
+    BudgetSnapshot snapshot() const;
+
+    // Waits until `until` unless a stop is requested first (a wake that is not a stop does not
+    // end the wait). Adds the wait to `waited_ms`.
+    Status wait_until(Instant until, const std::string& what, const char* why);
+    std::int64_t waited_ms() const;
+
+  private:
+    void observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now);
+    void learn_limits_locked(const HttpResponse& response);
+    void apply_limit_locked();
+
+    Clock& clock_;
+    RateBudgetOptions options_;
+    StopSource* stop_;
+    mutable std::mutex mu_;
+    RollingWindowLimiter general_;
+    RollingWindowLimiter search_;
+    Instant quiet_until_{};   // no general request before this (low Remaining, 429)
+    std::uint64_t sent_ = 0;  // general requests sent so far (sequence numbers)
+    int hubspot_max_ = 0;
+    Millis interval_{10'000};
+    std::int64_t daily_limit_ = -1;
+    std::int64_t daily_remaining_ = -1;
+    double latency_ms_ = 0;
+    int in_flight_ = 0;
+    int in_flight_peak_ = 0;
+    std::int64_t waited_ms_ = 0;
+};
+
+}  // namespace hubsync

@@ -1,0 +1,173 @@
+// The shared rate budget: it learns the account's limit from HubSpot's headers (a configured
+// cap stays a cap), slows down and then pauses before the daily cap, keeps any number of
+// concurrent senders inside the window, and says how many requests are worth having in flight.
+#include "api/rate_budget.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "support/rate_window.h"
+
+namespace hubsync {
+namespace {
+
+HttpResponse with_headers(Headers headers) {
+    HttpResponse r;
+    r.status = 200;
+    r.headers = std::move(headers);
+    return r;
+}
+
+HttpResponse limits(int max, int remaining, int interval_ms = 10'000) {
+    return with_headers(
+        {{"X-HubSpot-RateLimit-Max", std::to_string(max)},
+         {"X-HubSpot-RateLimit-Remaining", std::to_string(remaining)},
+         {"X-HubSpot-RateLimit-Interval-Milliseconds", std::to_string(interval_ms)}});
+}
+
+// Acquires and answers one general request with `response`.
+void answer(RateBudget& budget, const HttpResponse& response) {
+    auto ticket = budget.acquire(Bucket::kGeneral, "test");
+    ASSERT_TRUE(ticket.ok()) << ticket.error().describe();
+    budget.finished(Bucket::kGeneral, ticket->seq, &response, Millis(0));
+}
+
+TEST(RateBudget, AutoLearnsTheLimitFromTheHeaders) {
+    ManualClock clock;
+    RateBudget budget(clock, RateBudgetOptions{});
+    EXPECT_EQ(budget.snapshot().limit, 98);  // HubSpot's smallest bucket, less the margin
+    answer(budget, limits(190, 189));
+    EXPECT_EQ(budget.snapshot().hubspot_max, 190);
+    EXPECT_EQ(budget.snapshot().limit, 188);
+    answer(budget, limits(110, 100));
+    EXPECT_EQ(budget.snapshot().limit, 108);
+}
+
+TEST(RateBudget, AConfiguredCapStaysACap) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.requests_per_10s = 100;
+    RateBudget budget(clock, options);
+    EXPECT_EQ(budget.snapshot().limit, 100);  // taken at its word before any header
+    answer(budget, limits(250, 249));
+    EXPECT_EQ(budget.snapshot().limit, 100);
+    answer(budget, limits(50, 40));  // a smaller account than the admin thought
+    EXPECT_EQ(budget.snapshot().limit, 48);
+}
+
+TEST(RateBudget, TheIntervalHeaderSetsTheWindow) {
+    ManualClock clock;
+    RateBudget budget(clock, RateBudgetOptions{});
+    answer(budget, limits(20, 19, 1'000));
+    EXPECT_EQ(budget.snapshot().interval, Millis(1'000));
+    EXPECT_EQ(budget.snapshot().limit, 18);
+    const Instant start = clock.now();
+    std::vector<Instant> times;
+    // 17 more fit the first second, then 18 a second.
+    for (int i = 0; i < 53; ++i) {
+        auto ticket = budget.acquire(Bucket::kGeneral, "test");
+        ASSERT_TRUE(ticket.ok());
+        times.push_back(ticket->at);
+    }
+    EXPECT_EQ(testing::max_in_window(times, Millis(1'000)), 18);
+    EXPECT_EQ(clock.now() - start, Millis(2'000));
+}
+
+TEST(RateBudget, SlowsDownThenPausesBeforeTheDailyCap) {
+    ManualClock clock;
+    RateBudget budget(clock, RateBudgetOptions{});
+    auto daily = [](int left) {
+        HttpResponse r = limits(110, 100);
+        r.headers.emplace_back("X-HubSpot-RateLimit-Daily", "1000");
+        r.headers.emplace_back("X-HubSpot-RateLimit-Daily-Remaining", std::to_string(left));
+        return r;
+    };
+    answer(budget, daily(500));
+    EXPECT_EQ(budget.snapshot().limit, 108);
+    EXPECT_FALSE(budget.snapshot().daily_slowdown);
+    answer(budget, daily(150));  // under 20% left: half rate
+    EXPECT_EQ(budget.snapshot().limit, 54);
+    EXPECT_TRUE(budget.snapshot().daily_slowdown);
+    answer(budget, daily(40));  // under 5% left: no more requests
+    EXPECT_TRUE(budget.snapshot().daily_paused);
+    auto refused = budget.acquire(Bucket::kGeneral, "list contacts");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, ErrorKind::kRateLimited);
+    EXPECT_NE(refused.error().message.find("40 of 1000 left"), std::string::npos)
+        << refused.error().message;
+    // Search has its own bucket and is not counted against the daily cap.
+    EXPECT_TRUE(budget.acquire(Bucket::kSearch, "search").ok());
+}
+
+// A response says what was left when its request arrived; the requests sent after it will
+// arrive too, so they count against it.
+TEST(RateBudget, RemainingCountsTheRequestsStillInFlight) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.requests_per_10s = 200;
+    RateBudget budget(clock, options);
+    std::vector<std::uint64_t> seqs;
+    for (int i = 0; i < 5; ++i)
+        seqs.push_back(budget.acquire(Bucket::kGeneral, "test")->seq);
+    // Someone else used most of the account: 5 left when the first arrived, 4 sent since.
+    const HttpResponse first = limits(110, 5);
+    budget.finished(Bucket::kGeneral, seqs[0], &first, Millis(300));
+    const Instant before = clock.now();
+    ASSERT_TRUE(budget.acquire(Bucket::kGeneral, "test").ok());
+    EXPECT_GE(clock.now() - before, Millis(1'000)) << "the next request must wait for room";
+}
+
+TEST(RateBudget, ConcurrentSendersStayInsideTheWindow) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.requests_per_10s = 50;
+    RateBudget budget(clock, options);
+    std::mutex mu;
+    std::vector<Instant> times;
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 8; ++t) {
+        senders.emplace_back([&] {
+            for (int i = 0; i < 40; ++i) {
+                auto ticket = budget.acquire(Bucket::kGeneral, "test");
+                ASSERT_TRUE(ticket.ok());
+                {
+                    std::lock_guard lock(mu);
+                    times.push_back(ticket->at);
+                }
+                budget.finished(Bucket::kGeneral, ticket->seq, nullptr, Millis(0));
+            }
+        });
+    }
+    for (auto& s : senders)
+        s.join();
+    ASSERT_EQ(times.size(), 320u);
+    EXPECT_LE(testing::max_in_window(times, Millis(10'000)), 50);
+    EXPECT_EQ(budget.snapshot().in_flight, 0);
+}
+
+TEST(RateBudget, SuggestsRateTimesLatencyInFlight) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.max_in_flight = 12;
+    RateBudget budget(clock, options);
+    answer(budget, limits(110, 109));            // 108 per 10 s
+    EXPECT_EQ(budget.suggested_in_flight(), 1);  // no latency measured yet: one at a time
+    for (int i = 0; i < 30; ++i) {
+        auto ticket = budget.acquire(Bucket::kGeneral, "test");
+        ASSERT_TRUE(ticket.ok());
+        budget.finished(Bucket::kGeneral, ticket->seq, nullptr, Millis(300));
+    }
+    EXPECT_EQ(budget.suggested_in_flight(), 5);  // ceil(10.8/s * 0.3 s) + 1
+    for (int i = 0; i < 30; ++i) {
+        auto ticket = budget.acquire(Bucket::kGeneral, "test");
+        ASSERT_TRUE(ticket.ok());
+        budget.finished(Bucket::kGeneral, ticket->seq, nullptr, Millis(2'000));
+    }
+    EXPECT_EQ(budget.suggested_in_flight(), 12);  // the cap
+}
+
+}  // namespace
+}  // namespace hubsync
