@@ -1,44 +1,12 @@
 // Production wiring of the sync parts.
 #include "wiring.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "mirror/sqlite_mirror.h"
 #include "oauth/authorize.h"
 
 namespace hubsync {
-
-Result<std::unique_ptr<SyncLock>> SyncLock::try_acquire(const std::string& state_dir) {
-    std::error_code ec;
-    if (!std::filesystem::exists(state_dir, ec)) {
-        std::filesystem::create_directories(state_dir, ec);
-        // Group-readable (the mirror lives here by default); the tokens get their own 0700
-        // subdirectory from the token store.
-        std::filesystem::permissions(state_dir, std::filesystem::perms(0750), ec);
-    }
-    const std::string path = state_dir + "/sync.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return make_error(ErrorKind::kIo, "cannot open " + path + ": " + std::strerror(errno),
-                          "check that state_dir is writable by this user");
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        return make_error(ErrorKind::kTransient, "another hubsync process is syncing this mirror",
-                          "wait for it to finish, or stop the service first");
-    }
-    return std::unique_ptr<SyncLock>(new SyncLock(fd));
-}
-
-SyncLock::~SyncLock() {
-    if (fd_ >= 0) ::close(fd_);
-}
 
 TransportOptions transport_options(const Config& config, const EngineHooks& hooks) {
     TransportOptions t;
@@ -107,6 +75,21 @@ Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& 
     parts->engine =
         std::make_unique<SyncEngine>(*parts->api, *parts->mirror, clock, std::move(sync));
     return parts;
+}
+
+ServiceOptions service_options(const std::string& config_path, const Environment& env,
+                               std::function<bool()> take_reload) {
+    ServiceOptions o;
+    o.clock = &SystemClock::instance();
+    o.env = &Env::posix();
+    o.build_parts = make_sync_parts;
+    o.reload_config = [config_path, &env] { return load_config(config_path, env); };
+    o.config_path = config_path;
+    o.take_reload = std::move(take_reload);
+    o.notifier = Notifier::from_environment();
+    if (auto watchdog = watchdog_interval_from_environment())
+        o.watchdog_interval = std::chrono::duration_cast<Millis>(*watchdog);
+    return o;
 }
 
 }  // namespace hubsync

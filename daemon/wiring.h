@@ -1,5 +1,6 @@
-// Production wiring, in one place: the real clock, POCO transports, the token source, the
-// API client, the mirror and the sync engine, built from a Config.
+// Production wiring, in one place: the real clock and file system, POCO transports, the token
+// source, the API client, the mirror and the sync engine, built from a Config; and the service
+// around them.
 #pragma once
 
 #include <functional>
@@ -13,43 +14,11 @@
 #include "http/transport.h"
 #include "mirror/mirror.h"
 #include "oauth/token_manager.h"
+#include "service/service.h"
+#include "service/sync_lock.h"
 #include "sync/sync_engine.h"
 
 namespace hubsync {
-
-// An exclusive flock on state_dir/sync.lock: one writer of the mirror at a time (the service
-// or a `hubsync sync`), across processes.
-class SyncLock final {
-  public:
-    // kTransient right away when another process holds it.
-    static Result<std::unique_ptr<SyncLock>> try_acquire(const std::string& state_dir);
-    ~SyncLock();
-    SyncLock(const SyncLock&) = delete;
-    SyncLock& operator=(const SyncLock&) = delete;
-
-  private:
-    explicit SyncLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
-};
-
-struct EngineHooks {
-    StopSource* stop = nullptr;
-    std::function<void(const SyncProgress&)> on_progress;
-    std::function<void()> on_page;
-    // Upper bound for HTTP timeouts (half the watchdog interval under systemd).
-    std::optional<Millis> max_http_timeout;
-};
-
-// Everything one process needs to sync. Members are destroyed in reverse order.
-struct SyncParts {
-    std::unique_ptr<HttpTransport> token_transport;
-    std::unique_ptr<HttpTransport> api_transport;
-    std::unique_ptr<AccessTokenSource> tokens;
-    TokenManager* token_manager = nullptr;  // null in private-app mode
-    std::unique_ptr<HubSpotApi> api;
-    std::unique_ptr<Mirror> mirror;
-    std::unique_ptr<SyncEngine> engine;
-};
 
 TransportOptions transport_options(const Config& config, const EngineHooks& hooks);
 SyncOptions sync_options(const Config& config, const EngineHooks& hooks);
@@ -58,5 +27,11 @@ SyncOptions sync_options(const Config& config, const EngineHooks& hooks);
 // and engine.
 Result<std::unique_ptr<SyncParts>> make_sync_parts(const Config& config, Clock& clock,
                                                    const EngineHooks& hooks);
+
+// The service's outside world: the real clock and file system, make_sync_parts, the config
+// file at `config_path` (with `env`, which must outlive the service) for reloads, and
+// systemd's notify socket and watchdog from the process environment.
+ServiceOptions service_options(const std::string& config_path, const Environment& env,
+                               std::function<bool()> take_reload);
 
 }  // namespace hubsync

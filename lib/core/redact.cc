@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -14,10 +15,62 @@ constexpr std::array<std::string_view, 9> kSecretKeys = {
     "client_secret", "access_token", "refresh_token", "code_verifier",    "id_token",
     "code",          "token",        "state",         "private_app_token"};
 
-std::mutex g_mu;
-std::vector<std::string>& secrets() {
-    static std::vector<std::string> values;
-    return values;
+constexpr std::size_t kMinSecretLength = 6;
+
+// The registered literals: fixed ones, and two generations of each rotating slot. `active`
+// is their union, longest first (so a secret containing another is masked whole), rebuilt on
+// every change; changes are rare, lines are many.
+class SecretRegistry final {
+  public:
+    void add(std::string_view value) {
+        if (std::find(fixed_.begin(), fixed_.end(), value) != fixed_.end()) return;
+        fixed_.emplace_back(value);
+        rebuild();
+    }
+
+    void set(std::string_view slot, std::string_view value) {
+        Generations& g = slots_[std::string(slot)];
+        if (g.current == value) return;
+        g.previous = std::move(g.current);
+        g.current = value;
+        rebuild();
+    }
+
+    void clear() {
+        fixed_.clear();
+        slots_.clear();
+        active_.clear();
+    }
+
+    const std::vector<std::string>& active() const { return active_; }
+
+  private:
+    struct Generations {
+        std::string current;
+        std::string previous;
+    };
+
+    void rebuild() {
+        active_ = fixed_;
+        for (const auto& [slot, g] : slots_)
+            for (const std::string* v : {&g.current, &g.previous})
+                if (!v->empty() && std::find(active_.begin(), active_.end(), *v) == active_.end())
+                    active_.push_back(*v);
+        std::sort(active_.begin(), active_.end(),
+                  [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    }
+
+    std::vector<std::string> fixed_;
+    std::map<std::string, Generations, std::less<>> slots_;
+    std::vector<std::string> active_;
+};
+
+std::mutex g_mu;  // guards the registry and the stats
+RedactionStats g_stats;
+// A function-local static: a log line written during static initialisation finds it built.
+SecretRegistry& registry() {
+    static SecretRegistry r;
+    return r;
 }
 
 bool is_word(char c) {
@@ -146,24 +199,37 @@ void replace_all(std::string& s, std::string_view what) {
 std::string redact(std::string_view text) {
     std::string out = redact_fields(text);
     std::lock_guard lock(g_mu);
-    for (const auto& secret : secrets())
+    const auto& secrets = registry().active();
+    ++g_stats.lines;
+    g_stats.literal_searches += secrets.size();
+    g_stats.bytes_searched += secrets.size() * out.size();
+    for (const auto& secret : secrets)
         replace_all(out, secret);
     return out;
 }
 
 void add_secret(std::string_view value) {
-    if (value.size() < 6) return;
+    if (value.size() < kMinSecretLength) return;
     std::lock_guard lock(g_mu);
-    auto& values = secrets();
-    if (std::find(values.begin(), values.end(), value) == values.end()) values.emplace_back(value);
-    // Longest first, so a secret containing another is masked whole.
-    std::sort(values.begin(), values.end(),
-              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    registry().add(value);
+}
+
+void set_secret(std::string_view slot, std::string_view value) {
+    if (value.size() < kMinSecretLength) return;
+    std::lock_guard lock(g_mu);
+    registry().set(slot, value);
 }
 
 void clear_secrets() {
     std::lock_guard lock(g_mu);
-    secrets().clear();
+    registry().clear();
+}
+
+RedactionStats redaction_stats() {
+    std::lock_guard lock(g_mu);
+    RedactionStats stats = g_stats;
+    stats.secrets = registry().active().size();
+    return stats;
 }
 
 }  // namespace hubsync

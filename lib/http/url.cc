@@ -2,7 +2,8 @@
 #include "http/url.h"
 
 #include <cctype>
-#include <charconv>
+
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -16,13 +17,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 }  // namespace
@@ -76,9 +70,8 @@ bool is_loopback_host(std::string_view host) {
         const std::size_t dot = h.find('.', pos);
         const std::string_view part = std::string_view(h).substr(
             pos, dot == std::string::npos ? std::string::npos : dot - pos);
-        int v = -1;
-        const auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-        if (ec != std::errc() || p != part.data() + part.size() || v < 0 || v > 255) return false;
+        const auto v = parse_int<int>(part);
+        if (!v || *v < 0 || *v > 255) return false;
         ++parts;
         if (dot == std::string::npos) break;
         pos = dot + 1;
@@ -122,14 +115,11 @@ Result<Url> parse_url(std::string_view text) {
     }
     if (url.host.empty()) return make_error(ErrorKind::kConfig, "URL has no host");
     if (!port_text.empty()) {
-        int port = 0;
-        const auto [p, ec] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || p != port_text.data() + port_text.size() || port <= 0 ||
-            port > 65535)
+        const auto port = parse_int<int>(port_text);
+        if (!port || *port <= 0 || *port > 65535)
             return make_error(ErrorKind::kConfig,
                               "URL port '" + std::string(port_text) + "' is not a port number");
-        url.port = port;
+        url.port = *port;
     } else {
         url.port = url.scheme == "https" ? 443 : 80;
     }

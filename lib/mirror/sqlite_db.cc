@@ -84,9 +84,9 @@ Database::~Database() {
     if (db_) sqlite3_close_v2(db_);
 }
 
-Status Database::open(const std::string& path, int flags) {
+Status Database::open(const std::string& path, int flags, const char* vfs) {
     path_ = path;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
     if (rc != SQLITE_OK) {
         Error e = to_error(rc, db_, "opening", path);
         sqlite3_close_v2(db_);

@@ -74,7 +74,7 @@ class Database final {
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    Status open(const std::string& path, int flags);
+    Status open(const std::string& path, int flags, const char* vfs = nullptr);
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
 

@@ -23,6 +23,7 @@
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
 #include "mirror/values.h"
+#include "mirror/vfs.h"
 
 namespace hubsync {
 
@@ -532,10 +533,12 @@ Result<std::unique_ptr<Mirror>> SqliteMirrorImpl::open(const std::string& path,
             return make_error(ErrorKind::kNotFound, fmt::format("no mirror database at {}", path),
                               "run `hubsync sync` once to create it, or check sync.database");
         }
-        HS_RETURN_IF_ERROR(db.open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX));
+        HS_RETURN_IF_ERROR(
+            db.open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, mirror_vfs(options.env)));
     } else {
         HS_RETURN_IF_ERROR(ensure_file(path, options.file_mode));
-        HS_RETURN_IF_ERROR(db.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
+        HS_RETURN_IF_ERROR(
+            db.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, mirror_vfs(options.env)));
     }
     sqlite3_busy_timeout(db.handle(), static_cast<int>(options.busy_timeout.count()));
 

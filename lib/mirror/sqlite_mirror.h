@@ -12,6 +12,8 @@
 
 namespace hubsync {
 
+class Env;
+
 struct MirrorOptions {
     // Read-only mode for `hubsync status` and other readers: never creates, migrates or
     // writes, never takes a write lock, so it never blocks the service.
@@ -23,6 +25,9 @@ struct MirrorOptions {
     unsigned file_mode = 0640;
     // Time source for synced_at and sync_runs. nullptr = SystemClock::instance().
     Clock* clock = nullptr;
+    // The file system SQLite's writes, syncs and truncates go through (see mirror/vfs.h), so
+    // tests can fill the disk or fail an fsync. nullptr = Env::posix(). Must outlive the Mirror.
+    Env* env = nullptr;
     // Tests only: migrate to this schema version instead of the latest (0 = latest).
     int schema_version = 0;
     // WAL size (16 KiB pages) past which a commit checkpoints and starts the WAL over, even

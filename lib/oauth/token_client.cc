@@ -239,8 +239,8 @@ Result<TokenResponse> parse_token_response(const HttpResponse& response, const s
                           what + ": HubSpot's answer has no access_token (HTTP " +
                               std::to_string(response.status) + ")",
                           "check token_url; it must be HubSpot's token endpoint");
-    add_secret(out.access_token);
-    add_secret(out.refresh_token);
+    set_secret(kAccessTokenSlot, out.access_token);
+    set_secret(kRefreshTokenSlot, out.refresh_token);
     if (out.expires_in.count() <= 0) {
         // Never guess a long lifetime: assume the documented 30 minutes.
         HS_LOG_WARN("{}: no usable expires_in in HubSpot's answer; assuming 1800 s", what);

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 
+#include "core/backoff.h"
 #include "core/duration.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "oauth/authorize_request.h"
 
 namespace hubsync {
@@ -18,6 +20,13 @@ std::string when(Instant t) {
 
 Millis since(Instant later, Instant earlier) {
     return std::chrono::duration_cast<Millis>(later - earlier);
+}
+
+// Masks the tokens in log lines. Each replaces its slot's current value, so the registry keeps
+// this generation and the one before it, never every token of a year of refreshes.
+void mask_in_logs(const StoredTokens& tokens) {
+    set_secret(kAccessTokenSlot, tokens.access_token);
+    set_secret(kRefreshTokenSlot, tokens.refresh_token);
 }
 
 }  // namespace
@@ -69,6 +78,7 @@ void TokenManager::adopt_locked(std::optional<StoredTokens> tokens, const FileSt
                             tokens_->refresh_token == tokens->refresh_token &&
                             tokens_->state == tokens->state;
     const bool ok = tokens->state == StoredTokens::State::kOk;
+    mask_in_logs(*tokens);
     tokens_ = std::move(tokens);
     unsaved_.reset();
     if (same_token) return;
@@ -121,13 +131,9 @@ Instant TokenManager::schedule_refresh_locked(const StoredTokens& tokens) {
 }
 
 Millis TokenManager::backoff_locked(int failures) {
-    Millis d = options_.initial_backoff;
-    for (int i = 1; i < failures && d < options_.max_backoff; ++i)
-        d *= 2;
-    d = std::min(d, options_.max_backoff);
-    // "Equal jitter": at least half the delay, so many clients never converge on one instant.
-    const auto half = d.count() / 2;
-    return Millis{half + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(half + 1))};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    return equal_jitter(
+        exponential_backoff(failures, options_.initial_backoff, options_.max_backoff), unit(rng_));
 }
 
 Error TokenManager::backoff_error_locked(Instant now) const {
@@ -247,110 +253,126 @@ Status TokenManager::refresh_locked(Reason reason, const std::string& rejected) 
     // The store lock makes this process the only refresher across all hubsync processes; a
     // rotated refresh token used twice would be refused as invalid_grant.
     HS_ASSIGN_OR_RETURN(StoreLock store_lock, StoreLock::acquire(store_));
-    std::optional<StoredTokens> unsaved;
-    StoredTokens current;
-    {
-        std::lock_guard lock(mu_);
-        // Another process may have refreshed, or a person authorized again, while we waited.
-        sync_with_store_locked();
-        if (auto e = unavailable_locked()) return *e;
-        const Instant now = clock_.now();
-        unsaved = unsaved_;
-        if (!unsaved) {
-            const bool usable = usable_locked(now);
-            if (reason == Reason::kDue && now < refresh_at_ && usable) return Status::Ok();
-            if (reason == Reason::kAfterUnauthorized && tokens_->access_token != rejected && usable)
-                return Status::Ok();
-            if (reason != Reason::kForced && now < next_attempt_at_)
-                return backoff_error_locked(now);
-        }
-        current = *tokens_;
+    HS_ASSIGN_OR_RETURN(RefreshStep step, next_refresh_step(reason, rejected));
+    switch (step.action) {
+        case RefreshStep::kNothing:
+            return Status::Ok();
+        case RefreshStep::kSaveUnsaved:
+            return save_unsaved(std::move(step.tokens));
+        case RefreshStep::kAskHubSpot:
+            return request_refresh(std::move(step.tokens));
     }
+    return Status::Ok();
+}
 
-    if (unsaved) {
-        // A refresh already succeeded but its tokens are not on disk yet: write before use.
-        const Status saved = store_.save(*unsaved);
-        std::lock_guard lock(mu_);
-        if (!saved.ok()) {
-            next_attempt_at_ = clock_.now() + backoff_locked(++failures_);
-            HS_LOG_ERROR("still cannot save the refreshed tokens: {}", saved.error().describe());
-            return saved;
-        }
-        failures_ = 0;
-        next_attempt_at_ = Instant{};
-        adopt_locked(std::move(*unsaved), store_.stamp());
-        return Status::Ok();
+// Decided under the store lock: another process may have refreshed, or a person authorized
+// again, while this one waited for it.
+Result<TokenManager::RefreshStep> TokenManager::next_refresh_step(Reason reason,
+                                                                  const std::string& rejected) {
+    std::lock_guard lock(mu_);
+    sync_with_store_locked();
+    if (auto e = unavailable_locked()) return *e;
+    // A refresh already succeeded but its tokens are not on disk yet: write before use.
+    if (unsaved_) return RefreshStep{RefreshStep::kSaveUnsaved, *unsaved_};
+    const Instant now = clock_.now();
+    const bool usable = usable_locked(now);
+    if (reason == Reason::kDue && now < refresh_at_ && usable) return RefreshStep{};
+    if (reason == Reason::kAfterUnauthorized && tokens_->access_token != rejected && usable)
+        return RefreshStep{};
+    if (reason != Reason::kForced && now < next_attempt_at_) return backoff_error_locked(now);
+    return RefreshStep{RefreshStep::kAskHubSpot, *tokens_};
+}
+
+Status TokenManager::save_unsaved(StoredTokens tokens) {
+    const Status saved = store_.save(tokens);
+    std::lock_guard lock(mu_);
+    if (!saved.ok()) {
+        back_off_locked();
+        HS_LOG_ERROR("still cannot save the refreshed tokens: {}", saved.error().describe());
+        return saved;
     }
+    clear_failures_locked();
+    adopt_locked(std::move(tokens), store_.stamp());
+    return Status::Ok();
+}
 
+Status TokenManager::request_refresh(StoredTokens current) {
     ++attempts_;
     const Instant sent_at = clock_.now();
     auto response = client_.refresh(current.refresh_token);
-
-    if (response.ok()) {
-        StoredTokens next = current;
-        next.access_token = response->access_token;
-        // HubSpot may or may not rotate: keep whatever comes back, else the one we have.
-        if (!response->refresh_token.empty()) next.refresh_token = response->refresh_token;
-        // Counted from before the request, so the expiry we believe is never later than HubSpot's.
-        next.obtained_at = sent_at;
-        next.access_expires_at = sent_at + response->expires_in;
-        if (response->hub_id != 0) next.hub_id = response->hub_id;
-        if (!response->scopes.empty()) next.scopes = response->scopes;
-        next.state = StoredTokens::State::kOk;
-        next.last_refresh_error.clear();
-        next.last_refresh_error_at = Instant{};
-        next.refresh_failures = 0;
-        const Status saved = store_.save(next);
-        std::lock_guard lock(mu_);
-        if (!saved.ok()) {
-            unsaved_ = std::move(next);
-            next_attempt_at_ = clock_.now() + backoff_locked(++failures_);
-            HS_LOG_ERROR(
-                "refreshed the access token but could not save it, so it stays unused until it "
-                "is saved: {}",
-                saved.error().describe());
-            return saved;
-        }
-        failures_ = 0;
-        next_attempt_at_ = Instant{};
-        last_error_.reset();
-        adopt_locked(std::move(next), store_.stamp());
-        HS_LOG_INFO("access token refreshed; valid until {}, next refresh at {}",
-                    when(tokens_->access_expires_at), when(refresh_at_));
-        return Status::Ok();
-    }
-
+    if (response.ok()) return keep_refreshed(refreshed(std::move(current), *response, sent_at));
     Error error = std::move(response).error();
-    const Instant now = clock_.now();
-    if (error.kind == ErrorKind::kAuthRequired) {
-        StoredTokens next = current;
-        next.state = StoredTokens::State::kAuthRequired;
-        next.auth_required_reason = error.message;
-        next.auth_required_since = now;
-        const Status saved = store_.save(next);
-        std::lock_guard lock(mu_);
-        if (!saved.ok())
-            HS_LOG_WARN("could not record the authorization state: {}", saved.error().describe());
-        adopt_locked(std::move(next), saved.ok() ? store_.stamp() : stamp_);
-        HS_LOG_ERROR(
-            "authorization required: {}; run `hubsync authorize` (sync is paused until then)",
-            error.message);
-        return *unavailable_locked();
-    }
+    if (error.kind == ErrorKind::kAuthRequired)
+        return require_authorization(std::move(current), error);
+    return record_failure(std::move(current), std::move(error));
+}
 
-    StoredTokens next = current;
+StoredTokens TokenManager::refreshed(StoredTokens tokens, const TokenResponse& response,
+                                     Instant sent_at) {
+    tokens.access_token = response.access_token;
+    // HubSpot may or may not rotate: keep whatever comes back, else the one we have.
+    if (!response.refresh_token.empty()) tokens.refresh_token = response.refresh_token;
+    // Counted from before the request, so the expiry we believe is never later than HubSpot's.
+    tokens.obtained_at = sent_at;
+    tokens.access_expires_at = sent_at + response.expires_in;
+    if (response.hub_id != 0) tokens.hub_id = response.hub_id;
+    if (!response.scopes.empty()) tokens.scopes = response.scopes;
+    tokens.state = StoredTokens::State::kOk;
+    tokens.last_refresh_error.clear();
+    tokens.last_refresh_error_at = Instant{};
+    tokens.refresh_failures = 0;
+    return tokens;
+}
+
+// A rotated refresh token is on disk before the new access token is handed to anyone: a
+// crash must not leave the only valid refresh token in memory.
+Status TokenManager::keep_refreshed(StoredTokens next) {
+    mask_in_logs(next);
+    const Status saved = store_.save(next);
+    std::lock_guard lock(mu_);
+    if (!saved.ok()) {
+        unsaved_ = std::move(next);
+        back_off_locked();
+        HS_LOG_ERROR(
+            "refreshed the access token but could not save it, so it stays unused until it is "
+            "saved: {}",
+            saved.error().describe());
+        return saved;
+    }
+    clear_failures_locked();
+    adopt_locked(std::move(next), store_.stamp());
+    HS_LOG_INFO("access token refreshed; valid until {}, next refresh at {}",
+                when(tokens_->access_expires_at), when(refresh_at_));
+    return Status::Ok();
+}
+
+Status TokenManager::require_authorization(StoredTokens next, const Error& error) {
+    next.state = StoredTokens::State::kAuthRequired;
+    next.auth_required_reason = error.message;
+    next.auth_required_since = clock_.now();
+    const Status saved = store_.save(next);
+    std::lock_guard lock(mu_);
+    if (!saved.ok())
+        HS_LOG_WARN("could not record the authorization state: {}", saved.error().describe());
+    adopt_locked(std::move(next), saved.ok() ? store_.stamp() : stamp_);
+    HS_LOG_ERROR("authorization required: {}; run `hubsync authorize` (sync is paused until then)",
+                 error.message);
+    return *unavailable_locked();
+}
+
+Status TokenManager::record_failure(StoredTokens next, Error error) {
+    const Instant now = clock_.now();
     Millis delay{0};
     int failures = 0;
     {
         std::lock_guard lock(mu_);
-        failures = ++failures_;
-        delay = backoff_locked(failures);
-        next_attempt_at_ = now + delay;
+        delay = back_off_locked();
+        failures = failures_;
         last_error_ = error;
     }
+    next.refresh_failures = failures;
     next.last_refresh_error = error.describe();
     next.last_refresh_error_at = now;
-    next.refresh_failures = failures;
     // Recorded for `hubsync status` in other processes; best effort.
     const Status saved = store_.save(next);
     {
@@ -362,6 +384,18 @@ Status TokenManager::refresh_locked(Reason reason, const std::string& rejected) 
                 format_duration(std::max<Millis>(
                     Millis{1000}, std::chrono::duration_cast<std::chrono::seconds>(delay))));
     return error;
+}
+
+Millis TokenManager::back_off_locked() {
+    const Millis delay = backoff_locked(++failures_);
+    next_attempt_at_ = clock_.now() + delay;
+    return delay;
+}
+
+void TokenManager::clear_failures_locked() {
+    failures_ = 0;
+    next_attempt_at_ = Instant{};
+    last_error_.reset();
 }
 
 }  // namespace hubsync

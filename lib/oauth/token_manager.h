@@ -64,13 +64,32 @@ class TokenManager final : public AccessTokenSource {
   private:
     enum class Reason { kDue, kAfterUnauthorized, kForced };
 
+    // What one refresh does, decided under the store lock.
+    struct RefreshStep {
+        enum Action { kNothing, kSaveUnsaved, kAskHubSpot } action = kNothing;
+        StoredTokens tokens;  // what to save, or what to refresh
+    };
+
+    // The refresh, in order: the store lock, the step, then one of the three outcomes of
+    // asking HubSpot. refresh_mu_ held throughout; each part takes mu_ in short sections.
     Status refresh_locked(Reason reason, const std::string& rejected);
+    Result<RefreshStep> next_refresh_step(Reason reason, const std::string& rejected);
+    Status save_unsaved(StoredTokens tokens);
+    Status request_refresh(StoredTokens current);
+    static StoredTokens refreshed(StoredTokens tokens, const TokenResponse& response,
+                                  Instant sent_at);
+    Status keep_refreshed(StoredTokens next);
+    Status require_authorization(StoredTokens next, const Error& error);
+    Status record_failure(StoredTokens next, Error error);
     void sync_with_store_locked();
     void adopt_locked(std::optional<StoredTokens> tokens, const FileStamp& stamp);
     std::optional<Error> unavailable_locked() const;
     bool usable_locked(Instant now) const;
     Instant schedule_refresh_locked(const StoredTokens& tokens);
     Millis backoff_locked(int failures);
+    // One more failure: the next attempt waits the backoff, which is returned.
+    Millis back_off_locked();
+    void clear_failures_locked();
     Error backoff_error_locked(Instant now) const;
 
     TokenStore store_;

@@ -5,15 +5,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/redact.h"
@@ -23,13 +16,24 @@ namespace {
 
 constexpr int kFormatVersion = 1;
 
-std::string errno_text(int err) {
-    return std::strerror(err);
+constexpr unsigned kDirMode = 0700;
+// state_dir itself may hold the group-readable mirror: 0750 at most.
+constexpr unsigned kStateDirMode = 0750;
+constexpr unsigned kFileMode = 0600;
+
+std::string parent_of(const std::string& dir) {
+    const auto slash = dir.find_last_of('/');
+    return slash == std::string::npos || slash == 0 ? std::string() : dir.substr(0, slash);
 }
 
-Error io_error(const std::string& what, const std::string& path, int err) {
-    return make_error(ErrorKind::kIo, what + " " + path + ": " + errno_text(err),
-                      "check that state_dir exists and belongs to the user hubsync runs as");
+// `hubsync authorize` run as root for a service running as its own user: the files must stay
+// usable by the owner of the directory, or the service could neither read the tokens nor lock.
+void give_to_dir_owner(Env& env, const std::string& dir, const std::string& path) {
+    if (::geteuid() != 0) return;
+    auto info = env.stat(dir);
+    if (!info.ok() || !info->exists || info->uid == 0) return;
+    // Best effort: the file stays root's, and the service says it cannot read it.
+    (void)env.set_owner(path, info->uid, info->gid);
 }
 
 void put_time(Poco::JSON::Object& obj, const std::string& key, Instant t) {
@@ -43,25 +47,6 @@ Instant get_time(const Poco::JSON::Object::Ptr& obj, const std::string& key) {
         if (!parse_iso8601(text, t)) t = Instant{};
     }
     return t;
-}
-
-bool fsync_dir(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool ok = ::fsync(fd) == 0;
-    ::close(fd);
-    return ok;
-}
-
-// `hubsync authorize` run as root for a service running as its own user: the files must stay
-// usable by the owner of state_dir, or the service could neither read the tokens nor lock.
-void give_to_dir_owner(int fd, const std::string& dir) {
-    if (::geteuid() != 0) return;
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return;
-    if (::fchown(fd, st.st_uid, st.st_gid) != 0) {
-        // Best effort: the file stays root's; the service reports it cannot read it.
-    }
 }
 
 }  // namespace
@@ -120,8 +105,8 @@ Result<StoredTokens> parse_tokens(const std::string& text) {
         t.last_refresh_error = obj->optValue<std::string>("last_refresh_error", "");
         t.last_refresh_error_at = get_time(obj, "last_refresh_error_at");
         t.refresh_failures = obj->optValue<int>("refresh_failures", 0);
-        add_secret(t.access_token);
-        add_secret(t.refresh_token);
+        set_secret(kAccessTokenSlot, t.access_token);
+        set_secret(kRefreshTokenSlot, t.refresh_token);
         return t;
     } catch (const Poco::Exception& e) {
         return make_error(ErrorKind::kIo, "the token store is not valid JSON",
@@ -129,7 +114,7 @@ Result<StoredTokens> parse_tokens(const std::string& text) {
     }
 }
 
-TokenStore::TokenStore(std::string state_dir) : dir_(std::move(state_dir)) {
+TokenStore::TokenStore(std::string state_dir, Env& env) : dir_(std::move(state_dir)), env_(env) {
     while (dir_.size() > 1 && dir_.back() == '/')
         dir_.pop_back();
 }
@@ -142,47 +127,31 @@ std::string TokenStore::lock_path() const {
 }
 
 Status TokenStore::prepare() const {
-    struct stat st {};
-    if (::stat(dir_.c_str(), &st) != 0) {
-        if (errno != ENOENT) return io_error("cannot inspect state_dir", dir_, errno);
-        // The parent (state_dir itself) may hold the group-readable mirror: 0750 at most.
-        const std::string parent = std::filesystem::path(dir_).parent_path().string();
-        if (!parent.empty() && ::access(parent.c_str(), F_OK) != 0) {
-            std::error_code ec;
-            std::filesystem::create_directories(parent, ec);
-            if (ec) return io_error("cannot create state_dir", parent, ec.value());
-            std::filesystem::permissions(parent, std::filesystem::perms(0750), ec);
-        }
-        if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
-            return io_error("cannot create state_dir", dir_, errno);
-        // mkdir's mode is reduced by the umask, never widened; set it exactly.
-        if (::chmod(dir_.c_str(), 0700) != 0)
-            return io_error("cannot chmod state_dir", dir_, errno);
-        return Status::Ok();
+    HS_ASSIGN_OR_RETURN(const FileInfo info, env_.stat(dir_));
+    if (!info.exists) {
+        const std::string parent = parent_of(dir_);
+        if (!parent.empty()) HS_RETURN_IF_ERROR(env_.create_dir(parent, kStateDirMode));
+        return env_.create_dir(dir_, kDirMode);
     }
-    if (!S_ISDIR(st.st_mode))
+    if (!info.is_directory)
         return make_error(ErrorKind::kConfig, "state_dir " + dir_ + " is not a directory",
                           "point state_dir at a directory only hubsync uses");
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    if ((info.mode & 022) != 0)
         return make_error(
             ErrorKind::kConfig,
             "state_dir " + dir_ + " is writable by other users, who could replace the tokens",
             "chmod 700 " + dir_);
-    if ((st.st_mode & 077) != 0 && ::chmod(dir_.c_str(), 0700) != 0)
-        return io_error("cannot chmod the token directory to 0700", dir_, errno);
+    if ((info.mode & 077) != 0) return env_.set_permissions(dir_, kDirMode);
     return Status::Ok();
 }
 
 Result<std::optional<StoredTokens>> TokenStore::load() const {
-    std::ifstream in(path(), std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT) return std::optional<StoredTokens>();
-        return io_error("cannot read the token store", path(), errno);
+    auto text = env_.read_file(path());
+    if (!text.ok()) {
+        if (text.error().kind == ErrorKind::kNotFound) return std::optional<StoredTokens>();
+        return std::move(text).error();
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in.good() && !in.eof()) return io_error("cannot read the token store", path(), errno);
-    auto parsed = parse_tokens(text.str());
+    auto parsed = parse_tokens(*text);
     if (!parsed.ok()) {
         Error e = std::move(parsed).error();
         e.message += " (" + path() + ")";
@@ -192,109 +161,72 @@ Result<std::optional<StoredTokens>> TokenStore::load() const {
 }
 
 Status TokenStore::save(const StoredTokens& tokens) const {
-    if (fault_ == StoreFault::kFailBeforeWrite)
-        return make_error(ErrorKind::kIo, "cannot write the token store (injected fault)");
     const std::string final_path = path();
+    // A temp file left by a crash is simply overwritten: only the lock holder writes.
     const std::string tmp = final_path + ".tmp";
-    // A temp file left by a crash is simply overwritten: O_TRUNC, and only the lock holder writes.
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return io_error("cannot create", tmp, errno);
-    const std::string text = serialize_tokens(tokens);
-    std::size_t written = 0;
-    int err = 0;
-    if (::fchmod(fd, 0600) != 0) err = errno;
-    give_to_dir_owner(fd, dir_);
-    while (err == 0 && written < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            err = errno;
-            break;
-        }
-        written += static_cast<std::size_t>(n);
+    if (Status written = write_temp(tmp, serialize_tokens(tokens)); !written.ok()) {
+        (void)env_.remove_file(tmp);  // best effort: the next save truncates it anyway
+        return written;
     }
-    if (err == 0 && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && err == 0) err = errno;
-    if (err != 0) {
-        ::unlink(tmp.c_str());
-        return io_error("cannot write", tmp, err);
-    }
-    if (fault_ == StoreFault::kCrashAfterTempWrite)
-        return make_error(ErrorKind::kIo, "cannot write the token store (injected crash)");
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-        err = errno;
-        ::unlink(tmp.c_str());
-        return io_error("cannot replace", final_path, err);
+    if (Status renamed = env_.rename_file(tmp, final_path); !renamed.ok()) {
+        (void)env_.remove_file(tmp);
+        return renamed;
     }
     // Without this the rename itself may be lost on power failure.
-    if (!fsync_dir(dir_)) return io_error("cannot fsync", dir_, errno);
-    return Status::Ok();
+    return env_.sync_dir(dir_);
+}
+
+Status TokenStore::write_temp(const std::string& tmp, const std::string& text) const {
+    HS_ASSIGN_OR_RETURN(auto file, env_.new_writable_file(tmp, kFileMode));
+    give_to_dir_owner(env_, dir_, tmp);
+    HS_RETURN_IF_ERROR(file->append(text));
+    HS_RETURN_IF_ERROR(file->sync());
+    return file->close();
 }
 
 Status TokenStore::remove() const {
-    if (::unlink(path().c_str()) != 0 && errno != ENOENT)
-        return io_error("cannot delete", path(), errno);
-    fsync_dir(dir_);
+    if (Status removed = env_.remove_file(path());
+        !removed.ok() && removed.error().kind != ErrorKind::kNotFound)
+        return removed;
+    (void)env_.sync_dir(dir_);  // the removal is done; durability of it is best effort
     return Status::Ok();
 }
 
 FileStamp TokenStore::stamp() const {
-    return file_stamp(path());
+    return file_stamp(path(), env_);
 }
 
-FileStamp file_stamp(const std::string& path) {
-    struct stat st {};
+FileStamp file_stamp(const std::string& path, Env& env) {
     FileStamp s;
-    if (::stat(path.c_str(), &st) != 0) return s;
+    auto info = env.stat(path);
+    if (!info.ok() || !info->exists) return s;
     s.exists = true;
-    s.dev = st.st_dev;
-    s.ino = st.st_ino;
-    s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    s.size = st.st_size;
+    s.dev = info->dev;
+    s.ino = info->ino;
+    s.mtime_ns = info->mtime_ns;
+    s.size = info->size;
     return s;
 }
 
-Result<StoreLock> StoreLock::lock(const TokenStore& store, bool wait) {
+Result<StoreLock> StoreLock::lock(const TokenStore& store, Env::LockWait wait) {
     HS_RETURN_IF_ERROR(store.prepare());
-    const std::string path = store.lock_path();
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return io_error("cannot open", path, errno);
-    give_to_dir_owner(fd, store.dir());
-    while (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
-        if (errno == EINTR) continue;
-        const int err = errno;
-        ::close(fd);
-        if (err == EWOULDBLOCK)
+    auto lock = store.env().lock_file(store.lock_path(), wait);
+    if (!lock.ok()) {
+        if (lock.error().kind == ErrorKind::kTransient)
             return make_error(ErrorKind::kTransient,
                               "the token store is locked by another hubsync process",
                               "try again in a moment");
-        return io_error("cannot lock", path, err);
+        return std::move(lock).error();
     }
-    return StoreLock(fd);
+    give_to_dir_owner(store.env(), store.dir(), store.lock_path());
+    return StoreLock(std::move(lock).value());
 }
 
 Result<StoreLock> StoreLock::acquire(const TokenStore& store) {
-    return lock(store, true);
+    return lock(store, Env::LockWait::kWait);
 }
 Result<StoreLock> StoreLock::try_acquire(const TokenStore& store) {
-    return lock(store, false);
-}
-
-StoreLock::StoreLock(StoreLock&& other) noexcept : fd_(other.fd_) {
-    other.fd_ = -1;
-}
-
-StoreLock& StoreLock::operator=(StoreLock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
-StoreLock::~StoreLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+    return lock(store, Env::LockWait::kTryOnce);
 }
 
 }  // namespace hubsync

@@ -1,15 +1,16 @@
 // The token store: tokens.json in state_dir (directory 0700, file 0600), replaced atomically,
-// with an flock'd tokens.lock serialising writers across processes (authorize, sync, service).
+// with a locked tokens.lock serialising writers across processes (authorize, sync, service).
+// Every file operation goes through an Env, so tests fail writes, fsyncs and renames at will.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/result.h"
 
 namespace hubsync {
@@ -38,25 +39,23 @@ struct StoredTokens {
 // Identifies one version of the file: an atomic replace always yields a new inode.
 struct FileStamp {
     bool exists = false;
-    dev_t dev = 0;
-    ino_t ino = 0;
+    std::uint64_t dev = 0;
+    std::uint64_t ino = 0;
     std::int64_t mtime_ns = 0;
-    off_t size = 0;
+    std::int64_t size = 0;
     bool operator==(const FileStamp&) const = default;
 };
 
 // The stamp of any file; `exists` is false when it cannot be stat'ed.
-FileStamp file_stamp(const std::string& path);
+FileStamp file_stamp(const std::string& path, Env& env = Env::posix());
 
-// Crash points for tests of atomic replacement.
-enum class StoreFault { kNone, kFailBeforeWrite, kCrashAfterTempWrite };
-
-// Thread-safe for distinct calls (no shared mutable state apart from the fault hook).
+// Thread-safe (no mutable state of its own). `env` must outlive the store.
 class TokenStore final {
   public:
-    explicit TokenStore(std::string state_dir);
+    explicit TokenStore(std::string state_dir, Env& env = Env::posix());
 
     const std::string& dir() const { return dir_; }
+    Env& env() const { return env_; }
     std::string path() const;       // state_dir/tokens.json
     std::string lock_path() const;  // state_dir/tokens.lock
 
@@ -66,21 +65,21 @@ class TokenStore final {
     // new file, never a mix.
     Result<std::optional<StoredTokens>> load() const;
     // Writes atomically: temp file (0600) in the same directory, fsync, rename, fsync directory.
-    // Callers hold a StoreLock.
+    // When any step fails the stored file is the previous one, whole. Callers hold a StoreLock.
     Status save(const StoredTokens& tokens) const;
     // Deletes the stored tokens (callers hold a StoreLock).
     Status remove() const;
     FileStamp stamp() const;
 
-    void set_fault_for_test(StoreFault fault) { fault_ = fault; }
-
   private:
+    Status write_temp(const std::string& tmp, const std::string& text) const;
+
     std::string dir_;
-    StoreFault fault_ = StoreFault::kNone;
+    Env& env_;
 };
 
-// An exclusive flock on tokens.lock, released on destruction. Several processes and threads
-// (each acquire opens its own descriptor) exclude one another.
+// An exclusive lock on tokens.lock (Env::lock_file), released on destruction. Several
+// processes and threads (each acquire is its own lock) exclude one another.
 class StoreLock final {
   public:
     // Blocks until the lock is free.
@@ -88,16 +87,10 @@ class StoreLock final {
     // Returns kTransient immediately when someone else holds it.
     static Result<StoreLock> try_acquire(const TokenStore& store);
 
-    StoreLock(StoreLock&& other) noexcept;
-    StoreLock& operator=(StoreLock&& other) noexcept;
-    StoreLock(const StoreLock&) = delete;
-    StoreLock& operator=(const StoreLock&) = delete;
-    ~StoreLock();
-
   private:
-    explicit StoreLock(int fd) : fd_(fd) {}
-    static Result<StoreLock> lock(const TokenStore& store, bool wait);
-    int fd_ = -1;
+    explicit StoreLock(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+    static Result<StoreLock> lock(const TokenStore& store, Env::LockWait wait);
+    std::unique_ptr<FileLock> lock_;
 };
 
 // The JSON text of the store (exposed for tests).

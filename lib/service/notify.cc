@@ -9,10 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -134,27 +135,15 @@ std::optional<std::chrono::microseconds> parse_watchdog_interval(const char* wat
                                                                  const char* watchdog_pid,
                                                                  pid_t self) {
     if (watchdog_usec == nullptr) return std::nullopt;
-    const std::string_view usec_text(watchdog_usec);
-    unsigned long long usec = 0;
-    const auto [end, ec] =
-        std::from_chars(usec_text.data(), usec_text.data() + usec_text.size(), usec);
-    if (ec != std::errc() || end != usec_text.data() + usec_text.size() || usec == 0 ||
-        usec > static_cast<unsigned long long>(std::chrono::microseconds::max().count())) {
-        return std::nullopt;
-    }
+    const auto usec = parse_int<std::chrono::microseconds::rep>(watchdog_usec);
+    if (!usec || *usec <= 0) return std::nullopt;
     if (watchdog_pid != nullptr) {
         // The watchdog belongs to the process systemd started; a child that inherited the
         // environment must not ping on its behalf.
-        const std::string_view pid_text(watchdog_pid);
-        long long pid = 0;
-        const auto [pend, pec] =
-            std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-        if (pec != std::errc() || pend != pid_text.data() + pid_text.size() || pid <= 0) {
-            return std::nullopt;
-        }
-        if (pid != static_cast<long long>(self)) return std::nullopt;
+        const auto pid = parse_int<long long>(watchdog_pid);
+        if (!pid || *pid <= 0 || *pid != static_cast<long long>(self)) return std::nullopt;
     }
-    return std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(usec));
+    return std::chrono::microseconds(*usec);
 }
 
 std::optional<std::chrono::microseconds> watchdog_interval_from_environment() {

@@ -2,8 +2,8 @@
 #include "service/scheduler.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "core/backoff.h"
 #include "core/duration.h"
 #include "core/log.h"
 #include "service/status_line.h"
@@ -32,18 +32,9 @@ const char* to_string(Task task) {
 }
 
 Millis backoff_delay(int failures, Millis initial, Millis max, double unit, ErrorKind kind) {
-    if (max < initial) max = initial;
-    Millis delay = max;
-    if (!needs_a_person(kind)) {
-        delay = initial;
-        for (int i = 1; i < failures && delay < max; ++i)
-            delay *= 2;
-        delay = std::min(delay, max);
-    }
-    unit = std::clamp(unit, 0.0, 1.0);
-    const auto half = delay.count() / 2;
-    return Millis(half + static_cast<Millis::rep>(
-                             std::floor(unit * static_cast<double>(delay.count() - half))));
+    const Millis delay =
+        needs_a_person(kind) ? std::max(max, initial) : exponential_backoff(failures, initial, max);
+    return equal_jitter(delay, unit);
 }
 
 Scheduler::Scheduler(Clock& clock, StopSource& stop, SchedulerOptions options)
@@ -104,7 +95,20 @@ Instant Scheduler::next_deadline(const SchedulerHooks& hooks) const {
         const Instant base = watchdog_last_.value_or(clock_.now());
         deadline = std::min(deadline, base + *options_.watchdog_interval / 2);
     }
+    if (hooks.watch) deadline = std::min(deadline, next_watch_);
     return deadline;
+}
+
+bool Scheduler::watch_if_due(const SchedulerHooks& hooks) {
+    if (!hooks.watch) return false;
+    const Instant now = clock_.now();
+    {
+        std::lock_guard lock(mu_);
+        if (now < next_watch_) return false;
+        next_watch_ = now + std::max(options_.watch_interval, Millis(1));
+    }
+    hooks.watch();
+    return true;
 }
 
 void Scheduler::retry_failed_now(Instant now) {
@@ -230,6 +234,7 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
                                    : start,
                                0};
         refresh_ = TaskState{Instant::min(), 0};
+        next_watch_ = start + options_.watch_interval;
     }
     std::uint64_t seen_generation = stop_.generation();
     Status fatal;
@@ -243,6 +248,8 @@ Status Scheduler::run(const SchedulerHooks& hooks) {
         }
         if (hooks.should_reload && hooks.should_reload()) reload(hooks);
         progress();
+        // Back to the top after a watch: a notify from it retries failed tasks first.
+        if (watch_if_due(hooks)) continue;
         if (run_due_task(hooks, fatal)) {
             if (!fatal.ok()) break;
             continue;

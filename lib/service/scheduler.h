@@ -36,6 +36,8 @@ struct SchedulerOptions {
     std::optional<Millis> watchdog_interval;
     // Seed for the jitter; 0 picks a random seed. Tests fix it.
     std::uint64_t jitter_seed = 0;
+    // How often the watch hook looks for outside changes (a new authorization).
+    Millis watch_interval{2'000};
 };
 
 // What the scheduler calls. Every hook is optional; a missing task hook means that task never
@@ -51,6 +53,10 @@ struct SchedulerHooks {
     std::function<Status()> reconcile;
     // Sends WATCHDOG=1.
     std::function<void()> watchdog;
+    // Looks for outside changes every watch_interval, between tasks; calls
+    // StopSource::notify() to have failed tasks retried now (e.g. the token store holds a new
+    // authorization). Runs on the scheduler's clock, so tests drive it in virtual time.
+    std::function<void()> watch;
     // True (once) when a reload was requested, e.g. by SIGHUP.
     std::function<bool()> should_reload;
     // Reloads the configuration. Returns the new cadence, or nullopt when the new
@@ -107,6 +113,7 @@ class Scheduler final {
     };
 
     bool run_due_task(const SchedulerHooks& hooks, Status& fatal);
+    bool watch_if_due(const SchedulerHooks& hooks);
     void finish(const SchedulerHooks& hooks, Task task, TaskState& state, Instant started,
                 const Status& result, Millis interval, Status& fatal);
     void retry_failed_now(Instant now);
@@ -128,6 +135,7 @@ class Scheduler final {
     std::optional<Instant> last_reconcile_;
     std::optional<Instant> watchdog_last_;
     std::function<void()> watchdog_;
+    Instant next_watch_{};
 };
 
 }  // namespace hubsync

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli/run_process.h"
-#include "config/temp_files.h"
+#include "support/temp_dir.h"
 
 namespace hubsync {
 namespace {

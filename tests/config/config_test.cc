@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "config/temp_files.h"
 #include "core/exit_codes.h"
 #include "core/redact.h"
+#include "support/temp_dir.h"
 
 namespace hubsync {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "config/config.h"
-#include "config/temp_files.h"
 #include "core/duration.h"
 #include "model/endpoints.h"
+#include "support/temp_dir.h"
 
 namespace hubsync {
 namespace {

@@ -63,6 +63,54 @@ TEST(Redact, MasksRegisteredLiteralsAnywhere) {
     EXPECT_EQ(redact("x literal-secret-42 y"), "x literal-secret-42 y");
 }
 
+TEST(Redact, ARotatingSlotMasksTheCurrentAndThePreviousValueOnly) {
+    clear_secrets();
+    set_secret("test.token", "token-generation-1");
+    set_secret("test.token", "token-generation-2");
+    EXPECT_EQ(redact("a token-generation-1 b"), "a [REDACTED] b");
+    set_secret("test.token", "token-generation-3");
+    EXPECT_EQ(redact("token-generation-3"), kRedacted);
+    EXPECT_EQ(redact("token-generation-2"), kRedacted);
+    EXPECT_EQ(redact("token-generation-1"), "token-generation-1");
+    // Setting the current value again keeps the previous one.
+    set_secret("test.token", "token-generation-3");
+    EXPECT_EQ(redact("token-generation-2"), kRedacted);
+    EXPECT_EQ(redaction_stats().secrets, 2u);
+    clear_secrets();
+}
+
+TEST(Redact, SlotsAndFixedSecretsAreIndependent) {
+    clear_secrets();
+    add_secret("client-secret-value");
+    set_secret("test.a", "slot-a-value-1");
+    set_secret("test.b", "slot-b-value-1");
+    for (int i = 2; i < 50; ++i) {
+        set_secret("test.a", "slot-a-value-" + std::to_string(i));
+        set_secret("test.b", "slot-b-value-" + std::to_string(i));
+    }
+    EXPECT_EQ(redaction_stats().secrets, 5u);
+    EXPECT_EQ(redact("client-secret-value slot-a-value-49 slot-b-value-48"),
+              "[REDACTED] [REDACTED] [REDACTED]");
+    EXPECT_EQ(redact("slot-a-value-47"), "slot-a-value-47");
+    clear_secrets();
+}
+
+TEST(Redact, CostPerLineFollowsTheRegistrySizeNotTheRotations) {
+    clear_secrets();
+    const auto searches_for_one_line = [] {
+        const auto before = redaction_stats().literal_searches;
+        (void)redact("an ordinary line");
+        return redaction_stats().literal_searches - before;
+    };
+    set_secret("test.token", "rotating-value-0");
+    const auto early = searches_for_one_line();
+    for (int i = 1; i < 10'000; ++i)
+        set_secret("test.token", "rotating-value-" + std::to_string(i));
+    EXPECT_EQ(searches_for_one_line(), early + 1);  // the previous generation joined once
+    EXPECT_EQ(redaction_stats().secrets, 2u);
+    clear_secrets();
+}
+
 TEST(Log, EveryLineGoesThroughRedaction) {
     std::vector<std::string> lines;
     set_log_sink([&](LogLevel, std::string_view line) { lines.emplace_back(line); });

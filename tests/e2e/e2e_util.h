@@ -1,5 +1,5 @@
 // Helpers for the end-to-end tests that run the real hubsync executable as a child process:
-// spawning with captured output, a systemd notify socket, temp dirs and hard test timeouts.
+// spawning with captured output, a systemd notify socket and hard test timeouts.
 #pragma once
 
 #include <fcntl.h>
@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 extern char** environ;
 
 namespace hubsync::e2e {
@@ -47,27 +49,7 @@ inline int millis_until(SteadyClock::time_point deadline) {
     return left <= 0 ? 0 : static_cast<int>(left);
 }
 
-// A fresh 0700 directory under the system temp dir, removed with everything in it.
-class TempDir final {
-  public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "hubsync-e2e-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
-  private:
-    std::filesystem::path path_;
-};
+using testing::TempDir;
 
 // A TCP port on 127.0.0.1 that was free a moment ago (for a listener the test starts next).
 inline int free_loopback_port() {

@@ -132,8 +132,8 @@ TEST_F(RunTest, NotifyPathSocketReadyStatusWatchdogCadenceStopping) {
 TEST_F(RunTest, NotifyAbstractSocketAndSigint) {
     HardTimeout limit(40s, "NotifyAbstractSocketAndSigint");
     start({.contacts = 300});
-    const std::string address =
-        "@hubsync-e2e-" + std::to_string(::getpid()) + "-" + dir_.path().filename().string();
+    const std::string address = "@hubsync-e2e-" + std::to_string(::getpid()) + "-" +
+                                std::filesystem::path(dir_.path()).filename().string();
     start_service(address, {{"WATCHDOG_USEC", "2000000"}});
     EXPECT_TRUE(notify_->datagrams()[*ready_].value("STATUS").has_value());
     await_first_sync();

@@ -15,26 +15,11 @@
 #include "core/clock.h"
 #include "mirror/sqlite_mirror.h"
 #include "model/record.h"
+#include "support/temp_dir.h"
 
 namespace hubsync::mirror_test {
 
-// A fresh directory under TMPDIR, removed afterwards.
-class TempDir final {
-  public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "mirror-test-XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
+using testing::TempDir;
 
 inline PropertyDef def(std::string name, std::string type = "string",
                        std::string field_type = "text") {

@@ -53,7 +53,7 @@ class AuthorizeTest : public ::testing::Test {
         config.hubspot.authorize_url = "http://hubspot.test/oauth/authorize";
         config.hubspot.token_url = kTokenUrl;
         config.hubspot.redirect_uri = "http://127.0.0.1:8976/callback";
-        config.sync.state_dir = dir.sub("state");
+        config.sync.state_dir = dir.file("state");
         options.listen_on_any_port = true;
         options.timeout = 5s;
     }
@@ -225,7 +225,7 @@ TEST_F(AuthorizeTest, PasteModeRefusesAWrongState) {
 }
 
 TEST_F(AuthorizeTest, StaticTokenModeNeedsNoAuthorization) {
-    const std::string file = dir.sub("service_key");
+    const std::string file = dir.file("service_key");
     {
         std::ofstream key(file);
         key << "pat-na1-xxxx-yyyy\n";

@@ -7,10 +7,12 @@
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <optional>
 #include <sstream>
 
+#include "core/fault_env.h"
 #include "model/endpoints.h"
 #include "oauth/authorize.h"
 #include "oauth/token_client.h"
@@ -75,7 +77,7 @@ class SimFlowTest : public ::testing::Test {
         config.hubspot.authorize_url = sim->base_url() + "/oauth/authorize";
         config.hubspot.api_base_url = sim->base_url();
         config.hubspot.redirect_uri = "http://localhost:8976/callback";
-        config.sync.state_dir = dir.sub("state");
+        config.sync.state_dir = dir.file("state");
         options.listen_on_any_port = true;
         options.timeout = 10s;
     }
@@ -188,10 +190,11 @@ TEST_F(SimFlowTest, TheRotatedRefreshTokenOnDiskSurvivesARestart) {
 std::optional<std::string> refresh_then_lose_the_write(const Config& config,
                                                        HttpTransport& transport,
                                                        ManualClock& clock) {
-    TokenStore store(token_store_dir(config));
+    FaultEnv disk;
+    disk.inject(FileOp::kCreate, EIO, "tokens.json.tmp");
+    TokenStore store(token_store_dir(config), disk);
     auto before = store.load();
     EXPECT_TRUE(before.ok() && before->has_value());
-    store.set_fault_for_test(StoreFault::kFailBeforeWrite);
     TokenEndpoint endpoint{
         effective_token_url(config.hubspot.token_url, config.hubspot.api_base_url,
                             config.hubspot.api_version),

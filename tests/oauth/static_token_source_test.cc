@@ -38,7 +38,7 @@ class StaticTokenSourceTest : public ::testing::Test {
     StaticTokenSourceTest() { replace_file(file, std::string(kOldKey) + "\n"); }
 
     TempDir dir;
-    const std::string file = dir.sub("service_key");
+    const std::string file = dir.file("service_key");
     StaticTokenSource source{kOldKey, file};
 };
 

@@ -1,4 +1,4 @@
-// Small helpers for the OAuth tests: a temporary directory and a log capture.
+// Small helpers for the OAuth tests: a log capture and file modes (TempDir is shared).
 #pragma once
 
 #include <sys/stat.h>
@@ -11,26 +11,9 @@
 #include <vector>
 
 #include "core/log.h"
+#include "support/temp_dir.h"
 
 namespace hubsync::testing {
-
-class TempDir final {
-  public:
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "hubsync-oauth-XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
-  private:
-    std::string path_;
-};
 
 // Captures every log line while alive.
 class LogCapture final {

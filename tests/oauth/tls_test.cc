@@ -48,8 +48,8 @@ class TlsTest : public ::testing::Test {
         sim::SimOptions o;
         o.clock = &clock;
         o.contacts = 1;
-        o.tls_cert_file = dir_->sub(name + ".pem");
-        o.tls_key_file = dir_->sub(name + ".key");
+        o.tls_cert_file = dir_->file(name + ".pem");
+        o.tls_key_file = dir_->file(name + ".key");
         sim = std::make_unique<sim::Simulator>(o);
         ASSERT_TRUE(sim->start().ok());
         ASSERT_EQ(sim->base_url().rfind("https://", 0), 0u) << sim->base_url();
@@ -82,14 +82,14 @@ TEST_F(TlsTest, UntrustedCertificateIsRefusedAndNotRetryable) {
 
 TEST_F(TlsTest, CaFileMakesItTrusted) {
     start("good");
-    auto result = refresh(dir_->sub("ca.pem"));
+    auto result = refresh(dir_->file("ca.pem"));
     ASSERT_TRUE(result.ok()) << result.error().describe();
     EXPECT_FALSE(result->access_token.empty());
 }
 
 TEST_F(TlsTest, WrongHostNameIsRefusedEvenWithTheCa) {
     start("wrong");
-    auto result = refresh(dir_->sub("ca.pem"));
+    auto result = refresh(dir_->file("ca.pem"));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::kConfig) << result.error().describe();
 }

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <thread>
 
+#include "core/fault_env.h"
 #include "core/redact.h"
 #include "fake_hubspot.h"
 #include "test_util.h"
@@ -186,11 +188,11 @@ TEST_F(TokenManagerTest, RotatedRefreshTokenIsOnDiskBeforeTheNewAccessTokenIsUse
 
 TEST_F(TokenManagerTest, ANewTokenIsNeverUsedWhileItCannotBeSaved) {
     hub.rotate = true;
-    TokenStore faulty(dir.path());
-    faulty.set_fault_for_test(StoreFault::kFailBeforeWrite);
+    FaultEnv disk;
+    disk.inject(FileOp::kCreate, EIO, "tokens.json.tmp");
     TokenManagerOptions options;
     options.seed = 3;
-    TokenManager tm(faulty, TokenClient(hub, endpoint()), clock, options);
+    TokenManager tm(TokenStore(dir.path(), disk), TokenClient(hub, endpoint()), clock, options);
     const std::string before = *tm.access_token();
     clock.advance(29min);  // the old token has one minute left: too little to hand out
 
@@ -371,6 +373,76 @@ TEST_F(TokenManagerTest, NoSecretInAnyLogLine) {
     EXPECT_EQ(all.find(kClientSecret), std::string::npos) << all;
     for (const auto& secret : hub.issued)
         EXPECT_EQ(all.find(secret), std::string::npos) << secret;
+}
+
+// A year of service: 17,520 refreshes (one every 30 minutes), every token rotated, and a log
+// line after each refresh that would print both tokens without redaction. The literals each
+// line is searched for stay the same in number on day 365 as on day 2: the registry keeps
+// the current and the previous generation of each token, not all 35,000 of them.
+TEST_F(TokenManagerTest, AYearOfRefreshesKeepsTheRedactionRegistryAndTheCostPerLineFlat) {
+    constexpr int kRefreshes = 365 * 48;
+    hub.rotate = true;
+    hub.ttl = 35min;  // with the 5-minute margin and no jitter: a refresh every 30 minutes
+    authorize();
+    clear_secrets();
+    TokenManagerOptions options;
+    options.seed = 7;
+    options.refresh_jitter = 0;
+    // What is written matters here, not whether it reaches the platter: 35,000 fsyncs would
+    // take minutes.
+    FaultEnv disk;
+    disk.skip_syncs(true);
+    TokenManager tm(TokenStore(dir.path(), disk), TokenClient(hub, endpoint()), clock, options);
+
+    struct Cost {
+        std::size_t secrets = 0;
+        std::uint64_t searches = 0;  // literal searches for one line
+        std::uint64_t bytes = 0;     // bytes searched for one line
+    };
+    std::string line;
+    set_log_sink([&](LogLevel, std::string_view l) { line = l; });
+    const auto log_with_tokens = [&](const std::string& access, const std::string& refresh) {
+        const RedactionStats before = redaction_stats();
+        HS_LOG_INFO("request sent with {} after refreshing with {}", access, refresh);
+        const RedactionStats after = redaction_stats();
+        return Cost{after.secrets, after.literal_searches - before.literal_searches,
+                    after.bytes_searched - before.bytes_searched};
+    };
+
+    const Instant start = clock.now();
+    Cost day_two, day_365;
+    std::vector<std::string> access_tokens, refresh_tokens;
+    for (int i = 1; i <= kRefreshes; ++i) {
+        clock.set(tm.next_refresh_at());
+        ASSERT_TRUE(tm.refresh_if_due().ok()) << "refresh " << i;
+        auto access = tm.access_token();
+        ASSERT_TRUE(access.ok());
+        access_tokens.push_back(*access);
+        refresh_tokens.push_back(hub.last_issued_refresh);
+        const Cost cost = log_with_tokens(access_tokens.back(), refresh_tokens.back());
+        ASSERT_EQ(line.find(access_tokens.back()), std::string::npos) << line;
+        ASSERT_EQ(line.find(refresh_tokens.back()), std::string::npos) << line;
+        if (i == 100) day_two = cost;
+        if (i == kRefreshes) day_365 = cost;
+    }
+    set_log_sink(nullptr);
+
+    ASSERT_EQ(hub.refresh_times.size(), static_cast<std::size_t>(kRefreshes));
+    EXPECT_EQ(hub.refresh_times.back() - start, std::chrono::hours(24 * 365));
+    // The client secret and two generations of each token.
+    EXPECT_EQ(day_two.secrets, 5u);
+    EXPECT_EQ(day_365.secrets, day_two.secrets);
+    EXPECT_EQ(day_365.searches, day_two.searches);
+    // Only the counters inside the tokens grew by a few digits.
+    EXPECT_LE(day_365.bytes, day_two.bytes * 11 / 10);
+
+    // The current and the previous tokens are still masked; the ones before were let go.
+    const auto n = access_tokens.size();
+    for (const auto* tokens : {&access_tokens, &refresh_tokens}) {
+        EXPECT_EQ(redact((*tokens)[n - 1]), kRedacted);
+        EXPECT_EQ(redact((*tokens)[n - 2]), kRedacted);
+        EXPECT_EQ(redact((*tokens)[n - 3]), (*tokens)[n - 3]);
+    }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/fault_env.h"
 #include "test_util.h"
 
 namespace hubsync {
@@ -47,7 +48,7 @@ class UmaskGuard final {
 TEST(TokenStore, DirectoryIs0700AndFileIs0600WhateverTheUmask) {
     TempDir tmp;
     UmaskGuard umask(0);  // a careless umask must not widen anything
-    TokenStore store(tmp.sub("state"));
+    TokenStore store(tmp.file("state"));
     ASSERT_TRUE(store.prepare().ok());
     EXPECT_EQ(file_mode(store.dir()), 0700);
     auto lock = StoreLock::acquire(store);
@@ -59,7 +60,7 @@ TEST(TokenStore, DirectoryIs0700AndFileIs0600WhateverTheUmask) {
 
 TEST(TokenStore, RefusesADirectoryOthersCanWrite) {
     TempDir tmp;
-    const std::string dir = tmp.sub("shared");
+    const std::string dir = tmp.file("shared");
     ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
     ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
     auto status = TokenStore(dir).prepare();
@@ -123,19 +124,87 @@ TEST(TokenStore, ReplaceIsAtomicNewInodeEveryTime) {
 
 TEST(TokenStore, CrashAfterTempWriteLeavesTheOldFileIntact) {
     TempDir tmp;
-    TokenStore store(tmp.path());
+    FaultEnv disk;
+    TokenStore store(tmp.path(), disk);
     ASSERT_TRUE(store.save(sample("old")).ok());
-    store.set_fault_for_test(StoreFault::kCrashAfterTempWrite);
+    // A process that dies after writing the temp file neither renames nor cleans up.
+    disk.inject(FileOp::kRename, EIO);
+    disk.inject(FileOp::kRemove, EIO);
     EXPECT_FALSE(store.save(sample("new")).ok());
     EXPECT_TRUE(std::filesystem::exists(store.path() + ".tmp"));  // the crash's leftover
     auto loaded = store.load();
     ASSERT_TRUE(loaded.ok() && loaded->has_value());
     EXPECT_EQ((*loaded)->refresh_token, "refresh-old-123456");
     // The next writer simply overwrites the leftover.
-    store.set_fault_for_test(StoreFault::kNone);
+    disk.clear();
     ASSERT_TRUE(store.save(sample("next")).ok());
     EXPECT_FALSE(std::filesystem::exists(store.path() + ".tmp"));
     EXPECT_EQ((*store.load())->refresh_token, "refresh-next-123456");
+}
+
+// Each step of a save failing in turn: the error names the file and the cause, the stored
+// tokens are the previous ones, whole, no temp file is left, and the next save works.
+struct SaveFault {
+    FileOp op;
+    int err;
+    const char* path_part;
+    const char* cause;  // strerror text in the message
+};
+
+void PrintTo(const SaveFault& fault, std::ostream* out) {
+    *out << to_string(fault.op) << " fails with " << fault.cause;
+}
+
+class TokenStoreFaults : public ::testing::TestWithParam<SaveFault> {};
+
+TEST_P(TokenStoreFaults, NothingIsLostTheOldFileStaysValid) {
+    const SaveFault fault = GetParam();
+    TempDir tmp;
+    FaultEnv disk;
+    TokenStore store(tmp.path(), disk);
+    ASSERT_TRUE(store.save(sample("old")).ok());
+
+    disk.inject(fault.op, fault.err, fault.path_part);
+    const Status saved = store.save(sample("new"));
+    ASSERT_FALSE(saved.ok());
+    EXPECT_EQ(disk.failed(fault.op), 1);
+    EXPECT_EQ(saved.error().kind, ErrorKind::kIo);
+    EXPECT_NE(saved.error().message.find(fault.cause), std::string::npos) << saved.error().message;
+    EXPECT_NE(saved.error().message.find(tmp.path()), std::string::npos) << saved.error().message;
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded.ok() && loaded->has_value()) << "the old file must still parse";
+    EXPECT_EQ((*loaded)->access_token, "access-old-123456");
+    EXPECT_EQ((*loaded)->refresh_token, "refresh-old-123456");
+    EXPECT_FALSE(std::filesystem::exists(store.path() + ".tmp"));
+
+    disk.clear();
+    ASSERT_TRUE(store.save(sample("next")).ok());
+    EXPECT_EQ((*store.load())->refresh_token, "refresh-next-123456");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStepOfASave, TokenStoreFaults,
+    ::testing::Values(SaveFault{FileOp::kWrite, ENOSPC, "", "No space left on device"},
+                      SaveFault{FileOp::kSync, EIO, "tokens.json.tmp", "Input/output error"},
+                      SaveFault{FileOp::kRename, EIO, "", "Input/output error"},
+                      SaveFault{FileOp::kCreate, EACCES, "", "Permission denied"}),
+    [](const auto& test) { return std::string(to_string(test.param.op)); });
+
+// The rename went through but the directory's fsync failed: the save reports it (the rename
+// might not survive a power failure), and whichever file is there is whole.
+TEST(TokenStore, FailedDirectoryFsyncIsReportedAndTheFileIsWhole) {
+    TempDir tmp;
+    FaultEnv disk;
+    TokenStore store(tmp.path(), disk);
+    ASSERT_TRUE(store.save(sample("old")).ok());
+    disk.inject(FileOp::kSync, EIO, tmp.path(), 1, /*skip=*/1);  // the temp file's fsync passes
+    const Status saved = store.save(sample("new"));
+    ASSERT_FALSE(saved.ok());
+    EXPECT_NE(saved.error().message.find("cannot fsync " + tmp.path() + ":"), std::string::npos)
+        << saved.error().message;
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded.ok() && loaded->has_value());
+    EXPECT_EQ((*loaded)->refresh_token, "refresh-new-123456");
 }
 
 TEST(TokenStore, ReadersSeeTheOldOrTheNewFileNeverAMix) {

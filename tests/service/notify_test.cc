@@ -15,6 +15,7 @@
 
 #include "service/notify.h"
 #include "service/scheduler.h"
+#include "support/temp_dir.h"
 
 namespace hubsync {
 namespace {
@@ -61,18 +62,12 @@ class Receiver final {
 
 class NotifyTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("hubsync-notify-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::string socket_path() const { return (dir_ / "notify.sock").string(); }
+    std::string socket_path() const { return dir_.file("notify.sock"); }
     static std::string abstract_name() {
         return "@hubsync-test-notify-" + std::to_string(::getpid());
     }
 
-    fs::path dir_;
+    testing::TempDir dir_{"hubsync-notify"};
 };
 
 TEST_F(NotifyTest, PathSocketReceivesEachMessageAsOneDatagram) {
@@ -112,7 +107,7 @@ TEST_F(NotifyTest, AbstractNameIsNotConfusedWithAPath) {
     const std::string name = abstract_name() + "-x";
     Receiver receiver(name);
     ASSERT_TRUE(receiver.bound());
-    Receiver path_receiver((dir_ / name.substr(1)).string());
+    Receiver path_receiver(dir_.file(name.substr(1)));
     ASSERT_TRUE(path_receiver.bound());
 
     ASSERT_TRUE(Notifier(name).watchdog().ok());

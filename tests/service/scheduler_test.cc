@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "service/scheduler.h"
+#include "support/scripted_clock.h"
 
 namespace hubsync {
 namespace {
@@ -17,36 +18,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-// Virtual time with events: sleep_until() runs the events scheduled up to the deadline, in
-// order, at their time, and wakes early when one of them stops or notifies the StopSource,
-// just as a signal would wake the real clock. Hooks may advance() to simulate slow work.
-class ScriptedClock final : public Clock {
-  public:
-    Instant now() const override { return now_; }
-
-    bool sleep_until(Instant deadline, StopSource* stop) override {
-        if (stop && stop->stop_requested()) return false;
-        const std::uint64_t generation = stop ? stop->generation() : 0;
-        while (!events_.empty() && events_.begin()->first <= deadline) {
-            auto event = events_.extract(events_.begin());
-            now_ = std::max(now_, event.key());
-            event.mapped()();
-            if (stop && (stop->stop_requested() || stop->generation() != generation)) return false;
-        }
-        now_ = std::max(now_, deadline);
-        return true;
-    }
-
-    void at(Instant t, std::function<void()> fn) { events_.emplace(t, std::move(fn)); }
-    void advance(Millis d) { now_ += d; }
-    Instant start() const { return start_; }
-
-  private:
-    Instant start_ = ManualClock::default_start();
-    Instant now_ = start_;
-    std::multimap<Instant, std::function<void()>> events_;
-};
+using testing::ScriptedClock;
 
 // Failure warnings are expected by the hundred here; keep the test output readable.
 class QuietLogs : public ::testing::Environment {
@@ -484,6 +456,43 @@ TEST(Scheduler, FatalFailureEndsTheRunWithThatError) {
 
 // With the real clock: a stop request from another thread (as the signal thread does) ends
 // a sleep of an hour at once, and notify() wakes it to retry.
+// The watch runs every watch_interval on the scheduler's own clock; a notify from it (a new
+// authorization) retries a task that waits for a person at once, instead of after retry_max.
+TEST(Scheduler, TheWatchRunsEveryIntervalAndItsNotifyRetriesFailedTasksAtOnce) {
+    ScriptedClock clock;
+    StopSource stop;
+    SchedulerOptions options = options_5m();
+    options.cadence.retry_max = minutes(30);
+    options.last_reconcile = clock.start();
+    options.watch_interval = seconds(2);
+    Scheduler scheduler(clock, stop, options);
+    clock.at(clock.start() + minutes(20), [&] { stop.request_stop(); });
+    const Instant fixed = clock.start() + minutes(10) + Millis(500);
+
+    std::vector<Instant> syncs, watches;
+    SchedulerHooks hooks;
+    hooks.sync = [&]() -> Status {
+        syncs.push_back(clock.now());
+        if (clock.now() < fixed)
+            return make_error(ErrorKind::kAuthRequired, "authorization required");
+        return Status::Ok();
+    };
+    hooks.watch = [&] {
+        watches.push_back(clock.now());
+        if (clock.now() >= fixed && watches.size() >= 2 && watches[watches.size() - 2] < fixed)
+            stop.notify();
+    };
+    ASSERT_TRUE(scheduler.run(hooks).ok());
+
+    ASSERT_GE(syncs.size(), 2u);
+    EXPECT_EQ(syncs[0], clock.start());
+    EXPECT_EQ(syncs[1], clock.start() + minutes(10) + seconds(2))
+        << "the first watch after the fix";
+    ASSERT_GT(watches.size(), 2u);
+    for (std::size_t i = 1; i < watches.size(); ++i)
+        EXPECT_EQ(watches[i] - watches[i - 1], seconds(2)) << "watch " << i;
+}
+
 TEST(Scheduler, RealClockStopAndNotifyWakeTheSleepAtOnce) {
     StopSource stop;
     SchedulerOptions options = options_5m();

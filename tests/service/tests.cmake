@@ -1,4 +1,4 @@
-hubsync_test(service hubsync_service)
+hubsync_test(service hubsync_service hubsync_sim)
 
 # The Debian package, built with cpack and inspected with dpkg-deb. Labelled `package`
 # (about ten seconds): `ctest -L package` runs it alone, `ctest -LE package` skips it.

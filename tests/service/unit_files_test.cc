@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace hubsync {
 namespace {
 
@@ -74,13 +76,6 @@ std::string read_file(const fs::path& path) {
 
 class UnitFilesTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("hubsync-units-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     // A copy of `unit` under `name` in the scratch directory (templates need an instance
     // name to be analyzed as a service), optionally with the binary replaced.
     fs::path copy_unit(const std::string& unit, const std::string& name,
@@ -94,7 +89,7 @@ class UnitFilesTest : public ::testing::Test {
         return path;
     }
 
-    fs::path dir_;
+    testing::TempDir dir_{"hubsync-units"};
 };
 
 double exposure(const std::string& output) {
@@ -116,7 +111,7 @@ TEST_F(UnitFilesTest, SecurityExposureIsAtMostTwo) {
                                      std::pair{"hubsync@.service", "hubsync@acme.service"}}) {
         const fs::path path = copy_unit(unit, name);
         const CommandResult r =
-            run("cd '" + dir_.string() +
+            run("cd '" + dir_.path() +
                 "' && systemd-analyze security --offline=true --no-pager ./" + name);
         const double score = exposure(r.output);
         ASSERT_GE(score, 0.0) << unit << ": no exposure score in:\n" << r.output;
@@ -135,7 +130,7 @@ TEST_F(UnitFilesTest, UnitsVerify) {
                                      std::pair{"hubsync@.service", "hubsync@acme.service"}}) {
         copy_unit(unit, name, "/bin/true");
         const CommandResult r =
-            run("cd '" + dir_.string() + "' && systemd-analyze verify --man=no ./" + name);
+            run("cd '" + dir_.path() + "' && systemd-analyze verify --man=no ./" + name);
         EXPECT_EQ(r.exit_code, 0) << unit << "\n" << r.output;
         EXPECT_EQ(r.output, "") << unit;
     }

@@ -1,9 +1,10 @@
-// A temporary directory for config tests: files with chosen modes, removed afterwards.
+// A fresh directory under the system temp dir for one test, removed with everything in it
+// (even what the test made unreadable), so no test leaves files behind or sees another's.
 #pragma once
 
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -13,10 +14,9 @@ namespace hubsync::testing {
 
 class TempDir final {
   public:
-    TempDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                              "/hubsync-config-test-XXXXXX";
+    // `prefix` names the directory, so a leftover one tells which tests made it.
+    explicit TempDir(const std::string& prefix = "hubsync-test") {
+        std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX"));
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
@@ -30,7 +30,9 @@ class TempDir final {
     TempDir& operator=(const TempDir&) = delete;
 
     const std::string& path() const { return path_; }
+    // The path of `name` inside the directory (nothing is created).
     std::string file(const std::string& name) const { return path_ + "/" + name; }
+    std::string operator/(const std::string& name) const { return file(name); }
 
     // Writes `content` to `name` with permissions `mode`; returns the full path.
     std::string write(const std::string& name, const std::string& content,
@@ -39,6 +41,7 @@ class TempDir final {
         {
             std::ofstream out(p, std::ios::binary | std::ios::trunc);
             out << content;
+            if (!out) throw std::runtime_error("cannot write " + p);
         }
         ::chmod(p.c_str(), mode);
         return p;

@@ -1,0 +1,13 @@
+// ASCII case folding.
+#include "core/text.h"
+
+namespace hubsync {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+}  // namespace hubsync

@@ -1,0 +1,35 @@
+// The shared text helpers: ASCII case folding and strict integer parsing.
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace hubsync {
+namespace {
+
+TEST(Lower, FoldsAsciiOnly) {
+    EXPECT_EQ(lower("Content-Type"), "content-type");
+    EXPECT_EQ(lower("HS_OBJECT_ID 42"), "hs_object_id 42");
+    EXPECT_EQ(lower(""), "");
+    // Bytes outside ASCII (UTF-8 here) pass through unchanged.
+    EXPECT_EQ(lower("\xC3\x84pfel"), "\xC3\x84pfel");
+}
+
+TEST(ParseInt, AcceptsTheWholeTextAsDigitsOnly) {
+    EXPECT_EQ(parse_int<int>("443"), 443);
+    EXPECT_EQ(parse_int<std::int64_t>("-1700000000000"), -1700000000000);
+    EXPECT_EQ(parse_int<int>("0"), 0);
+    for (const char* bad : {"", " 1", "1 ", "+1", "1x", "0x10", "1.5", "-"})
+        EXPECT_EQ(parse_int<int>(bad), std::nullopt) << '"' << bad << '"';
+}
+
+TEST(ParseInt, RefusesWhatDoesNotFitTheType) {
+    EXPECT_EQ(parse_int<std::uint8_t>("255"), 255);
+    EXPECT_EQ(parse_int<std::uint8_t>("256"), std::nullopt);
+    EXPECT_EQ(parse_int<unsigned>("-1"), std::nullopt);
+    EXPECT_EQ(parse_int<std::int64_t>("9223372036854775808"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace hubsync
