@@ -112,8 +112,10 @@ class SplitBackfill::Runner final {
     ~Runner() { stop_all(); }
 
     Status run() {
-        if (!list_.done) start_list_chain();
+        // The first split comes before the list's first page, so the search chains start at
+        // once whatever the latency.
         plan();
+        if (!list_.done) start_list_chain();
         while (running_chains() > 0 || !queue_.empty()) {
             Item item;
             {
