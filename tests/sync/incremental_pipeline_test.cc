@@ -78,6 +78,7 @@ class IncrementalPipeline : public ::testing::Test {
         time_.advance(minutes(1));
         h_.sim->set_latency(kLatency);
         h_.sim->clear_requests();
+        rate_limited_before_ = h_.api->stats().rate_limited;
     }
 
     // The committed window's last id (0 when no window is open).
@@ -134,6 +135,9 @@ class IncrementalPipeline : public ::testing::Test {
     SyncHarness h_;
     std::string text_;
     std::vector<RecordId> changed_;
+    // 429s the backfill met: this clock's jumps can land between a request's sending and its
+    // arrival, which real time does not do; the incremental is what is measured.
+    std::int64_t rate_limited_before_ = 0;
 };
 
 TEST_F(IncrementalPipeline, KeepsSeveralBatchReadsInFlightAndCommitsInCursorOrder) {
@@ -158,7 +162,7 @@ TEST_F(IncrementalPipeline, KeepsSeveralBatchReadsInFlightAndCommitsInCursorOrde
     const ApiStats stats = h_.api->stats();
     EXPECT_GE(stats.budget.latency_ms, kLatency.count());
     EXPECT_GE(stats.budget.in_flight_peak, 3) << "a search and two batch reads at once";
-    EXPECT_EQ(stats.rate_limited, 0);
+    EXPECT_EQ(stats.rate_limited - rate_limited_before_, 0);
     EXPECT_EQ(h_.sim->count_status(429), 0);
 }
 
