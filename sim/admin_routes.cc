@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "model/endpoints.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
@@ -50,12 +51,6 @@ std::int64_t num(const JsonObject& o, const char* key, std::int64_t def) {
     std::int64_t v = def;
     if (!s.empty()) std::from_chars(s.data(), s.data() + s.size(), v);
     return v;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
 }
 
 bool flag(const JsonObject& o, const char* key) {

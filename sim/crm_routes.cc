@@ -12,6 +12,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "model/endpoints.h"
 #include "model/object_type.h"
 #include "sim/impl.h"
@@ -118,12 +119,6 @@ std::vector<std::string> string_array(const Poco::JSON::Object::Ptr& obj, const 
     for (std::size_t i = 0; i < arr->size(); ++i)
         out.push_back(var_string(arr->get(static_cast<unsigned>(i))));
     return out;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
 }
 
 enum class CrmFamily { kObjects, kProperties };

@@ -19,6 +19,7 @@
 #include "config/keys.h"
 #include "core/duration.h"
 #include "core/redact.h"
+#include "core/text.h"
 #include "http/url.h"
 #include "model/endpoints.h"
 
@@ -40,13 +41,6 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.back()))
         s.remove_suffix(1);
     return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 std::string in_quotes(std::string_view s) {

@@ -20,6 +20,7 @@
 
 #include "core/json_string.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
 #include "mirror/values.h"
@@ -54,13 +55,6 @@ constexpr std::int64_t kJournalSizeLimitBytes = 32 * 1024 * 1024;
 constexpr int kCacheSizeKiB = 32 * 1024;
 
 constexpr std::string_view kMergedIdsProperty = "hs_merged_object_ids";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // Property names come from HubSpot and are untrusted: control characters are replaced (the
 // name is also always quoted), and fixed columns are never shadowed.
