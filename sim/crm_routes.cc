@@ -9,7 +9,6 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "core/text.h"
@@ -21,9 +20,9 @@
 namespace hubsync::sim {
 
 bool parse_int(std::string_view s, std::int64_t& out) {
-    if (s.empty()) return false;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+    const auto value = hubsync::parse_int<std::int64_t>(s);
+    if (value) out = *value;
+    return value.has_value();
 }
 
 std::string encode_cursor(std::int64_t id) {

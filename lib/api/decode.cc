@@ -4,9 +4,9 @@
 
 #include <fmt/core.h>
 
-#include <charconv>
 
 #include "api/json_reader.h"
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -242,9 +242,9 @@ class Decoder {
             return shape(fmt::format("\"{}\" is not a number", field));
         }
         if (!r_.read_number(n)) return false;
-        const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), out);
-        if (ec != std::errc() || ptr != n.data() + n.size())
-            return shape(fmt::format("\"{}\" is not an integer: {}", field, excerpt(n)));
+        const auto value = parse_int<std::int64_t>(n);
+        if (!value) return shape(fmt::format("\"{}\" is not an integer: {}", field, excerpt(n)));
+        out = *value;
         return true;
     }
 
@@ -454,8 +454,9 @@ bool parse_record_id(std::string_view text, RecordId& out) {
     if (text.empty() || text.size() > 19) return false;
     for (const char c : text)
         if (c < '0' || c > '9') return false;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
+    const auto id = parse_int<RecordId>(text);
+    if (id) out = *id;
+    return id.has_value();
 }
 
 Result<RecordPage> decode_record_page(std::string_view json) {

@@ -6,7 +6,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -18,6 +17,7 @@
 #include "api/json_reader.h"
 #include "api/rate_budget.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "http/http_date.h"
 #include "http/url.h"
 #include "model/endpoints.h"
@@ -49,23 +49,12 @@ struct Call {
     std::string scope;  // the scope a 403 most likely lacks
 };
 
-std::optional<long> parse_long(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    long v = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
 // Retry-After in either form RFC 9110 allows: delay-seconds or an HTTP-date (a date in the
 // past means now).
 std::optional<Millis> retry_after(const HttpResponse& response, Instant now) {
     constexpr long kMaxSeconds = 366L * 24 * 3600;  // clamps absurd values before they overflow
     const std::string header = response.header("Retry-After");
-    if (const auto v = parse_long(header)) {
+    if (const auto v = parse_int<long>(trim(header))) {
         if (*v < 0) return std::nullopt;
         return Millis(std::min(*v, kMaxSeconds) * 1000);
     }

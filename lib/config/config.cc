@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -726,9 +725,8 @@ class Loader final {
 
     std::string assign_int(const KeyDef& key, const Setting& s, const std::string& value,
                            int& out) {
-        long long n = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc() || end != value.data() + value.size()) {
+        const auto n = parse_int<long long>(value);
+        if (!n) {
             const bool has_auto = key.default_value == "auto";
             setting_problem(s,
                             std::string(key.name) + " " + in_quotes(value) + " is not " +
@@ -738,13 +736,13 @@ class Loader final {
                                      : "write digits only, e.g. " + std::string(key.default_value));
             return value;
         }
-        if (n < key.min || n > key.max) {
+        if (*n < key.min || *n > key.max) {
             setting_problem(
                 s, std::string(key.name) + " " + value + " is out of range",
                 "use a number from " + std::to_string(key.min) + " to " + std::to_string(key.max));
             return value;
         }
-        out = static_cast<int>(n);
+        out = static_cast<int>(*n);
         return value;
     }
 

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -478,11 +477,9 @@ Status SqliteMirrorImpl::write_record(Table& t, const Record& c, const std::stri
             const std::size_t semi = list.find(';');
             const std::string_view item = list.substr(0, semi);
             list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
-            RecordId absorbed = 0;
-            const char* end = item.data() + item.size();
-            const auto [ptr, ec] = std::from_chars(item.data(), end, absorbed);
-            if (ec != std::errc() || ptr != end || absorbed == c.id) continue;
-            HS_RETURN_IF_ERROR(mark_merged(t, absorbed, c.id, synced_at, result));
+            const auto absorbed = parse_int<RecordId>(item);
+            if (!absorbed || *absorbed == c.id) continue;
+            HS_RETURN_IF_ERROR(mark_merged(t, *absorbed, c.id, synced_at, result));
         }
     }
     return Status::Ok();

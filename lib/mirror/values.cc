@@ -20,11 +20,10 @@ bool is_digit(char c) {
 
 // Epoch milliseconds as HubSpot sends them: an optional minus and digits, nothing else.
 bool parse_epoch_ms(std::string_view s, std::int64_t& out) {
-    if (s.empty() || s.size() > 16) return false;
-    const char* begin = s.data();
-    const char* end = s.data() + s.size();
-    const auto [ptr, ec] = std::from_chars(begin, end, out);
-    return ec == std::errc() && ptr == end;
+    if (s.size() > 16) return false;
+    const auto ms = parse_int<std::int64_t>(s);
+    if (ms) out = *ms;
+    return ms.has_value();
 }
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" already: the common case, kept as is without reformatting.
