@@ -16,6 +16,7 @@
 #include "api/decode.h"
 #include "api/json_reader.h"
 #include "api/rate_budget.h"
+#include "core/backoff.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "http/http_date.h"
@@ -383,13 +384,9 @@ class HubSpotApiClient final : public HubSpotApi {
 
     Millis backoff(int failures) {
         // Exponential with full jitter, floored at half the base so a retry never fires at once.
-        const std::int64_t base = std::max<std::int64_t>(options_.backoff_base.count(), 1);
-        const std::int64_t max = std::max<std::int64_t>(options_.backoff_max.count(), base);
-        std::int64_t cap = base;
-        for (int i = 1; i < failures && cap < max; ++i)
-            cap *= 2;
-        cap = std::min(cap, max);
-        std::uniform_int_distribution<std::int64_t> dist(base / 2, cap);
+        const Millis base = std::max(options_.backoff_base, Millis(1));
+        const Millis cap = exponential_backoff(failures, base, options_.backoff_max);
+        std::uniform_int_distribution<std::int64_t> dist(base.count() / 2, cap.count());
         std::lock_guard lock(stats_mu_);
         return Millis(dist(rng_));
     }
