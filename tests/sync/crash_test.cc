@@ -31,9 +31,6 @@ class CrashTest : public ::testing::Test {
         so.seed = 11;
         sim_ = std::make_unique<sim::Simulator>(so);
         ASSERT_TRUE(sim_->start().ok());
-        dir_ = std::filesystem::temp_directory_path() /
-               ("hubsync-crash-" + std::to_string(::getpid()));
-        std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_ / "state");
         std::filesystem::permissions(dir_ / "state", std::filesystem::perms::owner_all);
         {
@@ -51,11 +48,7 @@ class CrashTest : public ::testing::Test {
              << "\narchived_interval = 1s\n[log]\nlevel = error\n";
     }
 
-    void TearDown() override {
-        sim_->stop();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
+    void TearDown() override { sim_->stop(); }
 
     pid_t spawn_sync(bool full) {
         std::vector<std::string> args = {kHubsync, "--config", config_, "sync"};
@@ -116,7 +109,8 @@ class CrashTest : public ::testing::Test {
     }
 
     std::unique_ptr<sim::Simulator> sim_;
-    std::filesystem::path dir_;
+    TempDir temp_{"hubsync-crash"};
+    std::filesystem::path dir_ = temp_.path();
     std::string config_;
 };
 
