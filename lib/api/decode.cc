@@ -4,7 +4,6 @@
 
 #include <fmt/core.h>
 
-
 #include "api/json_reader.h"
 #include "core/text.h"
 

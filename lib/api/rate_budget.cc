@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/text.h"
+
 namespace hubsync {
 namespace {
 
