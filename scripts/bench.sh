@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
-# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|latency|all]
+# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|objects|latency|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
 # use `hubsync sync` itself; the latency runs use bench_sync with the limiter on auto, as
@@ -143,6 +143,32 @@ bench_incremental() {
   timed_engine "full re-read + reconcile over 1M" 1000000 --full
 }
 
+# Requests of the last run by bucket: search has its own 5/s limit, the rest share the 10 s one.
+bucket_requests() {
+  curl -fsS "$sim_url/_sim/requests" | grep -o '"path":"[^"]*"' | awk '
+    /\/search"/ { search++; next } /\/crm\// { main++ } END {
+      printf "%d main-bucket + %d search requests", main, search }'
+}
+
+bench_objects() {
+  echo "# 6. every object type: 100,000 contacts, 20,000 companies, 50,000 deals, 10,000 tickets"
+  local scopes="oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets"
+  local limits
+  for limits in off on; do
+    local flags=(--scopes "$scopes")
+    [[ $limits == off ]] && flags+=(--no-rate-limits)
+    sync_extra="objects = contacts, companies, deals, tickets" start_sim 100000 26 "${flags[@]}"
+    timed_sync "backfill 4 types, limits $limits" 180000
+    echo "  $(bucket_requests)"
+    sqlite3 "$work/hubspot.db" "SELECT object_type, records_written, requests_made,
+        printf('%.1f s', (julianday(finished_at) - julianday(started_at)) * 86400)
+        FROM sync_runs ORDER BY id" | sed 's/^/  per type: /'
+    "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null  # first incremental
+    timed_sync "idle cycle, 4 types, limits $limits" 0
+    echo "  $(bucket_requests)"
+  done
+}
+
 # bucket_counts: requests to the search endpoint and to everything else (the 10-second
 # bucket), from the simulator's log.
 bucket_counts() {
@@ -178,14 +204,14 @@ timed_latency() {
 
 bench_latency() {
   local n=${LATENCY_CONTACTS:-100000}
-  echo "# 6. far from HubSpot: backfill of $n contacts x 50 properties, the simulator's limits on"
+  echo "# 7. far from HubSpot: backfill of $n contacts x 50 properties, the simulator's limits on"
   for limit in 110 190; do
     for ms in ${LATENCIES:-0 100 300 800}; do
       start_sim "$n" 26 --rate-limit "$limit" --latency "$ms"
       timed_latency "backfill, $limit/10 s, $ms ms" "$n" "$limit"
     done
   done
-  echo "# 7. incremental with 10,000 changes at 300 ms (110 per 10 s)"
+  echo "# 8. incremental with 10,000 changes at 300 ms (110 per 10 s)"
   start_sim "$n" 26 --latency 0
   timed_latency "initial backfill, 0 ms" "$n" 110
   curl -fsS -X POST -H 'Content-Type: application/json' -d '{"latency_ms":300}' \
@@ -204,7 +230,8 @@ case "$what" in
   million) bench_million ;;
   limits) bench_limits ;;
   incremental) bench_incremental ;;
+  objects) bench_objects ;;
   latency) bench_latency ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|latency|all]"; exit 64 ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_latency ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|latency|all]"; exit 64 ;;
 esac

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -16,19 +15,13 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "http/url.h"
 
 namespace hubsync {
 namespace {
 
 constexpr int kListLimit = 100;
-
-std::optional<RecordId> parse_id(std::string_view text) {
-    RecordId v = 0;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-    return v;
-}
 
 std::vector<RecordId> ids_of(const std::vector<Record>& records) {
     std::vector<RecordId> ids;
@@ -74,8 +67,8 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
     s.list_after = url_decode(*after);
     s.list_done = *done == "1";
     s.list_ordered = *ord == "1";
-    const auto t = parse_id(*top);
-    const auto p = parse_id(*pos);
+    const auto t = parse_int<RecordId>(*top);
+    const auto p = parse_int<RecordId>(*pos);
     if (!t || !p) return std::nullopt;
     s.list_top = *t;
     s.list_pos = *p;
@@ -86,8 +79,8 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         const auto colon = item.find(':');
         if (colon == std::string_view::npos) return std::nullopt;
-        const auto cursor = parse_id(item.substr(0, colon));
-        const auto hi = parse_id(item.substr(colon + 1));
+        const auto cursor = parse_int<RecordId>(item.substr(0, colon));
+        const auto hi = parse_int<RecordId>(item.substr(colon + 1));
         if (!cursor || !hi) return std::nullopt;
         s.ranges.push_back({*cursor, *hi});
     }
@@ -376,13 +369,14 @@ class SplitBackfill::Runner final {
     // Splits the range that would end last and starts a chain on its upper part: a chain's
     // range at its middle, the list's where the list and the new chain would end together. The
     // widest range is not always the one that ends last: at HubSpot's latency the list reads
-    // far fewer ids a second than a search chain, and a list left with too little runs out of
-    // work early while the chains, which it cannot help, still have theirs.
+    // far fewer ids a second than a search chain. And the list cannot take work back, so it
+    // keeps at least what it reads while the longest chain range is read, and loses ties.
     bool split_locked() {
         const Rates r = rates(running_search_locked() + 1);
         const double list_ids_per_s = kListLimit * r.list;
         const double chain_ids_per_s = o_.options_.search_limit * r.chain;
         double longest = 0;
+        double longest_chain = 0;
         RecordId best = 0;
         int best_id = -2;  // -1 = the list's range
         if (!list_.done && list_.ordered && list_.top > list_.fetched) {
@@ -394,20 +388,24 @@ class SplitBackfill::Runner final {
             if (range.hi <= range.fetched) continue;
             const RecordId left = range.hi - range.fetched;
             const double seconds = static_cast<double>(left) / chain_ids_per_s;
-            if (seconds > longest) {
+            longest_chain = std::max(longest_chain, seconds);
+            if (seconds >= longest) {
                 longest = seconds;
                 best = left;
                 best_id = id;
             }
         }
         if (best_id == -2 || best < o_.options_.min_split) return false;
+        RecordId kept = best / 2;
+        if (best_id == -1) {
+            const double fair =
+                static_cast<double>(best) * list_ids_per_s / (list_ids_per_s + chain_ids_per_s);
+            kept = static_cast<RecordId>(std::max(fair, longest_chain * list_ids_per_s));
+            if (kept > best - o_.options_.min_split / 2) return false;  // not worth a chain
+        }
         RecordId& hi = best_id == -1 ? list_.top : ranges_[best_id].hi;
         const RecordId base = best_id == -1 ? list_.fetched : ranges_[best_id].fetched;
-        const double kept =
-            best_id == -1 ? list_ids_per_s / (list_ids_per_s + chain_ids_per_s) : 0.5;
-        const RecordId at =
-            base + std::clamp<RecordId>(static_cast<RecordId>(static_cast<double>(best) * kept), 1,
-                                        best - 1);
+        const RecordId at = base + std::clamp<RecordId>(kept, 1, best - 1);
         const int id = next_range_++;
         ranges_[id] = Range{at, at, hi};
         hi = at;
