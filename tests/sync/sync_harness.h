@@ -69,8 +69,10 @@ struct HarnessOptions {
     // ManualClock (`clock`). Must outlive the harness.
     Clock* time = nullptr;
     // One transport per concurrent request, as production wires the client; false = requests
-    // take turns on one transport.
-    bool transport_pool = false;
+    // take turns on one transport. With one transport a request waits for it after taking its
+    // rate ticket, and on the shared virtual clock other threads' waits move time on meanwhile,
+    // so the simulator could see searches arrive bunched up that were let go 250 ms apart.
+    bool transport_pool = true;
 };
 
 class SyncHarness {
