@@ -125,6 +125,8 @@ class RecordStore final {
     std::size_t size() const;  // records held, gone ones included
 
   private:
+    class Search;  // one search's filters, scan, order and page (record_store.cc)
+
     void generate_records(int count);
     StoredRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
     const StoredRecord* find_live(std::int64_t id) const;
