@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace hubsync {
 namespace {
 
@@ -312,9 +314,10 @@ const char* to_string(KeyKind kind) {
     return "string";
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps.
-    const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+std::size_t edit_distance(std::string_view a_text, std::string_view b_text) {
+    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps,
+    // ignoring ASCII case.
+    const std::string a = lower(a_text), b = lower(b_text);
     const std::size_t n = a.size(), m = b.size();
     std::vector<std::size_t> d((n + 1) * (m + 1));
     const auto at = [&](std::size_t i, std::size_t j) -> std::size_t& {
@@ -326,10 +329,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         at(0, j) = j;
     for (std::size_t i = 1; i <= n; ++i) {
         for (std::size_t j = 1; j <= m; ++j) {
-            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1])) {
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
                 at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
             }
         }
