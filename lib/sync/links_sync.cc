@@ -29,9 +29,7 @@ struct SweepCursor {
     std::size_t pair = 0;
     RecordId last_id = 0;
 
-    std::string encode() const {
-        return fmt::format("{}:{}:{}", started_ms, pair, last_id);
-    }
+    std::string encode() const { return fmt::format("{}:{}:{}", started_ms, pair, last_id); }
     static std::optional<SweepCursor> decode(const std::optional<std::string>& text) {
         if (!text) return std::nullopt;
         const auto a = text->find(':');
@@ -145,9 +143,10 @@ Status LinksSync::refresh_reference(const std::vector<ObjectType>& types,
 // Active and archived owners together: records keep pointing at owners who left.
 Status LinksSync::refresh_owners() {
     if (!has_scope(options_.granted_scopes, kOwnersReadScope)) {
-        HS_LOG_INFO("owners are not mirrored: the authorization lacks the {} scope; add it to "
-                    "the app and run `hubsync authorize` again to get owner names in reports",
-                    kOwnersReadScope);
+        HS_LOG_INFO(
+            "owners are not mirrored: the authorization lacks the {} scope; add it to "
+            "the app and run `hubsync authorize` again to get owner names in reports",
+            kOwnersReadScope);
         return Status::Ok();
     }
     auto active = links_api_.owners(false);
@@ -263,15 +262,16 @@ Status LinksSync::sweep(const std::vector<Pair>& pairs) {
 // the links of the records on the other side back to them.
 Status LinksSync::incremental(const std::vector<ObjectType>& types, const std::vector<Pair>& pairs,
                               const std::vector<TypeReport>& cycle) {
-    std::map<std::pair<std::string, std::string>, std::set<RecordId>> read;      // (from, to)
-    std::map<std::size_t, std::set<RecordId>> neighbors;  // pair index -> ids
+    std::map<std::pair<std::string, std::string>, std::set<RecordId>> read;  // (from, to)
+    std::map<std::size_t, std::set<RecordId>> neighbors;                     // pair index -> ids
     auto pair_index = [&](const ObjectType& from, const ObjectType& to) {
         for (const Pair& p : pairs)
             if (*p.from == from && *p.to == to) return p.index;
         return pairs.size();
     };
     auto read_chunks = [&](const ObjectType& from, const ObjectType& to,
-                           const std::vector<RecordId>& ids, std::set<RecordId>* changed) {
+                           const std::vector<RecordId>& ids,
+                           std::set<RecordId>* changed) -> Status {
         for (std::size_t i = 0; i < ids.size(); i += kMaxAssociationInputs) {
             const auto end = std::min(ids.size(), i + kMaxAssociationInputs);
             const std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
