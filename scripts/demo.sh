@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is needed, builds, starts the bundled HubSpot simulator with 20,000
-# contacts, authorizes through its consent page, backfills, changes contacts, syncs again
-# incrementally and queries the mirror with the sqlite3 shell. About a minute.
+# contacts (and companies, deals, tickets, owners, pipelines and the links among them),
+# authorizes through its consent page, backfills, changes contacts, syncs again incrementally
+# and queries the mirror with the sqlite3 shell, a joined report among them. About a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,9 @@ cleanup() {
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Starting hubspot-sim with 20,000 contacts (HubSpot's rate limits on)"
+say "Starting hubspot-sim with 20,000 contacts, 4,000 companies, 2,000 deals, 1,000 tickets (HubSpot's rate limits on)"
 "$bin/sim/hubspot-sim" --port 0 --contacts 20000 --custom-properties 20 --seed 42 \
+  --companies 4000 --deals 2000 --tickets 1000 \
   --client-id demo-client --client-secret demo-secret-value >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -46,6 +48,7 @@ database = $work/hubspot.db
 state_dir = $work/state
 interval = 1m
 lookback = 10m
+objects = contacts, companies, deals, tickets
 
 [log]
 level = warning
@@ -68,7 +71,7 @@ curl -fsS -L -o /dev/null "$approve"   # the browser's click: consent, then the 
 wait "$auth_pid"
 cat "$work/authorize.log"
 
-say "hubsync sync: the first run backfills every contact"
+say "hubsync sync: the first run backfills every record, then reads their links, owners and pipelines"
 "$bin/daemon/hubsync" sync
 
 say "Changing contacts in HubSpot: 25 updates, 5 deletes, a merge, a new contact"
@@ -96,14 +99,19 @@ q "SELECT count(*) AS archived FROM contacts WHERE archived = 1"
 q "SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL"
 q "SELECT id, email, firstname, city FROM active_contacts WHERE city = 'Oslo' LIMIT 5"
 q "SELECT object_type, started_at, mode, records_written, requests_made FROM sync_runs ORDER BY id"
+q "SELECT from_type, to_type, coalesce(label, '(unlabelled)') AS label, count(*) AS rows FROM associations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+say "A joined report: deals by stage, with their company and owner names"
+q "SELECT stage, company_name AS company, owner_name AS owner, count(*) AS deals, printf('%.0f', total(amount)) AS amount FROM deals_report WHERE company_name IS NOT NULL GROUP BY stage, company_name, owner_name ORDER BY total(amount) DESC LIMIT 12"
 
 say "hubsync status"
 "$bin/daemon/hubsync" status
 
 say "On a real HubSpot account"
 cat <<'TXT'
-1. Create an app in your HubSpot developer account with the scope crm.objects.contacts.read
-   and the redirect URL http://localhost:8976/callback.
+1. Create an app in your HubSpot developer account with the scopes crm.objects.contacts.read
+   (plus crm.objects.companies.read, crm.objects.deals.read, tickets for those objects, and
+   the optional crm.objects.owners.read for owner names) and the redirect URL
+   http://localhost:8976/callback.
 2. Put its client id in /etc/hubsync/hubsync.conf and its secret in /etc/hubsync/client_secret
    (mode 0600); leave authorize_url and api_base_url at their defaults.
 3. sudo -u hubsync hubsync authorize     (or --paste on a server without a browser)

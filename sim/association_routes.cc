@@ -94,7 +94,7 @@ class AssociationCall final {
         if (req_.method != "GET") return bad("Use GET");
         resp_.body = "{\"results\":";
         append_types(resp_.body, sim_.portal_.associations().labels(from_.info().type.name,
-                                                                     to_.info().type.name));
+                                                                    to_.info().type.name));
         resp_.body += '}';
     }
 
@@ -135,11 +135,11 @@ class AssociationCall final {
         resp_.body = "{\"status\":\"COMPLETE\",\"results\":[" + results + "]";
         if (!missing.empty()) {
             resp_.status = 207;
-            resp_.body += ",\"numErrors\":1,\"errors\":[{\"status\":\"error\",\"category\":"
-                          "\"OBJECT_NOT_FOUND\",\"subCategory\":\"crm.associations.FROM_OBJECT_"
-                          "NOT_FOUND\",\"message\":\"Could not find some " +
-                          from_.info().error_noun + " objects.\",\"context\":{\"ids\":[" +
-                          missing + "]}}]";
+            resp_.body +=
+                ",\"numErrors\":1,\"errors\":[{\"status\":\"error\",\"category\":"
+                "\"OBJECT_NOT_FOUND\",\"subCategory\":\"crm.associations.FROM_OBJECT_"
+                "NOT_FOUND\",\"message\":\"Could not find some " +
+                from_.info().error_noun + " objects.\",\"context\":{\"ids\":[" + missing + "]}}]";
         }
         resp_.body += ",\"startedAt\":\"" + started + "\",\"completedAt\":\"" +
                       format_iso8601(sim_.clock_->now()) + "\"}";
@@ -231,8 +231,8 @@ bool Simulator::Impl::route_admin_associations(SimRequest& req, SimResponse& res
         const auto links = visible_links(from, from.resolve(id), to);
         for (std::size_t i = 0; i < links.size(); ++i) {
             if (i) resp.body += ',';
-            resp.body += "{\"toObjectId\":" + std::to_string(links[i].to_id) +
-                         ",\"associationTypes\":";
+            resp.body +=
+                "{\"toObjectId\":" + std::to_string(links[i].to_id) + ",\"associationTypes\":";
             append_types(resp.body, links[i].types);
             resp.body += '}';
         }
@@ -240,8 +240,8 @@ bool Simulator::Impl::route_admin_associations(SimRequest& req, SimResponse& res
         return true;
     }
     Poco::JSON::Parser parser;
-    const auto body = parser.parse(req.body.empty() ? "{}" : req.body)
-                          .extract<Poco::JSON::Object::Ptr>();
+    const auto body =
+        parser.parse(req.body.empty() ? "{}" : req.body).extract<Poco::JSON::Object::Ptr>();
     std::int64_t from_id = 0, to_id = 0;
     if (!parse_int(var_text(body->get("fromId")), from_id) ||
         !parse_int(var_text(body->get("toId")), to_id))

@@ -158,10 +158,9 @@ void AssociationStore::relabel(std::string_view from, std::int64_t from_id, std:
     const std::uint32_t bits = label_bits(from, to, labels);
     std::lock_guard lock(mu_);
     const auto dir = links_.find({std::string(from), std::string(to)});
-    const bool linked =
-        dir != links_.end() && dir->second.count(from_id) &&
-        std::any_of(dir->second.at(from_id).begin(), dir->second.at(from_id).end(),
-                    [&](const Edge& e) { return e.to == to_id; });
+    const bool linked = dir != links_.end() && dir->second.count(from_id) &&
+                        std::any_of(dir->second.at(from_id).begin(), dir->second.at(from_id).end(),
+                                    [&](const Edge& e) { return e.to == to_id; });
     if (!linked)
         throw std::invalid_argument("no link from " + std::string(from) + " " +
                                     std::to_string(from_id) + " to " + std::string(to) + " " +
@@ -219,14 +218,14 @@ void generate_associations(AssociationStore& store, std::uint64_t seed,
     auto pick = [](const std::vector<std::int64_t>& ids, std::uint64_t h) {
         return ids[static_cast<std::size_t>(h % ids.size())];
     };
-    const std::size_t hubs = std::min<std::size_t>(companies.size(),
-                                                   std::max<std::size_t>(1, contacts.size() / 2000));
+    const std::size_t hubs =
+        std::min<std::size_t>(companies.size(), std::max<std::size_t>(1, contacts.size() / 2000));
     if (!companies.empty()) {
         for (std::size_t i = 0; i < contacts.size(); ++i) {
             const std::uint64_t h = hash(0xA550C1A7E0001ULL, i);
-            const std::int64_t company =
-                h % 8 == 0 ? companies[static_cast<std::size_t>((h >> 8) % hubs)]
-                           : pick(companies, h >> 8);
+            const std::int64_t company = h % 8 == 0
+                                             ? companies[static_cast<std::size_t>((h >> 8) % hubs)]
+                                             : pick(companies, h >> 8);
             std::vector<std::string> labels = {"Primary"};
             if ((h >> 40) % 10 == 0) labels.push_back("Decision maker");
             store.add("contacts", contacts[i], "companies", company, labels);
@@ -238,7 +237,8 @@ void generate_associations(AssociationStore& store, std::uint64_t seed,
     }
     for (std::size_t i = 0; i < deals.size(); ++i) {
         const std::uint64_t h = hash(0xA550C1A7E0002ULL, i);
-        if (!companies.empty()) store.add("deals", deals[i], "companies", pick(companies, h), {"Primary"});
+        if (!companies.empty())
+            store.add("deals", deals[i], "companies", pick(companies, h), {"Primary"});
         if (contacts.empty()) continue;
         store.add("deals", deals[i], "contacts", pick(contacts, h >> 20));
         if ((h >> 44) % 3 == 0) store.add("deals", deals[i], "contacts", pick(contacts, h >> 30));

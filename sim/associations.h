@@ -22,7 +22,7 @@ namespace hubsync::sim {
 // in each direction.
 struct AssociationLabelDef {
     std::optional<std::string> label;
-    std::string category;        // HUBSPOT_DEFINED, USER_DEFINED
+    std::string category;         // HUBSPOT_DEFINED, USER_DEFINED
     std::int64_t forward_id = 0;  // first type -> second type of the pair
     std::int64_t reverse_id = 0;
 };

@@ -162,8 +162,7 @@ class Simulator::Impl final {
     std::vector<AssociationLink> visible_links(const RecordStore& from, std::int64_t id,
                                                const RecordStore& to) const;
     std::pair<std::string, std::string> link_types(std::string_view from, std::int64_t& from_id,
-                                                   std::string_view to,
-                                                   std::int64_t& to_id) const;
+                                                   std::string_view to, std::int64_t& to_id) const;
     void associate(std::string_view from, std::int64_t from_id, std::string_view to,
                    std::int64_t to_id, const std::vector<std::string>& labels);
     void remove_association(std::string_view from, std::int64_t from_id, std::string_view to,

@@ -59,10 +59,10 @@ Portal::Portal(const SimOptions& opts)
 
 void Portal::observe(RecordStore& store) {
     const std::string type = store.info().type.name;
-    store.set_gone_observer([this, type](const std::vector<std::int64_t>& ids,
-                                         std::int64_t survivor) {
-        associations_.records_gone(type, ids, survivor);
-    });
+    store.set_gone_observer(
+        [this, type](const std::vector<std::int64_t>& ids, std::int64_t survivor) {
+            associations_.records_gone(type, ids, survivor);
+        });
 }
 
 References Portal::references(std::string_view type) const {

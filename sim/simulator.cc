@@ -1044,7 +1044,7 @@ void Simulator::relabel_stage(std::string_view type, const std::string& pipeline
 }
 
 std::vector<AssociationType> Simulator::association_labels(std::string_view from,
-                                                          std::string_view to) const {
+                                                           std::string_view to) const {
     return impl_->portal_.associations().labels(impl_->portal_.get(from).info().type.name,
                                                 impl_->portal_.get(to).info().type.name);
 }

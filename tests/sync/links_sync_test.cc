@@ -21,8 +21,12 @@ HarnessOptions links_options(int contacts = 1000) {
     HarnessOptions o;
     o.contacts = contacts;
     o.custom_properties = 2;
-    o.token_scopes = {"oauth",    "crm.objects.contacts.read", "crm.objects.companies.read",
-                      "crm.objects.deals.read", "tickets", "crm.objects.owners.read"};
+    o.token_scopes = {"oauth",
+                      "crm.objects.contacts.read",
+                      "crm.objects.companies.read",
+                      "crm.objects.deals.read",
+                      "tickets",
+                      "crm.objects.owners.read"};
     return o;
 }
 
@@ -269,7 +273,8 @@ TEST(LinksSync, MergesMoveLinksToTheSurvivorAndDeletesTakeThemAway) {
     for (RecordId old : {a, b, gone}) {
         const std::string id = std::to_string(old);
         EXPECT_EQ(h.one("SELECT count(*) FROM associations WHERE (from_type = 'contacts' AND "
-                        "from_id = " + id + ") OR (to_type = 'contacts' AND to_id = " + id + ")"),
+                        "from_id = " +
+                        id + ") OR (to_type = 'contacts' AND to_id = " + id + ")"),
                   "0")
             << old;
     }
