@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
-# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|links|all]
+# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
 # use `hubsync sync` itself. Results are recorded in docs/benchmarks.md.
@@ -142,6 +142,32 @@ bench_incremental() {
   timed_engine "full re-read + reconcile over 1M" 1000000 --full
 }
 
+# Requests of the last run by bucket: search has its own 5/s limit, the rest share the 10 s one.
+bucket_requests() {
+  curl -fsS "$sim_url/_sim/requests" | grep -o '"path":"[^"]*"' | awk '
+    /\/search"/ { search++; next } /\/crm\// { main++ } END {
+      printf "%d main-bucket + %d search requests", main, search }'
+}
+
+bench_objects() {
+  echo "# 6. every object type: 100,000 contacts, 20,000 companies, 50,000 deals, 10,000 tickets"
+  local scopes="oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets"
+  local limits
+  for limits in off on; do
+    local flags=(--scopes "$scopes")
+    [[ $limits == off ]] && flags+=(--no-rate-limits)
+    sync_extra="objects = contacts, companies, deals, tickets" start_sim 100000 26 "${flags[@]}"
+    timed_sync "backfill 4 types, limits $limits" 180000
+    echo "  $(bucket_requests)"
+    sqlite3 "$work/hubspot.db" "SELECT object_type, records_written, requests_made,
+        printf('%.1f s', (julianday(finished_at) - julianday(started_at)) * 86400)
+        FROM sync_runs ORDER BY id" | sed 's/^/  per type: /'
+    "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null  # first incremental
+    timed_sync "idle cycle, 4 types, limits $limits" 0
+    echo "  $(bucket_requests)"
+  done
+}
+
 # links_sweep LABEL RECORDS: one `hubsync sync` whose association sweep is due, measured by the
 # simulator's request log: association reads (exempt from HubSpot's 10-second bucket), the
 # other requests (which draw on it) and 429s.
@@ -189,7 +215,8 @@ case "$what" in
   million) bench_million ;;
   limits) bench_limits ;;
   incremental) bench_incremental ;;
+  objects) bench_objects ;;
   links) bench_links ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_links ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|links|all]"; exit 64 ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_links ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|all]"; exit 64 ;;
 esac

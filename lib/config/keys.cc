@@ -6,6 +6,8 @@
 #include <cctype>
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace hubsync {
 namespace {
 
@@ -191,19 +193,19 @@ constexpr std::size_t kWrapColumn = 92;
 constexpr std::string_view kTypePlaceholder = "TYPE";
 
 void append_wrapped_comment(std::string& out, std::string_view text) {
-    std::string line = "#";
+    std::string line(1, '#');
     while (!text.empty()) {
         const auto space = text.find(' ');
         const std::string_view word = text.substr(0, space);
         text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
         if (line.size() > 1 && line.size() + 1 + word.size() > kWrapColumn) {
-            out += line + "\n";
-            line = "#";
+            out.append(line).push_back('\n');
+            line.assign(1, '#');
         }
         line += " ";
         line += word;
     }
-    out += line + "\n";
+    out.append(line).push_back('\n');
 }
 
 }  // namespace
@@ -292,11 +294,11 @@ std::string env_var_name(const KeyAlias& alias) {
 }
 
 std::string key_label(const KeyDef& key) {
-    return "[" + std::string(key.section) + "] " + std::string(key.name);
+    return fmt::format("[{}] {}", key.section, key.name);
 }
 
 std::string key_label(const KeyAlias& alias) {
-    return "[" + std::string(alias.section) + "] " + std::string(alias.name);
+    return fmt::format("[{}] {}", alias.section, alias.name);
 }
 
 const char* to_string(KeyKind kind) {
@@ -378,16 +380,14 @@ std::string render_example_config() {
     for (const auto& key : kKeys) {
         if (key.section != section) {
             section = key.section;
-            out += "\n[" + std::string(section) + "]\n";
+            out += fmt::format("\n[{}]\n", section);
         }
         out += "\n";
         append_wrapped_comment(out, key.description);
         const std::string_view value =
             key.example_value.empty() ? key.default_value : key.example_value;
-        std::string line = key.example_active ? "" : "; ";
-        line += example_name(key) + " =";
-        if (!value.empty()) line += " " + std::string(value);
-        out += line + "\n";
+        out += fmt::format("{}{} ={}{}\n", key.example_active ? "" : "; ", example_name(key),
+                           value.empty() ? "" : " ", value);
     }
     return out;
 }

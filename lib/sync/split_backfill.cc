@@ -458,16 +458,20 @@ Status SplitBackfill::run(SplitState state) {
     return runner.run();
 }
 
-Result<std::pair<RecordId, std::int64_t>> SplitBackfill::top_id(HubSpotApi& api,
-                                                                const ObjectType& type) {
+Result<SplitBackfill::IdSpan> SplitBackfill::id_span(HubSpotApi& api, const ObjectType& type) {
     SearchRequest q;
     q.sort_property = "hs_object_id";
-    q.ascending = false;
     q.limit = 1;
     q.properties = {"hs_object_id"};
-    HS_ASSIGN_OR_RETURN(auto page, api.search(type, q));
-    const RecordId top = page.records.empty() ? 0 : page.records.front().id;
-    return std::make_pair(top, page.total);
+    IdSpan span;
+    for (const bool ascending : {true, false}) {
+        q.ascending = ascending;
+        HS_ASSIGN_OR_RETURN(auto page, api.search(type, q));
+        span.total = page.total;
+        if (page.records.empty()) return span;
+        (ascending ? span.lowest : span.highest) = page.records.front().id;
+    }
+    return span;
 }
 
 }  // namespace hubsync

@@ -84,9 +84,14 @@ class SplitBackfill final {
     };
     const Counts& counts() const { return counts_; }
 
-    // The highest id HubSpot's search knows for the type, and how many it counts (one search).
-    static Result<std::pair<RecordId, std::int64_t>> top_id(HubSpotApi& api,
-                                                            const ObjectType& type);
+    // The lowest and highest ids HubSpot's search knows for the type, and how many it counts
+    // (two searches).
+    struct IdSpan {
+        RecordId lowest = 0;
+        RecordId highest = 0;
+        std::int64_t total = 0;
+    };
+    static Result<IdSpan> id_span(HubSpotApi& api, const ObjectType& type);
 
   private:
     class Runner;

@@ -261,10 +261,14 @@ class SyncEngine::TypeCycle final {
             state.emplace();
             HS_ASSIGN_OR_RETURN(auto after, mirror_.state(key(kStateBackfillAfter)));
             if (after && phase && *phase == "active") state->list_after = *after;
-            HS_ASSIGN_OR_RETURN(const auto top, SplitBackfill::top_id(api_, type_));
-            // An empty search (nothing indexed yet) leaves everything to the list.
-            if (top.second > 0) state->list_top = top.first;
-            progress.expected = top.second;
+            HS_ASSIGN_OR_RETURN(const auto span, SplitBackfill::id_span(api_, type_));
+            // Nothing below the lowest id exists (new records get higher ids), so the list's
+            // part starts there; an empty search (nothing indexed yet) leaves all to the list.
+            if (span.total > 0) {
+                state->list_top = span.highest;
+                if (state->list_after.empty()) state->list_pos = span.lowest - 1;
+            }
+            progress.expected = span.total;
         }
         const auto phase_started = clock_.now();
         SplitBackfillOptions so;

@@ -12,7 +12,7 @@
 namespace hubsync::testing {
 
 struct TruthCheck {
-    std::int64_t truth_contacts = 0;  // contacts HubSpot has, active and archived
+    std::int64_t truth_contacts = 0;  // records HubSpot has, active and archived
     std::int64_t mirror_rows = 0;     // mirror rows not merged away
     std::int64_t missing = 0;         // in HubSpot, not in the mirror
     std::int64_t differing = 0;       // in both, but a flag, timestamp or value differs
@@ -26,8 +26,11 @@ struct TruthCheck {
     bool equal() const { return missing == 0 && differing == 0 && extra == 0 && integrity_ok; }
 };
 
-// Compares every contact and property. `max_lines` bounds `lines`, not the counts.
+// Compares every record and property of `type` (contacts when not given). `max_lines` bounds
+// `lines`, not the counts.
 TruthCheck check_against_truth(const sim::Simulator& sim, Mirror& mirror,
+                               std::size_t max_lines = 1000);
+TruthCheck check_against_truth(const sim::Simulator& sim, Mirror& mirror, const ObjectType& type,
                                std::size_t max_lines = 1000);
 
 }  // namespace hubsync::testing

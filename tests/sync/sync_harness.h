@@ -51,6 +51,9 @@ class SimTokenSource final : public AccessTokenSource {
 std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& mirror);
 
 struct HarnessOptions {
+    // The object type under test: the simulator holds `contacts` records of it (and none of
+    // the others) and the engine syncs it alone.
+    std::string type = "contacts";
     int contacts = 1000;
     int custom_properties = 10;
     bool rate_limits = true;
@@ -69,9 +72,13 @@ class SyncHarness {
     ~SyncHarness();
 
     Result<CycleReport> cycle(CycleRequest request = {});
-    // Asserts the mirror equals the simulator's truth: same ids (active and archived), same
-    // archived flags and timestamps, every property value equal.
+    // Asserts the mirror equals the simulator's truth for the type under test: same ids
+    // (active and archived), same archived flags and timestamps, every property value equal.
     void expect_mirror_equals_truth();
+    // The type under test.
+    const ObjectType& type() const { return type_; }
+    // A writable text property of the type under test (for tests that change records).
+    std::string text_property() const;
     // The differences between mirror and truth, one line each; empty when equal.
     std::vector<std::string> differences();
     std::int64_t sim_requests() const { return static_cast<std::int64_t>(sim->requests().size()); }
@@ -85,6 +92,9 @@ class SyncHarness {
     std::unique_ptr<Mirror> mirror;
     SyncOptions sync_options;
     std::unique_ptr<SyncEngine> engine;
+
+  private:
+    ObjectType type_;
 };
 
 }  // namespace hubsync::testing

@@ -10,7 +10,20 @@ namespace hubsync::testing {
 
 SyncHarness::SyncHarness(const HarnessOptions& o) {
     sim::SimOptions so;
-    so.contacts = o.contacts;
+    const bool custom = find_standard_type(o.type) == nullptr;
+    so.contacts = o.type == "contacts" ? o.contacts : 0;
+    so.companies = o.type == "companies" ? o.contacts : 0;
+    so.deals = o.type == "deals" ? o.contacts : 0;
+    so.tickets = o.type == "tickets" ? o.contacts : 0;
+    so.custom_records = custom ? o.contacts : 0;
+    so.granted_scopes = {"oauth",
+                         "crm.objects.contacts.read",
+                         "crm.objects.companies.read",
+                         "crm.objects.deals.read",
+                         "tickets",
+                         "crm.objects.custom.read",
+                         "crm.schemas.custom.read",
+                         "crm.objects.owners.read"};
     so.custom_properties = o.custom_properties;
     so.rate_limits = o.rate_limits;
     so.clock = &clock;
@@ -37,6 +50,8 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     auto m = SqliteMirror::open((dir / "mirror.db").string(), mo);
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
     if (m.ok()) mirror = std::move(m).value();
+    if (auto t = sim->object_type(o.type)) type_ = *t;
+    sync_options.objects = {o.type};
     sync_options.properties = o.properties;
     sync_options.sensitive_properties = o.sensitive_properties;
     sync_options.granted_scopes = o.granted_scopes;
@@ -62,7 +77,16 @@ std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& m
 }
 
 std::vector<std::string> SyncHarness::differences() {
-    return mirror_differences(*sim, *mirror);
+    return check_against_truth(*sim, *mirror, type_).lines;
+}
+
+std::string SyncHarness::text_property() const {
+    for (const auto& d : sim->property_defs(type_.name))
+        if (d.type == "string" && d.field_type == "text" && !d.calculated &&
+            d.name.rfind("hs_", 0) != 0)
+            return d.name;
+    ADD_FAILURE() << type_.name << " has no writable text property";
+    return {};
 }
 
 void SyncHarness::expect_mirror_equals_truth() {
