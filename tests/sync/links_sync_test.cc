@@ -20,6 +20,7 @@ const std::vector<std::string> kTypes = {"contacts", "companies", "deals", "tick
 HarnessOptions links_options(int contacts = 1000) {
     HarnessOptions o;
     o.contacts = contacts;
+    o.every_standard_type = true;
     o.custom_properties = 2;
     o.token_scopes = {"oauth",
                       "crm.objects.contacts.read",
