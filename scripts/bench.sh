@@ -195,7 +195,8 @@ links_sweep() {
 bench_links() {
   echo "# 6. associations of 100,000 contacts, 20,000 companies, 50,000 deals (6 directions)"
   sync_extra=$'objects = contacts, companies, deals\nassociations = false' \
-    start_sim 100000 26 --companies 20000 --deals 50000 --tickets 0 --no-rate-limits
+    start_sim 100000 26 --companies 20000 --deals 50000 --tickets 0 --no-rate-limits \
+    --scopes "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read crm.objects.owners.read"
   timed_sync "backfill, links off" 170000
   curl -fsS -X POST -H 'Content-Type: application/json' -d '{"rate_limits":true}' \
     "$sim_url/_sim/settings" >/dev/null
