@@ -136,8 +136,8 @@ class LinkDecoder final {
             }
             r_.begin_object();
             while (r_.next_key(key)) {
-                const bool ok = key == "after" ? read_string(out, "paging.next.after")
-                                               : r_.skip_value();
+                const bool ok =
+                    key == "after" ? read_string(out, "paging.next.after") : r_.skip_value();
                 if (!ok) return false;
             }
         }
@@ -276,7 +276,8 @@ class LinkDecoder final {
             if (key == "archived") return read_bool(o.archived, "archived");
             if (key == "createdAt") return read_string(o.created_at, "createdAt");
             if (key == "updatedAt") return read_string(o.updated_at, "updatedAt");
-            if (key == "teams") return array("teams", [&] { return read_team(o.teams.emplace_back()); });
+            if (key == "teams")
+                return array("teams", [&] { return read_team(o.teams.emplace_back()); });
             return r_.skip_value();
         });
         if (ok && !have_id) return shape("an owner has no \"id\"");

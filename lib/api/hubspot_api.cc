@@ -232,8 +232,8 @@ class HubSpotApiClient final : public HubSpotApi {
         std::string url = base_url_ + endpoint_path(endpoint_call.endpoint, version_,
                                                     endpoint_call.type, endpoint_call.to_type);
         if (!endpoint_call.query.empty()) url += "?" + endpoint_call.query;
-        Call call{endpoint_call.what,  std::string(info.method), std::move(url),
-                  endpoint_call.body,  Bucket::kGeneral,         endpoint_call.scope};
+        Call call{endpoint_call.what, std::string(info.method), std::move(url),
+                  endpoint_call.body, Bucket::kGeneral,         endpoint_call.scope};
         return execute(call, [&](const HttpResponse& r) { return decode(r.body); });
     }
 

@@ -20,7 +20,7 @@ namespace {
 using sql::quote_identifier;
 
 // A row's identity within one record's rows to one type, and what it says.
-using RowKey = std::pair<RecordId, std::int64_t>;  // to_id, type_id
+using RowKey = std::pair<RecordId, std::int64_t>;                     // to_id, type_id
 using RowValue = std::pair<std::string, std::optional<std::string>>;  // category, label
 
 std::string quote_literal(std::string_view text) {
@@ -125,10 +125,10 @@ class SqliteLinks final : public LinkMirror {
   private:
     Status writable() const {
         if (!read_only_) return Status::Ok();
-        return make_error(ErrorKind::kInternal,
-                          fmt::format("database {} was opened read-only and cannot be written",
-                                      db_.path()),
-                          "open it without read_only to write");
+        return make_error(
+            ErrorKind::kInternal,
+            fmt::format("database {} was opened read-only and cannot be written", db_.path()),
+            "open it without read_only to write");
     }
     template <typename Body>
     Status transaction(std::string_view doing, Body&& body);
@@ -320,8 +320,7 @@ Result<std::int64_t> SqliteLinks::prune_links(const ObjectType& type, bool gone)
     }
     std::int64_t removed = 0;
     HS_RETURN_IF_ERROR(transaction("the association rows of inactive records", [&]() -> Status {
-        HS_ASSIGN_OR_RETURN(const std::int64_t before,
-                            db_.query_int("SELECT total_changes()"));
+        HS_ASSIGN_OR_RETURN(const std::int64_t before, db_.query_int("SELECT total_changes()"));
         HS_RETURN_IF_ERROR(db_.exec(statements, "removing associations of inactive records"));
         HS_ASSIGN_OR_RETURN(const std::int64_t after, db_.query_int("SELECT total_changes()"));
         removed = after - before;
@@ -489,11 +488,10 @@ Result<bool> SqliteLinks::replace_options(const ObjectType& type,
             wanted.push_back({d.name, o.value, o.label, o.display_order, o.hidden});
     std::sort(wanted.begin(), wanted.end(),
               [](const OptionRow& a, const OptionRow& b) { return a.key() < b.key(); });
-    wanted.erase(std::unique(wanted.begin(), wanted.end(),
-                             [](const OptionRow& a, const OptionRow& b) {
-                                 return a.key() == b.key();
-                             }),
-                 wanted.end());
+    wanted.erase(
+        std::unique(wanted.begin(), wanted.end(),
+                    [](const OptionRow& a, const OptionRow& b) { return a.key() == b.key(); }),
+        wanted.end());
     HS_ASSIGN_OR_RETURN(sql::Statement sel,
                         db_.prepare("SELECT property, value, label, display_order, hidden FROM "
                                     "property_options WHERE object_type = ?1 ORDER BY property, "
@@ -599,8 +597,7 @@ Result<std::string> SqliteLinks::deals_report() {
         "LEFT JOIN pipeline_stages s ON s.object_type = 'deals' AND s.pipeline_id = {3} AND "
         "s.id = {4}\n"
         "LEFT JOIN owners o ON o.id = {5}{8}",
-        name, amount, close, pipeline, stage, owner, owner_name("o"), company_cols,
-        company_join);
+        name, amount, close, pipeline, stage, owner, owner_name("o"), company_cols, company_join);
 }
 
 Result<std::string> SqliteLinks::contacts_report() {
@@ -653,10 +650,9 @@ Result<std::string> SqliteLinks::companies_report() {
         pipeline, stage);
     const std::string count_deals =
         deals ? "(SELECT count(DISTINCT d.id) " + open_deals + ")" : "NULL";
-    const std::string sum_deals =
-        deals ? "(SELECT total(x.amount) FROM (SELECT DISTINCT d.id, " + amount + " AS amount " +
-                    open_deals + ") x)"
-              : "NULL";
+    const std::string sum_deals = deals ? "(SELECT total(x.amount) FROM (SELECT DISTINCT d.id, " +
+                                              amount + " AS amount " + open_deals + ") x)"
+                                        : "NULL";
     return fmt::format(
         "SELECT c.id AS company_id, {0} AS name, {1} AS domain, {2} AS industry,\n"
         "  {3} AS industry_label, {4} AS owner_id, {5} AS owner_name,\n"
@@ -706,8 +702,7 @@ Result<std::string> SqliteLinks::tickets_report() {
 }
 
 Status SqliteLinks::replace_view(std::string_view name, const std::string& select) {
-    const std::string create =
-        fmt::format("CREATE VIEW {} AS\n{}", quote_identifier(name), select);
+    const std::string create = fmt::format("CREATE VIEW {} AS\n{}", quote_identifier(name), select);
     HS_ASSIGN_OR_RETURN(sql::Statement st,
                         db_.prepare("SELECT sql FROM sqlite_schema WHERE type = 'view' AND "
                                     "name = ?1"));

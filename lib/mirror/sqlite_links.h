@@ -10,7 +10,8 @@
 
 namespace hubsync {
 
-// `db` and `clock` (for sync_state times) must outlive the result. With `read_only`, every write is refused (kInternal).
+// `db` and `clock` (for sync_state times) must outlive the result. With `read_only`, every write is
+// refused (kInternal).
 std::unique_ptr<LinkMirror> make_sqlite_links(sql::Database& db, bool read_only, Clock& clock);
 
 }  // namespace hubsync
