@@ -53,6 +53,10 @@ SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     o.lookback = config.sync.lookback;
     o.reconcile_interval = config.sync.reconcile_interval;
     o.archived_interval = config.sync.archived_interval;
+    o.links.associations = config.sync.associations;
+    o.links.associations_interval = config.sync.associations_interval;
+    o.links.owners = config.sync.owners;
+    o.links.reference_interval = config.sync.reference_interval;
     o.max_url_length = config.sync.max_url_length;
     o.searches_per_second = config.sync.searches_per_second;
     o.stop = hooks.stop;

@@ -291,6 +291,12 @@ std::int64_t RecordStore::resolve(std::int64_t id) const {
     return r ? r->id : 0;
 }
 
+std::int64_t RecordStore::resolve_active(std::int64_t id) const {
+    std::shared_lock lock(mu_);
+    const auto* r = find_live(id);
+    return r && r->cur.archived_ms == 0 ? r->id : 0;
+}
+
 bool RecordStore::value(const RecordState& s, std::int64_t id, int p, std::string& out) const {
     out.clear();
     if (s.overrides) {
@@ -856,12 +862,16 @@ std::int64_t RecordStore::merge(std::int64_t primary, std::int64_t other, std::i
     n.visible_ms = now_ms;
     before_change(n, now_ms);
     n.indexed.reset();
+    const std::vector<std::int64_t> absorbed = {a->id, b->id};
     for (StoredRecord* r : {a, b}) {
         r->gone = true;
         r->merged_into = n.id;
     }
     records_.push_back(std::move(n));  // invalidates a and b
-    return records_.back().id;
+    const std::int64_t survivor = records_.back().id;
+    lock.unlock();
+    if (on_gone_) on_gone_(absorbed, survivor);
+    return survivor;
 }
 
 void RecordStore::gdpr_delete(std::int64_t id) {
@@ -871,19 +881,24 @@ void RecordStore::gdpr_delete(std::int64_t id) {
     r->gone = true;
     r->indexed.reset();
     r->cur.overrides.reset();
+    const std::int64_t gone = r->id;
+    lock.unlock();
+    if (on_gone_) on_gone_({gone}, 0);
 }
 
 int RecordStore::purge_archived_before(std::int64_t cutoff_ms) {
     std::unique_lock lock(mu_);
-    int n = 0;
+    std::vector<std::int64_t> purged;
     for (auto& r : records_) {
         if (!r.gone && r.cur.archived_ms != 0 && r.cur.archived_ms < cutoff_ms) {
             r.gone = true;
             r.indexed.reset();
-            ++n;
+            purged.push_back(r.id);
         }
     }
-    return n;
+    lock.unlock();
+    if (on_gone_ && !purged.empty()) on_gone_(purged, 0);
+    return static_cast<int>(purged.size());
 }
 
 }  // namespace hubsync::sim

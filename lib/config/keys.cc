@@ -115,6 +115,25 @@ constexpr KeyDef kKeys[] = {
      "Time between sweeps of HubSpot's list of archived contacts, which is how deletes reach "
      "the mirror (search never shows archived contacts).",
      "", false, 0, 7 * kDay},
+    {ConfigKey::kAssociations, "sync", "associations", KeyKind::kBool, "true",
+     "Mirror the associations between every pair of mirrored object types, with their labels, "
+     "into the associations table (one row per link and direction).",
+     "", false},
+    {ConfigKey::kAssociationsInterval, "sync", "associations_interval", KeyKind::kDuration, "6h",
+     "Time between association sweeps, which read every record's links again. HubSpot does not "
+     "change a record's modification time when a link is added, removed or relabelled, so "
+     "between sweeps only the links of records that changed are read.",
+     "", false, kMinute, 30 * kDay},
+    {ConfigKey::kOwners, "sync", "owners", KeyKind::kBool, "true",
+     "Mirror owners (active and archived) into the owners table, so reports show owner names. "
+     "`hubsync authorize` asks for crm.objects.owners.read as an optional scope; without it "
+     "owners are left out.",
+     "", false},
+    {ConfigKey::kReferenceInterval, "sync", "reference_interval", KeyKind::kDuration, "1h",
+     "Time between reads of owners, pipelines and their stages, and association labels, which "
+     "rarely change. Property options are written every cycle from the property definitions "
+     "the sync reads anyway.",
+     "", false, kMinute, 30 * kDay},
     {ConfigKey::kRetryInitial, "sync", "retry_initial", KeyKind::kDuration, "30s",
      "After a failed sync, the service retries after about this long, doubling the wait after "
      "each further failure (with jitter). A failed token refresh is retried after 10 s, or "

@@ -22,6 +22,7 @@
 #include "core/text.h"
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
+#include "mirror/sqlite_links.h"
 #include "mirror/values.h"
 #include "mirror/vfs.h"
 
@@ -189,6 +190,10 @@ class SqliteMirrorImpl final : public Mirror {
     Result<std::vector<RecordVersion>> record_versions(const ObjectType& type,
                                                        const std::vector<RecordId>& ids) override;
     Result<std::vector<ObjectType>> object_types() override;
+    LinkMirror& links() override {
+        if (!links_) links_ = make_sqlite_links(db_, options_.read_only, *clock_);
+        return *links_;
+    }
 
     Result<CheckpointResult> checkpoint() override;
     Status integrity_check() override;
@@ -223,6 +228,7 @@ class SqliteMirrorImpl final : public Mirror {
     MirrorOptions options_;
     Clock* clock_;
     sql::Database db_;
+    std::unique_ptr<LinkMirror> links_;  // after db_: destroyed before the connection
     std::map<std::string, std::unique_ptr<Table>> tables_;  // by type name
     // The WAL size (pages) at which the commit hook next tries to restart the WAL.
     int wal_restart_at_ = 0;

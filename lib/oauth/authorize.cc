@@ -97,6 +97,8 @@ ScopeRequest requested_scopes(const Config& config) {
     if (config.sync.sensitive_properties)
         for (const ObjectType* type : mirrored)
             if (!type->sensitive_scope.empty()) add(out.optional, type->sensitive_scope);
+    // Owner names in reports; the sync goes on without them when the scope is not granted.
+    if (config.sync.owners) add(out.optional, kOwnersReadScope);
     return out;
 }
 

@@ -273,6 +273,7 @@ TEST_F(AuthorizeTest, TheDefaultConfigurationOnlyUsesDatedOAuthPaths) {
 }
 
 TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
+    config.sync.owners = false;  // the owners scope is the next test's
     config.sync.objects = {"contacts", "deals", "tickets"};
     config.sync.sensitive_properties = true;
     std::string authorize_url;
@@ -297,6 +298,7 @@ TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
 }
 
 TEST_F(AuthorizeTest, WithoutSensitivePropertiesNoOptionalScopeIsSent) {
+    config.sync.owners = false;
     std::string authorize_url;
     auto send_browser = browser();
     ASSERT_TRUE(authorize([&](const std::string& url) {
@@ -311,6 +313,7 @@ using Scopes = std::vector<std::string>;
 
 TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
     Config config;
+    config.sync.owners = false;
     EXPECT_TRUE(requested_scopes(config).optional.empty());  // the key is off by default
     config.sync.sensitive_properties = true;
     EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.contacts.sensitive.read.v2"});
@@ -327,6 +330,7 @@ TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
 
 TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
     Config config;  // scopes = oauth crm.objects.contacts.read, objects = contacts
+    config.sync.owners = false;
     EXPECT_EQ(requested_scopes(config).required, (Scopes{"oauth", "crm.objects.contacts.read"}));
     config.sync.objects = {"contacts", "companies", "deals", "tickets", "pets"};
     EXPECT_EQ(requested_scopes(config).required,
@@ -336,8 +340,19 @@ TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
     EXPECT_TRUE(requested_scopes(config).optional.empty());
 }
 
+TEST(RequestedScopes, OwnersAreAskedForAsOptionalWhileMirrored) {
+    Config config;  // owners = true by default
+    EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.owners.read"});
+    config.hubspot.scopes = "oauth crm.objects.contacts.read crm.objects.owners.read";
+    EXPECT_TRUE(requested_scopes(config).optional.empty());  // already required
+    config.hubspot.scopes = "oauth crm.objects.contacts.read";
+    config.sync.owners = false;
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
 TEST(RequestedScopes, EveryTypeAsksForTheRestAsOptional) {
     Config config;
+    config.sync.owners = false;
     config.sync.objects = {"*"};
     const ScopeRequest s = requested_scopes(config);
     EXPECT_EQ(s.required, (Scopes{"oauth", "crm.objects.contacts.read"}));
