@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
-# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|objects|latency|all]
+# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
 # use `hubsync sync` itself; the latency runs use bench_sync with the limiter on auto, as
@@ -169,6 +169,48 @@ bench_objects() {
   done
 }
 
+# links_sweep LABEL RECORDS: one `hubsync sync` whose association sweep is due, measured by the
+# simulator's request log: association reads (exempt from HubSpot's 10-second bucket), the
+# other requests (which draw on it) and 429s.
+links_sweep() {
+  local label=$1 n=$2
+  sqlite3 "$work/hubspot.db" "DELETE FROM sync_state WHERE key = 'links.associations.swept_ms'"
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" env HUBSYNC_SYNC_ASSOCIATIONS=true \
+    "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null
+  read -r wall user sys rss < <(tail -n1 "$work/time")
+  local log; log=$(curl -fsS "$sim_url/_sim/requests")
+  local reads; reads=$(grep -o '"path":"[^"]*/batch/read"' <<<"$log" | { grep -c '/associations/' || true; })
+  local total; total=$(grep -o '"method"' <<<"$log" | wc -l || true)
+  local searches; searches=$(grep -o '"path":"[^"]*/search"' <<<"$log" | wc -l || true)
+  local r429; r429=$( { grep -o '"status":429' <<<"$log" || true; } | wc -l)
+  local rows; rows=$(sqlite3 "$work/hubspot.db" "SELECT count(*) FROM associations")
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  awk -v ld="$load" -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" \
+      -v a="$reads" -v q="$searches" -v t="$total" -v z="$r429" -v rows="$rows" 'BEGIN {
+    printf "%-30s %8.2f s  %d requests: %d association reads + %d searches + %d in the 10-s bucket, %d x 429  cpu %.2f s  peak RSS %.1f MB  %d rows  (load %s)\n",
+      l, w, t, a, q, t - a - q, z, u + s, m / 1024, rows, ld;
+    printf "%-30s per 10,000 records: %.1f requests, %.2f s\n", "", t * 10000 / n, w * 10000 / n }'
+}
+
+bench_links() {
+  echo "# 6. associations of 100,000 contacts, 20,000 companies, 50,000 deals (6 directions)"
+  sync_extra=$'objects = contacts, companies, deals\nassociations = false' \
+    start_sim 100000 26 --companies 20000 --deals 50000 --tickets 0 --no-rate-limits \
+    --scopes "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read crm.objects.owners.read"
+  timed_sync "backfill, links off" 170000
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{"rate_limits":true}' \
+    "$sim_url/_sim/settings" >/dev/null
+  sleep 10  # an empty 10-second window for the measured runs
+  links_sweep "first sweep, 0 ms" 170000
+  sleep 10
+  links_sweep "steady sweep, 0 ms" 170000
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{"latency_ms":300}' \
+    "$sim_url/_sim/settings" >/dev/null
+  sleep 10
+  links_sweep "steady sweep, 300 ms" 170000
+}
+
 # bucket_counts: requests to the search endpoint and to everything else (the 10-second
 # bucket), from the simulator's log.
 bucket_counts() {
@@ -231,7 +273,8 @@ case "$what" in
   limits) bench_limits ;;
   incremental) bench_incremental ;;
   objects) bench_objects ;;
+  links) bench_links ;;
   latency) bench_latency ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_latency ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|latency|all]"; exit 64 ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_links; bench_latency ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|all]"; exit 64 ;;
 esac

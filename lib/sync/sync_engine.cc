@@ -177,6 +177,7 @@ class SyncEngine::TypeCycle final {
         const std::vector<std::string>& selection =
             own != options_.type_properties.end() ? own->second : options_.properties;
         HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(type_, defs, selection));
+        report_.properties = defs;
         std::vector<std::string> names;
         names.reserve(columns.size());
         for (const auto& c : columns)
@@ -663,6 +664,8 @@ class SyncEngine::TypeCycle final {
         write.run_id = run_id_;
         write.requests_made = requests_now - requests_committed_;
         HS_ASSIGN_OR_RETURN(auto result, mirror_.write(type_, write));
+        for (const Record& r : write.records)
+            report_.written_ids.push_back(r.id);
         requests_committed_ = requests_now;
         const std::int64_t written = result.upserted + result.archived;
         report_.records_written += written;
@@ -769,6 +772,11 @@ Result<CycleReport> SyncEngine::run_cycle(const CycleRequest& request) {
         if (stops_every_type(status.error())) break;
         HS_LOG_WARN("sync of {} failed, going on with the other types: {}", type.name,
                     status.error().describe());
+    }
+    if (options_.links.enabled && !(first_error && stops_every_type(*first_error))) {
+        auto links = LinksSync(api_, mirror_, clock_, options_).run(types_, report.types, request);
+        if (links.ok()) report.links = std::move(links).value();
+        if (!links.ok() && !first_error) first_error = links.error();
     }
     if (first_error) return *first_error;
     return report;

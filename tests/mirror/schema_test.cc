@@ -94,15 +94,9 @@ std::vector<std::string> schema_of(const std::string& path) {
         "FROM sqlite_schema ORDER BY type, name");
 }
 
-// Builds a database at schema `version` holding what a hubsync of that version wrote: one
-// contact with an email column, its property description, a backfill cursor and a run.
-void write_old_database(const std::string& path, int version) {
-    {
-        sql::Database raw;
-        ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
-        ASSERT_TRUE(raw.exec("PRAGMA journal_mode = WAL", "").ok());
-        ASSERT_TRUE(mirror_schema::migrate(raw, version).ok());
-    }
+// What a hubsync of version 1 or 2 wrote: one contact with an email column, its property
+// description, a backfill cursor and a run.
+void write_old_rows(const std::string& path) {
     RawDb db(path, false);
     ASSERT_EQ(db.exec("ALTER TABLE contacts ADD COLUMN \"email\" TEXT"), SQLITE_OK);
     ASSERT_EQ(db.exec("INSERT INTO contacts (id, created_at, updated_at, archived, synced_at, "
@@ -118,6 +112,22 @@ void write_old_database(const std::string& path, int version) {
     ASSERT_EQ(db.exec("INSERT INTO sync_runs (started_at, mode, contacts_written) VALUES "
                       "('2024-01-01T00:00:00.000Z', 'backfill', 1)"),
               SQLITE_OK);
+}
+
+// A database at schema `version` holding those rows: written at version 2 at most and migrated
+// from there, as a database that lived through those versions would be.
+void write_old_database(const std::string& path, int version) {
+    constexpr int kRowsVersion = 2;
+    {
+        sql::Database raw;
+        ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
+        ASSERT_TRUE(raw.exec("PRAGMA journal_mode = WAL", "").ok());
+        ASSERT_TRUE(mirror_schema::migrate(raw, std::min(version, kRowsVersion)).ok());
+    }
+    write_old_rows(path);
+    sql::Database raw;
+    ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE).ok());
+    ASSERT_TRUE(mirror_schema::migrate(raw, version).ok());
 }
 
 TEST(MirrorSchema, MigratesFromEveryEarlierVersion) {

@@ -56,6 +56,9 @@ struct HarnessOptions {
     // the others) and the engine syncs it alone.
     std::string type = "contacts";
     int contacts = 1000;
+    // The other standard types hold records too, in the simulator's default proportions to
+    // `contacts` (for tests of what joins them).
+    bool every_standard_type = false;
     int custom_properties = 10;
     bool rate_limits = true;
     std::chrono::milliseconds index_delay{0};

@@ -16,6 +16,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) : time(o.time ? *o.time : cloc
     so.deals = o.type == "deals" ? o.contacts : 0;
     so.tickets = o.type == "tickets" ? o.contacts : 0;
     so.custom_records = custom ? o.contacts : 0;
+    if (o.every_standard_type) so.companies = so.deals = so.tickets = -1;
     so.granted_scopes = {"oauth",
                          "crm.objects.contacts.read",
                          "crm.objects.companies.read",
