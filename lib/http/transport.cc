@@ -16,14 +16,30 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "http/url.h"
 
 namespace hubsync {
 
 namespace {
+
+// The numeric status of an answer. POCO keeps it in an enum whose values end at 511, so reading
+// HubSpot's 521, 523 or 524 through the inline getStatus() is undefined behaviour (UBSan: "not a
+// valid value for type HTTPStatus"); the library's own write() prints the number as an int.
+int status_code(const Poco::Net::HTTPResponse& response) {
+    std::ostringstream head;
+    response.write(head);
+    const std::string line = head.str();  // "HTTP/1.1 521 Web Server Is Down\r\n..."
+    const auto space = line.find(' ');
+    int code = 0;
+    if (space != std::string::npos)
+        std::from_chars(line.data() + space + 1, line.data() + line.size(), code);
+    return code;
+}
 
 const std::string* find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
@@ -159,7 +175,7 @@ class PocoTransport final : public HttpTransport {
             Poco::Net::HTTPResponse res;
             std::istream& in = session.receiveResponse(res);
             HttpResponse response;
-            response.status = static_cast<int>(res.getStatus());
+            response.status = status_code(res);
             for (const auto& [k, v] : res)
                 response.headers.emplace_back(k, v);
             read_body(in, res, response.body);

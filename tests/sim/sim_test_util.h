@@ -10,8 +10,11 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,7 +57,12 @@ inline Reply http(int port, const std::string& method, const std::string& target
         session.sendRequest(req) << body;
         Poco::Net::HTTPResponse resp;
         std::istream& in = session.receiveResponse(resp);
-        r.status = resp.getStatus();
+        // Not getStatus(): POCO's status enum ends at 511, so 521-524 would be undefined
+        // behaviour there; the library's write() prints the number.
+        std::ostringstream head;
+        resp.write(head);
+        const std::string line = head.str();
+        r.status = std::atoi(line.c_str() + std::min(line.size(), line.find(' ') + 1));
         r.reason = resp.getReason();
         for (const auto& [k, v] : resp) {
             std::string key = k;
