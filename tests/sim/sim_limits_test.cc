@@ -449,7 +449,9 @@ TEST(SimLatency, SixtyFourConcurrentRequestsAreNotSerialised) {
         EXPECT_EQ(status[static_cast<std::size_t>(c)], 200);
         EXPECT_GE(took[static_cast<std::size_t>(c)], 0.300);
     }
-    EXPECT_LT(all, 0.500) << "64 held requests took " << all << " s";
+    // Served one after another they would take 64 x 0.3 = 19.2 s; the bound leaves room for a
+    // loaded machine or a sanitizer build while still failing anything close to serialised.
+    EXPECT_LT(all, 3.0) << "64 held requests took " << all << " s";
 }
 
 // The request counts and is logged when it arrives: the clock jumping while the answer is
