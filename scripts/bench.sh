@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
-# Usage: [BUILD_DIR=build] [CONTACTS=N] scripts/bench.sh
-#          [backfill|floor|million|limits|incremental|deletes|reconcile|all]
+# Usage: [BUILD_DIR=build] [CONTACTS=N] [DELETES="100 10000"] scripts/bench.sh
+#          [backfill|floor|million|limits|incremental|objects|deletes|reconcile|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
 # use `hubsync sync` itself. Results are recorded in docs/benchmarks.md.
@@ -143,8 +143,35 @@ bench_incremental() {
   timed_engine "full re-read + reconcile over 1M" 1000000 --full
 }
 
-# Requests per bucket since the last clear_requests: "general search".
+# Requests of the last run by bucket: search has its own 5/s limit, the rest share the 10 s one.
 bucket_requests() {
+  curl -fsS "$sim_url/_sim/requests" | grep -o '"path":"[^"]*"' | awk '
+    /\/search"/ { search++; next } /\/crm\// { main++ } END {
+      printf "%d main-bucket + %d search requests", main, search }'
+}
+
+bench_objects() {
+  echo "# 6. every object type: 100,000 contacts, 20,000 companies, 50,000 deals, 10,000 tickets"
+  local scopes="oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets"
+  local limits
+  for limits in off on; do
+    local flags=(--scopes "$scopes")
+    [[ $limits == off ]] && flags+=(--no-rate-limits)
+    sync_extra="objects = contacts, companies, deals, tickets" start_sim 100000 26 "${flags[@]}"
+    timed_sync "backfill 4 types, limits $limits" 180000
+    echo "  $(bucket_requests)"
+    sqlite3 "$work/hubspot.db" "SELECT object_type, records_written, requests_made,
+        printf('%.1f s', (julianday(finished_at) - julianday(started_at)) * 86400)
+        FROM sync_runs ORDER BY id" | sed 's/^/  per type: /'
+    "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null  # first incremental
+    timed_sync "idle cycle, 4 types, limits $limits" 0
+    echo "  $(bucket_requests)"
+  done
+}
+
+
+# Requests per bucket since the last clear_requests, as two numbers: "general search".
+bucket_counts() {
   curl -fsS "$sim_url/_sim/requests" | tr '{' '\n' | awk '
     /"method"/ { if ($0 ~ /\/search"/) s++; else g++ }
     END { printf "%d %d\n", g, s }'
@@ -157,7 +184,7 @@ timed_cycle() {
   clear_requests
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null
   read -r wall user sys rss < <(tail -n1 "$work/time")
-  read -r general search < <(bucket_requests)
+  read -r general search < <(bucket_counts)
   local verdict
   verdict=$("$bin/daemon/hubsync" --config "$work/hubsync.conf" verify 2>/dev/null | head -n1 || true)
   printf "%-34s %8.2f s  %6d general  %6d search  cpu %6.2f s  peak RSS %6.1f MB  [%s]  (load %s)\n" \
@@ -176,7 +203,7 @@ archive_ids() {
 
 bench_deletes() {
   local n=${CONTACTS:-1000000}
-  echo "# 6. deletes on a $n-contact mirror: one cycle with the default config, limits on"
+  echo "# 7. deletes on a $n-contact mirror: one cycle with the default config, limits on"
   start_sim "$n" 26 --no-rate-limits
   timed_engine "initial backfill" "$n"
   curl -fsS -X POST -d '{"rate_limits":true}' "$sim_url/_sim/settings" >/dev/null
@@ -190,7 +217,7 @@ bench_deletes() {
 
 bench_reconcile() {
   local n=${CONTACTS:-1000000}
-  echo "# 7. the reconcile sweep over $n contacts at 300 ms latency, limits on"
+  echo "# 8. the reconcile sweep over $n contacts at 300 ms latency, limits on"
   start_sim "$n" 26 --no-rate-limits
   timed_engine "initial backfill" "$n"
   curl -fsS -X POST -d '{"rate_limits":true,"latency_ms":300}' "$sim_url/_sim/settings" >/dev/null
@@ -199,7 +226,7 @@ bench_reconcile() {
     --token-file "$work/token" --db "$work/hubspot.db" --requests-per-10s 100 \
     --searches-per-second 4 --reconcile 2>/dev/null | sed 's/^/  /'
   read -r wall user sys rss < <(tail -n1 "$work/time")
-  read -r general search < <(bucket_requests)
+  read -r general search < <(bucket_counts)
   printf "%-34s %8.2f s  %6d general  %6d search  cpu %6.2f s  peak RSS %6.1f MB  (load %s)\n" \
     "reconcile sweep, 300 ms" "$wall" "$general" "$search" "$(echo "$user + $sys" | bc)" \
     "$(echo "$rss / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
@@ -211,8 +238,9 @@ case "$what" in
   million) bench_million ;;
   limits) bench_limits ;;
   incremental) bench_incremental ;;
+  objects) bench_objects ;;
   deletes) bench_deletes ;;
   reconcile) bench_reconcile ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_deletes; bench_reconcile ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|deletes|reconcile|all]"; exit 64 ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_deletes; bench_reconcile ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|deletes|reconcile|all]"; exit 64 ;;
 esac

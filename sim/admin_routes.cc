@@ -7,10 +7,10 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include <charconv>
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "model/endpoints.h"
 #include "sim/impl.h"
 #include "sim/json_out.h"
@@ -46,16 +46,7 @@ std::string str(const JsonObject& o, const char* key) {
 }
 
 std::int64_t num(const JsonObject& o, const char* key, std::int64_t def) {
-    const std::string s = str(o, key);
-    std::int64_t v = def;
-    if (!s.empty()) std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
+    return hubsync::parse_int<std::int64_t>(str(o, key)).value_or(def);
 }
 
 bool flag(const JsonObject& o, const char* key) {
@@ -296,9 +287,7 @@ bool AdminCall::serve_objects(RecordStore& store, std::string_view rest) {
     const std::string_view id_text = rest.substr(0, rest.find('/'));
     std::string_view action = rest.substr(id_text.size());
     if (!action.empty()) action.remove_prefix(1);
-    std::int64_t id = 0;
-    std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    record_action(store, id, action);
+    record_action(store, hubsync::parse_int<std::int64_t>(id_text).value_or(0), action);
     return true;
 }
 

@@ -9,9 +9,9 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "model/endpoints.h"
 #include "model/object_type.h"
 #include "sim/impl.h"
@@ -20,9 +20,9 @@
 namespace hubsync::sim {
 
 bool parse_int(std::string_view s, std::int64_t& out) {
-    if (s.empty()) return false;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+    const auto value = hubsync::parse_int<std::int64_t>(s);
+    if (value) out = *value;
+    return value.has_value();
 }
 
 std::string encode_cursor(std::int64_t id) {
@@ -118,12 +118,6 @@ std::vector<std::string> string_array(const Poco::JSON::Object::Ptr& obj, const 
     for (std::size_t i = 0; i < arr->size(); ++i)
         out.push_back(var_string(arr->get(static_cast<unsigned>(i))));
     return out;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
 }
 
 enum class CrmFamily { kObjects, kProperties };

@@ -71,6 +71,7 @@ std::string percent_encode(std::string_view text);
 // Opaque list cursors (base64url of "sim:" + id), so clients cannot mistake them for ids.
 std::string encode_cursor(std::int64_t id);
 bool decode_cursor(std::string_view cursor, std::int64_t& id);
+// core/text's parse_int, kept in the out-parameter form the route handlers use.
 bool parse_int(std::string_view text, std::int64_t& out);
 
 class Simulator::Impl final {

@@ -2,7 +2,7 @@
 // calls gmtime or allocates.
 #include "sim/json_out.h"
 
-#include <charconv>
+#include "core/text.h"
 
 namespace hubsync::sim {
 namespace {
@@ -120,8 +120,9 @@ bool parse_time_ms(std::string_view s, std::int64_t& out) {
     for (std::size_t i = 0; i < s.size(); ++i)
         all_digits = all_digits && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && i == 0));
     if (all_digits) {
-        const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-        return r.ec == std::errc() && r.ptr == s.data() + s.size();
+        const auto ms = hubsync::parse_int<std::int64_t>(s);
+        if (ms) out = *ms;
+        return ms.has_value();
     }
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
     if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||

@@ -15,7 +15,7 @@ add_library(hubsync_sim STATIC
 )
 target_include_directories(hubsync_sim PUBLIC ${PROJECT_SOURCE_DIR}/lib ${PROJECT_SOURCE_DIR})
 target_link_libraries(hubsync_sim PUBLIC hubsync_core hubsync_model
-  PRIVATE Poco::Net Poco::NetSSL Poco::Crypto Poco::JSON Poco::Foundation)
+  PRIVATE Poco::Net Poco::NetSSL Poco::JSON Poco::Foundation)
 
 add_executable(hubspot-sim main.cc)
 target_link_libraries(hubspot-sim PRIVATE hubsync_sim Poco::Foundation)

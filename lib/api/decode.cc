@@ -4,9 +4,8 @@
 
 #include <fmt/core.h>
 
-#include <charconv>
-
 #include "api/json_reader.h"
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -242,9 +241,9 @@ class Decoder {
             return shape(fmt::format("\"{}\" is not a number", field));
         }
         if (!r_.read_number(n)) return false;
-        const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), out);
-        if (ec != std::errc() || ptr != n.data() + n.size())
-            return shape(fmt::format("\"{}\" is not an integer: {}", field, excerpt(n)));
+        const auto value = parse_int<std::int64_t>(n);
+        if (!value) return shape(fmt::format("\"{}\" is not an integer: {}", field, excerpt(n)));
+        out = *value;
         return true;
     }
 
@@ -448,14 +447,49 @@ bool read_required_scopes(JsonReader& r, std::vector<std::string>& out) {
     return !r.failed();
 }
 
+// A body whose "results" array holds items that `read_item` (a Decoder member) reads; other
+// keys are skipped. `what` names the body in errors ("property list").
+template <typename T>
+Result<std::vector<T>> decode_results(std::string_view json, const char* what,
+                                      bool (Decoder::*read_item)(T&)) {
+    Decoder d(json, what);
+    JsonReader& r = d.reader();
+    std::vector<T> out;
+    if (!d.begin_document()) return d.error();
+    std::string_view key;
+    bool have_results = false;
+    while (r.next_key(key)) {
+        bool ok = true;
+        if (key == "results" && r.peek() == Type::kArray) {
+            have_results = true;
+            ok = r.begin_array();
+            while (ok && r.next_element())
+                ok = (d.*read_item)(out.emplace_back());
+            ok = ok && !r.failed();
+        } else if (key == "results") {
+            ok = r.skip_value() && d.shape("\"results\" is not an array");
+        } else {
+            ok = r.skip_value();
+        }
+        if (!ok) return d.error();
+    }
+    if (!d.finish()) return d.error();
+    if (!have_results) {
+        d.shape("the body has no \"results\" array");
+        return d.error();
+    }
+    return out;
+}
+
 }  // namespace
 
 bool parse_record_id(std::string_view text, RecordId& out) {
     if (text.empty() || text.size() > 19) return false;
     for (const char c : text)
         if (c < '0' || c > '9') return false;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
+    const auto id = parse_int<RecordId>(text);
+    if (id) out = *id;
+    return id.has_value();
 }
 
 Result<RecordPage> decode_record_page(std::string_view json) {
@@ -503,63 +537,11 @@ Result<BatchReadResult> decode_batch_read(std::string_view json) {
 }
 
 Result<std::vector<PropertyDef>> decode_properties(std::string_view json) {
-    Decoder d(json, "property list");
-    JsonReader& r = d.reader();
-    std::vector<PropertyDef> out;
-    if (!d.begin_document()) return d.error();
-    std::string_view key;
-    bool have_results = false;
-    while (r.next_key(key)) {
-        bool ok = true;
-        if (key == "results" && r.peek() == Type::kArray) {
-            have_results = true;
-            ok = r.begin_array();
-            while (ok && r.next_element())
-                ok = d.read_property_def(out.emplace_back());
-            ok = ok && !r.failed();
-        } else if (key == "results") {
-            ok = r.skip_value() && d.shape("\"results\" is not an array");
-        } else {
-            ok = r.skip_value();
-        }
-        if (!ok) return d.error();
-    }
-    if (!d.finish()) return d.error();
-    if (!have_results) {
-        d.shape("the body has no \"results\" array");
-        return d.error();
-    }
-    return out;
+    return decode_results(json, "property list", &Decoder::read_property_def);
 }
 
 Result<std::vector<ObjectSchema>> decode_schemas(std::string_view json) {
-    Decoder d(json, "schema list");
-    JsonReader& r = d.reader();
-    std::vector<ObjectSchema> out;
-    if (!d.begin_document()) return d.error();
-    std::string_view key;
-    bool have_results = false;
-    while (r.next_key(key)) {
-        bool ok = true;
-        if (key == "results" && r.peek() == Type::kArray) {
-            have_results = true;
-            ok = r.begin_array();
-            while (ok && r.next_element())
-                ok = d.read_schema(out.emplace_back());
-            ok = ok && !r.failed();
-        } else if (key == "results") {
-            ok = r.skip_value() && d.shape("\"results\" is not an array");
-        } else {
-            ok = r.skip_value();
-        }
-        if (!ok) return d.error();
-    }
-    if (!d.finish()) return d.error();
-    if (!have_results) {
-        d.shape("the body has no \"results\" array");
-        return d.error();
-    }
-    return out;
+    return decode_results(json, "schema list", &Decoder::read_schema);
 }
 
 ErrorBody decode_error_body(std::string_view json) {

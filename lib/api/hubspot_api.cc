@@ -6,7 +6,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -17,7 +16,9 @@
 #include "api/decode.h"
 #include "api/json_reader.h"
 #include "api/rate_budget.h"
+#include "core/backoff.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "http/http_date.h"
 #include "http/url.h"
 #include "model/endpoints.h"
@@ -49,23 +50,12 @@ struct Call {
     std::string scope;  // the scope a 403 most likely lacks
 };
 
-std::optional<long> parse_long(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    long v = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
 // Retry-After in either form RFC 9110 allows: delay-seconds or an HTTP-date (a date in the
 // past means now).
 std::optional<Millis> retry_after(const HttpResponse& response, Instant now) {
     constexpr long kMaxSeconds = 366L * 24 * 3600;  // clamps absurd values before they overflow
     const std::string header = response.header("Retry-After");
-    if (const auto v = parse_long(header)) {
+    if (const auto v = parse_int<long>(trim(header))) {
         if (*v < 0) return std::nullopt;
         return Millis(std::min(*v, kMaxSeconds) * 1000);
     }
@@ -407,13 +397,9 @@ class HubSpotApiClient final : public HubSpotApi {
 
     Millis backoff(int failures) {
         // Exponential with full jitter, floored at half the base so a retry never fires at once.
-        const std::int64_t base = std::max<std::int64_t>(options_.backoff_base.count(), 1);
-        const std::int64_t max = std::max<std::int64_t>(options_.backoff_max.count(), base);
-        std::int64_t cap = base;
-        for (int i = 1; i < failures && cap < max; ++i)
-            cap *= 2;
-        cap = std::min(cap, max);
-        std::uniform_int_distribution<std::int64_t> dist(base / 2, cap);
+        const Millis base = std::max(options_.backoff_base, Millis(1));
+        const Millis cap = exponential_backoff(failures, base, options_.backoff_max);
+        std::uniform_int_distribution<std::int64_t> dist(base.count() / 2, cap.count());
         std::lock_guard lock(stats_mu_);
         return Millis(dist(rng_));
     }

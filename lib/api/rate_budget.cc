@@ -5,8 +5,9 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -32,16 +33,7 @@ constexpr double kDailyPauseShare = 0.05;
 constexpr double kLatencyWeight = 0.2;
 
 std::optional<long long> header_number(const HttpResponse& response, std::string_view name) {
-    const std::string text = response.header(name);
-    std::string_view v = text;
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    long long out = 0;
-    const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) return std::nullopt;
-    return out;
+    return parse_int<long long>(trim(response.header(name)));
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include "config/keys.h"
 #include "core/duration.h"
 #include "core/redact.h"
+#include "core/text.h"
 #include "http/url.h"
 #include "model/endpoints.h"
 
@@ -32,21 +32,6 @@ constexpr std::size_t kMaxSecretSize = 64 << 10;
 
 bool is_space(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 std::string in_quotes(std::string_view s) {
@@ -751,9 +736,8 @@ class Loader final {
 
     std::string assign_int(const KeyDef& key, const Setting& s, const std::string& value,
                            int& out) {
-        long long n = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc() || end != value.data() + value.size()) {
+        const auto n = parse_int<long long>(value);
+        if (!n) {
             const bool has_auto = key.default_value == "auto";
             setting_problem(s,
                             std::string(key.name) + " " + in_quotes(value) + " is not " +
@@ -763,13 +747,13 @@ class Loader final {
                                      : "write digits only, e.g. " + std::string(key.default_value));
             return value;
         }
-        if (n < key.min || n > key.max) {
+        if (*n < key.min || *n > key.max) {
             setting_problem(
                 s, std::string(key.name) + " " + value + " is out of range",
                 "use a number from " + std::to_string(key.min) + " to " + std::to_string(key.max));
             return value;
         }
-        out = static_cast<int>(n);
+        out = static_cast<int>(*n);
         return value;
     }
 

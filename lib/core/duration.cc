@@ -5,13 +5,12 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/text.h"
+
 namespace hubsync {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
+    s = trim(s);
     if (s.empty()) return std::nullopt;
     std::int64_t total = 0;
     while (!s.empty()) {

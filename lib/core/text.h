@@ -1,4 +1,5 @@
-// Small text helpers the whole engine shares: ASCII case folding and strict integer parsing.
+// Small text helpers the whole engine shares: ASCII case folding, trimming and strict integer
+// parsing.
 #pragma once
 
 #include <charconv>
@@ -12,6 +13,10 @@ namespace hubsync {
 // ASCII lower case, independent of the locale: header names, host names, HubSpot property
 // names and configuration words are ASCII, and a Turkish locale must not change them.
 std::string lower(std::string_view text);
+
+// `text` without the ASCII white space (space, tab, CR, LF, VT, FF) at either end, independent
+// of the locale.
+std::string_view trim(std::string_view text);
 
 // The whole of `text` as a decimal integer: an optional '-' (signed types only) and digits,
 // nothing else (no spaces, no '+', no trailing text). nullopt when it is not one or does not

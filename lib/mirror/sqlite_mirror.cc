@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -20,6 +19,7 @@
 
 #include "core/json_string.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
 #include "mirror/values.h"
@@ -54,13 +54,6 @@ constexpr std::int64_t kJournalSizeLimitBytes = 32 * 1024 * 1024;
 constexpr int kCacheSizeKiB = 32 * 1024;
 
 constexpr std::string_view kMergedIdsProperty = "hs_merged_object_ids";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // Property names come from HubSpot and are untrusted: control characters are replaced (the
 // name is also always quoted), and fixed columns are never shadowed.
@@ -547,11 +540,9 @@ Status SqliteMirrorImpl::write_record(Table& t, const Record& c, const std::stri
             const std::size_t semi = list.find(';');
             const std::string_view item = list.substr(0, semi);
             list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
-            RecordId absorbed = 0;
-            const char* end = item.data() + item.size();
-            const auto [ptr, ec] = std::from_chars(item.data(), end, absorbed);
-            if (ec != std::errc() || ptr != end || absorbed == c.id) continue;
-            HS_RETURN_IF_ERROR(mark_merged(t, absorbed, c.id, synced_at, result));
+            const auto absorbed = parse_int<RecordId>(item);
+            if (!absorbed || *absorbed == c.id) continue;
+            HS_RETURN_IF_ERROR(mark_merged(t, *absorbed, c.id, synced_at, result));
         }
     }
     return Status::Ok();

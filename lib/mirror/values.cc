@@ -7,23 +7,12 @@
 #include <optional>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "mirror/mirror.h"
 
 namespace hubsync {
 
 namespace {
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -31,11 +20,10 @@ bool is_digit(char c) {
 
 // Epoch milliseconds as HubSpot sends them: an optional minus and digits, nothing else.
 bool parse_epoch_ms(std::string_view s, std::int64_t& out) {
-    if (s.empty() || s.size() > 16) return false;
-    const char* begin = s.data();
-    const char* end = s.data() + s.size();
-    const auto [ptr, ec] = std::from_chars(begin, end, out);
-    return ec == std::errc() && ptr == end;
+    if (s.size() > 16) return false;
+    const auto ms = parse_int<std::int64_t>(s);
+    if (ms) out = *ms;
+    return ms.has_value();
 }
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" already: the common case, kept as is without reformatting.

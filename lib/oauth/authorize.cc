@@ -30,19 +30,6 @@ TokenEndpoint endpoint_for(const Config& config) {
                          h.client_id, h.client_secret, h.api_version};
 }
 
-std::vector<std::string> split_scopes(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const auto start = text.find_first_not_of(" \t", pos);
-        if (start == std::string::npos) break;
-        const auto end = text.find_first_of(" \t", start);
-        out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
-        pos = end == std::string::npos ? text.size() : end;
-    }
-    return out;
-}
-
 std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& s : items)

@@ -62,17 +62,7 @@ std::vector<std::string> get_scopes(const JsonObject& obj) {
                     out.push_back(arr->getElement<std::string>(i));
                 return out;
             }
-            // A space separated string, as RFC 6749 writes it.
-            const std::string text = obj->getValue<std::string>(key);
-            std::size_t pos = 0;
-            while (pos < text.size()) {
-                const auto start = text.find_first_not_of(' ', pos);
-                if (start == std::string::npos) break;
-                const auto end = text.find(' ', start);
-                out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
-                pos = end == std::string::npos ? text.size() : end;
-            }
-            return out;
+            return split_scopes(obj->getValue<std::string>(key));
         } catch (const Poco::Exception&) {
         }
     }
@@ -146,6 +136,19 @@ Error token_failure_error(TokenFailure failure, const std::string& message) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_scopes(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto start = text.find_first_not_of(" \t", pos);
+        if (start == std::string::npos) break;
+        const auto end = text.find_first_of(" \t", start);
+        out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        pos = end == std::string::npos ? text.size() : end;
+    }
+    return out;
+}
 
 std::string effective_token_url(const std::string& token_url, const std::string& api_base_url,
                                 const std::string& api_version) {

@@ -44,6 +44,10 @@ struct TokenEndpoint {
     std::string api_version = std::string(default_api_version());
 };
 
+// A scope string as RFC 6749 writes it (and as the config's scopes key takes it): names
+// separated by spaces (or tabs), in order.
+std::vector<std::string> split_scopes(const std::string& text);
+
 // The token URL a config names: token_url, or api_base_url + /oauth/{api_version}/token.
 std::string effective_token_url(const std::string& token_url, const std::string& api_base_url,
                                 const std::string& api_version);

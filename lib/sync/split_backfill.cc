@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -16,19 +15,13 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "http/url.h"
 
 namespace hubsync {
 namespace {
 
 constexpr int kListLimit = 100;
-
-std::optional<RecordId> parse_id(std::string_view text) {
-    RecordId v = 0;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-    return v;
-}
 
 std::vector<RecordId> ids_of(const std::vector<Record>& records) {
     std::vector<RecordId> ids;
@@ -74,8 +67,8 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
     s.list_after = url_decode(*after);
     s.list_done = *done == "1";
     s.list_ordered = *ord == "1";
-    const auto t = parse_id(*top);
-    const auto p = parse_id(*pos);
+    const auto t = parse_int<RecordId>(*top);
+    const auto p = parse_int<RecordId>(*pos);
     if (!t || !p) return std::nullopt;
     s.list_top = *t;
     s.list_pos = *p;
@@ -86,8 +79,8 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         const auto colon = item.find(':');
         if (colon == std::string_view::npos) return std::nullopt;
-        const auto cursor = parse_id(item.substr(0, colon));
-        const auto hi = parse_id(item.substr(colon + 1));
+        const auto cursor = parse_int<RecordId>(item.substr(0, colon));
+        const auto hi = parse_int<RecordId>(item.substr(colon + 1));
         if (!cursor || !hi) return std::nullopt;
         s.ranges.push_back({*cursor, *hi});
     }

@@ -4,7 +4,6 @@
 #include "sync/sync_engine.h"
 
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -18,6 +17,7 @@
 #include "sync/split_backfill.h"
 
 #include "core/log.h"
+#include "core/text.h"
 
 namespace hubsync {
 namespace {
@@ -81,14 +81,6 @@ class Worker final {
 constexpr int kListLimit = 100;
 constexpr int kBatchLimit = 100;
 
-std::optional<std::int64_t> parse_int(const std::optional<std::string>& text) {
-    if (!text || text->empty()) return std::nullopt;
-    std::int64_t v = 0;
-    const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc() || p != text->data() + text->size()) return std::nullopt;
-    return v;
-}
-
 // Compares HubSpot timestamps as instants; unparseable ones count as oldest.
 std::int64_t instant_ms(const std::string& iso) {
     Instant t;
@@ -110,9 +102,9 @@ struct Window {
         const auto a = text->find(':');
         const auto b = text->find(':', a == std::string::npos ? a : a + 1);
         if (a == std::string::npos || b == std::string::npos) return std::nullopt;
-        auto since = parse_int(text->substr(0, a));
-        auto until = parse_int(text->substr(a + 1, b - a - 1));
-        auto last = parse_int(text->substr(b + 1));
+        auto since = parse_int<std::int64_t>(text->substr(0, a));
+        auto until = parse_int<std::int64_t>(text->substr(a + 1, b - a - 1));
+        auto last = parse_int<std::int64_t>(text->substr(b + 1));
         if (!since || !until || !last) return std::nullopt;
         w.since_ms = *since;
         w.until_ms = *until;
@@ -399,7 +391,7 @@ class SyncEngine::TypeCycle final {
             window = *resumed;  // a window a crash or stop interrupted: finish it first
         } else {
             HS_ASSIGN_OR_RETURN(auto high, mirror_.state(key(kStateHighWater)));
-            const std::int64_t high_water = parse_int(high).value_or(0);
+            const std::int64_t high_water = parse_int<std::int64_t>(high.value_or("")).value_or(0);
             window.since_ms = std::max<std::int64_t>(0, high_water - options_.lookback.count());
             window.until_ms = clock_.now_ms();
         }
@@ -516,7 +508,7 @@ class SyncEngine::TypeCycle final {
     bool archive_sweep_due() {
         auto last = mirror_.state(key(kStateArchivedSweep));
         if (!last.ok()) return true;
-        const auto last_ms = parse_int(*last);
+        const auto last_ms = parse_int<std::int64_t>(last->value_or(""));
         return !last_ms || clock_.now_ms() - *last_ms >= options_.archived_interval.count();
     }
 

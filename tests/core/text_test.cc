@@ -1,4 +1,4 @@
-// The shared text helpers: ASCII case folding and strict integer parsing.
+// The shared text helpers: ASCII case folding, trimming and strict integer parsing.
 #include "core/text.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +14,15 @@ TEST(Lower, FoldsAsciiOnly) {
     EXPECT_EQ(lower(""), "");
     // Bytes outside ASCII (UTF-8 here) pass through unchanged.
     EXPECT_EQ(lower("\xC3\x84pfel"), "\xC3\x84pfel");
+}
+
+TEST(Trim, RemovesAsciiWhiteSpaceAtBothEndsOnly) {
+    EXPECT_EQ(trim("  42\t"), "42");
+    EXPECT_EQ(trim("\r\n\v\fa b\r\n"), "a b");
+    EXPECT_EQ(trim(" \t "), "");
+    EXPECT_EQ(trim(""), "");
+    // A non-breaking space (UTF-8) is text, not white space.
+    EXPECT_EQ(trim("\xC2\xA0x "), "\xC2\xA0x");
 }
 
 TEST(ParseInt, AcceptsTheWholeTextAsDigitsOnly) {

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "sim_test_util.h"
+#include "support/temp_dir.h"
 
 namespace hubsync::sim::testing {
 namespace {
@@ -89,10 +90,8 @@ TEST(SimProcess, LegacyOffFlagAndHelp) {
 
 class TlsDir {
   public:
-    TlsDir()
-        : dir_(std::filesystem::temp_directory_path() / ("sim-tls-" + std::to_string(::getpid()))) {
-        std::filesystem::create_directories(dir_);
-        const std::string d = dir_.string();
+    TlsDir() {
+        const std::string& d = dir_.path();
         std::ofstream(d + "/ext.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
         const std::string cmd = "cd " + d +
                                 " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out "
@@ -103,12 +102,11 @@ class TlsDir {
                                 "-CAcreateserial -out server.pem -days 2 -extfile ext.cnf";
         ok_ = std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0;
     }
-    ~TlsDir() { std::filesystem::remove_all(dir_); }
     bool ok() const { return ok_; }
-    std::string path(const char* name) const { return (dir_ / name).string(); }
+    std::string path(const char* name) const { return dir_.file(name); }
 
   private:
-    std::filesystem::path dir_;
+    hubsync::testing::TempDir dir_{"sim-tls"};
     bool ok_ = false;
 };
 

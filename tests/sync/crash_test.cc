@@ -57,9 +57,6 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
             if (d.type == "string" && d.field_type == "text" && d.name.rfind("hs_", 0) != 0 &&
                 text_.empty())
                 text_ = d.name;
-        dir_ = std::filesystem::temp_directory_path() /
-               ("hubsync-crash-" + std::to_string(::getpid()));
-        std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_ / "state");
         std::filesystem::permissions(dir_ / "state", std::filesystem::perms::owner_all);
         {
@@ -77,11 +74,7 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
              << "\narchived_interval = 1s\n[log]\nlevel = error\n";
     }
 
-    void TearDown() override {
-        sim_->stop();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
+    void TearDown() override { sim_->stop(); }
 
     pid_t spawn_sync(bool full) {
         std::vector<std::string> args = {kHubsync, "--config", config_, "sync"};
@@ -144,7 +137,8 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
     std::unique_ptr<sim::Simulator> sim_;
     ObjectType type_;
     std::string text_;  // a writable text property of the type
-    std::filesystem::path dir_;
+    TempDir temp_{"hubsync-crash"};
+    std::filesystem::path dir_ = temp_.path();
     std::string config_;
 };
 

@@ -30,10 +30,8 @@ TEST(Secrets, NeverInTheMirrorNorInTheLogs) {
     so.client_secret = "client-secret-value-4242";
     sim::Simulator sim(so);
     ASSERT_TRUE(sim.start().ok());
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("hubsync-secrets-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    const TempDir temp("hubsync-secrets");
+    const std::filesystem::path dir = temp.path();
 
     Config config;
     config.hubspot.client_id = so.client_id;
@@ -106,7 +104,6 @@ TEST(Secrets, NeverInTheMirrorNorInTheLogs) {
     }
     mirror->reset();
     sim.stop();
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "http/transport.h"
 #include "mirror/sqlite_mirror.h"
 #include "sim/simulator.h"
+#include "support/temp_dir.h"
 #include "sync/sync_engine.h"
 
 namespace hubsync::testing {
@@ -85,7 +86,8 @@ class SyncHarness {
 
     ManualClock clock;
     std::unique_ptr<sim::Simulator> sim;
-    std::filesystem::path dir;
+    TempDir temp{"hubsync-sync"};
+    std::filesystem::path dir = temp.path();
     std::unique_ptr<HttpTransport> transport;
     std::unique_ptr<SimTokenSource> tokens;
     std::unique_ptr<HubSpotApi> api;

@@ -34,11 +34,6 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     sim = std::make_unique<sim::Simulator>(so);
     auto started = sim->start();
     EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().describe());
-    static std::atomic<int> counter{0};
-    dir = std::filesystem::temp_directory_path() /
-          ("hubsync-sync-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     transport = make_poco_transport({});
     tokens = std::make_unique<SimTokenSource>(*sim, clock, o.token_scopes);
     ApiOptions ao;
@@ -63,8 +58,6 @@ SyncHarness::~SyncHarness() {
     engine.reset();
     mirror.reset();
     sim->stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
 }
 
 Result<CycleReport> SyncHarness::cycle(CycleRequest request) {
