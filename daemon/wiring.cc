@@ -3,10 +3,36 @@
 
 #include <filesystem>
 
+#include "core/redact.h"
 #include "mirror/sqlite_mirror.h"
 #include "oauth/authorize.h"
+#include "oauth/static_token_source.h"
+#include "oauth/token_client.h"
+#include "oauth/token_store.h"
 
 namespace hubsync {
+
+namespace {
+
+// The token manager for an OAuth config. `transport` must be used by nothing else.
+std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
+                                                 Clock& clock) {
+    add_secret(config.hubspot.client_secret);
+    return std::make_unique<TokenManager>(TokenStore(token_store_dir(config)),
+                                          TokenClient(transport, token_endpoint(config)), clock,
+                                          token_manager_options(config));
+}
+
+}  // namespace
+
+std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
+                                                            HttpTransport& transport,
+                                                            Clock& clock) {
+    if (config.hubspot.static_token())
+        return std::make_unique<StaticTokenSource>(config.hubspot.access_token,
+                                                   config.hubspot.access_token_file);
+    return make_token_manager(config, transport, clock);
+}
 
 TransportOptions transport_options(const Config& config, const EngineHooks& hooks) {
     TransportOptions t;
@@ -28,6 +54,10 @@ SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     o.lookback = config.sync.lookback;
     o.reconcile_interval = config.sync.reconcile_interval;
     o.archived_interval = config.sync.archived_interval;
+    o.links.associations = config.sync.associations;
+    o.links.associations_interval = config.sync.associations_interval;
+    o.links.owners = config.sync.owners;
+    o.links.reference_interval = config.sync.reference_interval;
     o.max_url_length = config.sync.max_url_length;
     o.searches_per_second = config.sync.searches_per_second;
     o.stop = hooks.stop;

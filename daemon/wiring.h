@@ -9,6 +9,7 @@
 
 #include "api/hubspot_api.h"
 #include "config/config.h"
+#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"
@@ -19,6 +20,11 @@
 #include "sync/sync_engine.h"
 
 namespace hubsync {
+
+// A StaticTokenSource following access_token_file, or, for an OAuth config, a TokenManager on
+// the token store with `transport` (which must be used by nothing else).
+std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
+                                                            HttpTransport& transport, Clock& clock);
 
 TransportOptions transport_options(const Config& config, const EngineHooks& hooks);
 SyncOptions sync_options(const Config& config, const EngineHooks& hooks);

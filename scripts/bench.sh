@@ -2,10 +2,11 @@
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
 # Usage: [BUILD_DIR=build] [CONTACTS=N] [DELETES="100 10000"] scripts/bench.sh
-#          [backfill|floor|million|limits|incremental|objects|deletes|reconcile|all]
+#          [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
-# use `hubsync sync` itself. Results are recorded in docs/benchmarks.md.
+# use `hubsync sync` itself; the latency runs use bench_sync with the limiter on auto, as
+# `hubsync` runs by default. Results are recorded in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BUILD_DIR=<dir> uses an existing build instead of configuring and building everything.
@@ -169,12 +170,101 @@ bench_objects() {
   done
 }
 
+# links_sweep LABEL RECORDS: one `hubsync sync` whose association sweep is due, measured by the
+# simulator's request log: association reads (exempt from HubSpot's 10-second bucket), the
+# other requests (which draw on it) and 429s.
+links_sweep() {
+  local label=$1 n=$2
+  sqlite3 "$work/hubspot.db" "DELETE FROM sync_state WHERE key = 'links.associations.swept_ms'"
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" env HUBSYNC_SYNC_ASSOCIATIONS=true \
+    "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null
+  read -r wall user sys rss < <(tail -n1 "$work/time")
+  local log; log=$(curl -fsS "$sim_url/_sim/requests")
+  local reads; reads=$(grep -o '"path":"[^"]*/batch/read"' <<<"$log" | { grep -c '/associations/' || true; })
+  local total; total=$(grep -o '"method"' <<<"$log" | wc -l || true)
+  local searches; searches=$(grep -o '"path":"[^"]*/search"' <<<"$log" | wc -l || true)
+  local r429; r429=$( { grep -o '"status":429' <<<"$log" || true; } | wc -l)
+  local rows; rows=$(sqlite3 "$work/hubspot.db" "SELECT count(*) FROM associations")
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  awk -v ld="$load" -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" \
+      -v a="$reads" -v q="$searches" -v t="$total" -v z="$r429" -v rows="$rows" 'BEGIN {
+    printf "%-30s %8.2f s  %d requests: %d association reads + %d searches + %d in the 10-s bucket, %d x 429  cpu %.2f s  peak RSS %.1f MB  %d rows  (load %s)\n",
+      l, w, t, a, q, t - a - q, z, u + s, m / 1024, rows, ld;
+    printf "%-30s per 10,000 records: %.1f requests, %.2f s\n", "", t * 10000 / n, w * 10000 / n }'
+}
 
-# Requests per bucket since the last clear_requests, as two numbers: "general search".
+bench_links() {
+  echo "# 6. associations of 100,000 contacts, 20,000 companies, 50,000 deals (6 directions)"
+  sync_extra=$'objects = contacts, companies, deals\nassociations = false' \
+    start_sim 100000 26 --companies 20000 --deals 50000 --tickets 0 --no-rate-limits \
+    --scopes "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read crm.objects.owners.read"
+  timed_sync "backfill, links off" 170000
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{"rate_limits":true}' \
+    "$sim_url/_sim/settings" >/dev/null
+  sleep 10  # an empty 10-second window for the measured runs
+  links_sweep "first sweep, 0 ms" 170000
+  sleep 10
+  links_sweep "steady sweep, 0 ms" 170000
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{"latency_ms":300}' \
+    "$sim_url/_sim/settings" >/dev/null
+  sleep 10
+  links_sweep "steady sweep, 300 ms" 170000
+}
+
+# bucket_counts: requests to the search endpoint and to everything else (the 10-second
+# bucket), from the simulator's log.
 bucket_counts() {
-  curl -fsS "$sim_url/_sim/requests" | tr '{' '\n' | awk '
-    /"method"/ { if ($0 ~ /\/search"/) s++; else g++ }
-    END { printf "%d %d\n", g, s }'
+  curl -fsS "$sim_url/_sim/requests" | awk '{
+    n = gsub(/"path":"[^"]*\/search"/, "&"); s += n;
+    m = gsub(/"method":/, "&"); t += m } END { printf "%d %d\n", t - s, s }'
+}
+
+# timed_latency LABEL RECORDS LIMIT [bench_sync args...]: one cycle by bench_sync with the limiter
+# on auto (what the simulator's headers say) and 4 searches/s, as `hubsync` runs by default.
+# Prints wall, records/s, the fraction of the list-only ceiling (LIMIT requests per 10 s x 100
+# records), peak in-flight requests, 429s, requests per bucket and peak RSS.
+timed_latency() {
+  local label=$1 n=$2 limit=$3; shift 3
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/bench/bench_sync" --url "$sim_url" \
+    --token-file "$work/token" --db "$work/hubspot.db" --requests-per-10s auto \
+    --searches-per-second 4 "$@" 2>/dev/null >"$work/engine"
+  read -r wall user sys rss < <(tail -n1 "$work/time")
+  local written; written=$(sed -n 's/.* contacts=\([0-9]*\).*/\1/p' "$work/engine")
+  local peak; peak=$(sed -n 's/.*in_flight_peak=\([0-9]*\).*/\1/p' "$work/engine")
+  local lat; lat=$(sed -n 's/.*latency_ms=\([0-9]*\).*/\1/p' "$work/engine")
+  local general search; read -r general search < <(bucket_counts)
+  local r429; r429=$(count_429)
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  awk -v ld="$load" -v l="$label" -v n="$n" -v wr="$written" -v w="$wall" -v u="$user" -v s="$sys" \
+      -v m="$rss" -v lim="$limit" -v pk="$peak" -v z="$r429" -v g="$general" -v q="$search" \
+      -v lat="$lat" 'BEGIN {
+    ceiling = lim * 10;
+    printf "%-30s %7d records %8.2f s %6.0f records/s  %.2f of %d/s  in flight <= %2d  %d x 429  requests %d + %d search  cpu %5.2f s  peak RSS %5.1f MB  (measured latency %d ms, %d written, load %s)\n",
+      l, n, w, (w > 0 ? n / w : 0), (w > 0 ? n / w / ceiling : 0), ceiling, pk, z, g, q, u + s, m / 1024, lat, wr, ld }'
+}
+
+bench_latency() {
+  local n=${LATENCY_CONTACTS:-100000}
+  echo "# 7. far from HubSpot: backfill of $n contacts x 50 properties, the simulator's limits on"
+  for limit in 110 190; do
+    for ms in ${LATENCIES:-0 100 300 800}; do
+      start_sim "$n" 26 --rate-limit "$limit" --latency "$ms"
+      timed_latency "backfill, $limit/10 s, $ms ms" "$n" "$limit"
+    done
+  done
+  echo "# 8. incremental with 10,000 changes at 300 ms (110 per 10 s)"
+  start_sim "$n" 26 --latency 0
+  timed_latency "initial backfill, 0 ms" "$n" 110
+  curl -fsS -X POST -H 'Content-Type: application/json' -d '{"latency_ms":300}' \
+    "$sim_url/_sim/settings" >/dev/null
+  local k=10000
+  ids=$(sqlite3 "$work/hubspot.db" "SELECT group_concat(id) FROM (SELECT id FROM contacts WHERE id % 7 = 0 ORDER BY id LIMIT $k)")
+  curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d "{\"ids\":[${ids}],\"properties\":{\"city\":\"Bench$k\"}}" "$sim_url/_sim/touch" >/dev/null
+  sleep 2  # the simulator's search indexing delay
+  timed_latency "incremental, $k changes, 300 ms" "$k" 110
 }
 
 # timed_cycle LABEL: one `hubsync sync` with the client-side limits on (the simulator's too),
@@ -203,7 +293,7 @@ archive_ids() {
 
 bench_deletes() {
   local n=${CONTACTS:-1000000}
-  echo "# 7. deletes on a $n-contact mirror: one cycle with the default config, limits on"
+  echo "# 9. deletes on a $n-contact mirror: one cycle with the default config, limits on"
   start_sim "$n" 26 --no-rate-limits
   timed_engine "initial backfill" "$n"
   curl -fsS -X POST -d '{"rate_limits":true}' "$sim_url/_sim/settings" >/dev/null
@@ -217,7 +307,7 @@ bench_deletes() {
 
 bench_reconcile() {
   local n=${CONTACTS:-1000000}
-  echo "# 8. the reconcile sweep over $n contacts at 300 ms latency, limits on"
+  echo "# 10. the reconcile sweep over $n contacts at 300 ms latency, limits on"
   start_sim "$n" 26 --no-rate-limits
   timed_engine "initial backfill" "$n"
   curl -fsS -X POST -d '{"rate_limits":true,"latency_ms":300}' "$sim_url/_sim/settings" >/dev/null
@@ -239,8 +329,10 @@ case "$what" in
   limits) bench_limits ;;
   incremental) bench_incremental ;;
   objects) bench_objects ;;
+  links) bench_links ;;
+  latency) bench_latency ;;
   deletes) bench_deletes ;;
   reconcile) bench_reconcile ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_deletes; bench_reconcile ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|deletes|reconcile|all]"; exit 64 ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_links; bench_latency; bench_deletes; bench_reconcile ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]"; exit 64 ;;
 esac

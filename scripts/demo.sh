@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what is needed, builds, starts the bundled HubSpot simulator with 20,000
-# contacts (and 4,000 companies, 10,000 deals, 2,000 tickets), authorizes through its consent
-# page, backfills every type, changes records, syncs again incrementally and queries the mirror
-# with the sqlite3 shell. About a minute.
+# contacts (and 4,000 companies, 10,000 deals, 2,000 tickets, owners, pipelines and the links
+# among them), authorizes through its consent page, backfills every type, changes records, syncs
+# again incrementally and queries the mirror with the sqlite3 shell, a joined report among them.
+# About a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,7 +76,7 @@ wait "$auth_pid"
 auth_pid=""
 cat "$work/authorize.log"
 
-say "hubsync sync: the first run backfills every contact, company, deal and ticket"
+say "hubsync sync: the first run backfills every contact, company, deal and ticket, then reads their links, owners and pipelines"
 "$bin/daemon/hubsync" sync
 
 say "Changing HubSpot: 25 contact updates, 5 deletes, a merge, a new contact; 10 deals won, 2 deleted"
@@ -112,6 +113,9 @@ q "SELECT id, email, firstname, city FROM active_contacts WHERE city = 'Oslo' LI
 q "SELECT dealstage, count(*) AS deals, round(sum(amount)) AS amount FROM active_deals GROUP BY 1 ORDER BY 2 DESC LIMIT 6"
 q "SELECT 'contacts' AS type, count(*) AS active FROM active_contacts UNION ALL SELECT 'companies', count(*) FROM active_companies UNION ALL SELECT 'deals', count(*) FROM active_deals UNION ALL SELECT 'tickets', count(*) FROM active_tickets"
 q "SELECT object_type, started_at, mode, records_written, requests_made FROM sync_runs ORDER BY id"
+q "SELECT from_type, to_type, coalesce(label, '(unlabelled)') AS label, count(*) AS rows FROM associations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+say "A joined report: deals by stage, with their company and owner names"
+q "SELECT stage, company_name AS company, owner_name AS owner, count(*) AS deals, printf('%.0f', total(amount)) AS amount FROM deals_report WHERE company_name IS NOT NULL GROUP BY stage, company_name, owner_name ORDER BY total(amount) DESC LIMIT 12"
 
 say "hubsync status"
 "$bin/daemon/hubsync" status
@@ -120,7 +124,8 @@ say "On a real HubSpot account"
 cat <<'TXT'
 1. Create an app in your HubSpot developer account with the scope crm.objects.contacts.read
    (plus crm.objects.companies.read, crm.objects.deals.read and tickets for `objects = ...`;
-   `hubsync check-config` names any that are missing) and the redirect URL
+   `hubsync check-config` names any that are missing; crm.objects.owners.read, optional, for
+   owner names) and the redirect URL
    http://localhost:8976/callback.
 2. Put its client id in /etc/hubsync/hubsync.conf and its secret in /etc/hubsync/client_secret
    (mode 0600); leave authorize_url and api_base_url at their defaults.

@@ -548,6 +548,7 @@ void Simulator::Impl::route_admin(SimRequest& req, SimResponse& resp) {
                           "admin body is not a JSON object: " + e.displayText());
     }
     try {
+        if (route_admin_associations(req, resp)) return;
         if (AdminCall(*this, req, resp, body).serve()) return;
     } catch (const std::invalid_argument& e) {
         return error_body(resp, 400, "VALIDATION_ERROR", e.what());

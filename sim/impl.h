@@ -155,6 +155,22 @@ class Simulator::Impl final {
     // -- admin (admin_routes.cc)
     void route_admin(SimRequest& req, SimResponse& resp);
 
+    // -- associations (association_routes.cc): the endpoints, the admin routes, and the checks
+    // behind the C++ API (unknown types or records throw std::invalid_argument)
+    bool route_associations(SimRequest& req, SimResponse& resp);
+    bool route_admin_associations(SimRequest& req, SimResponse& resp);
+    // A record's links to `to` as the batch read answers them: to active records only.
+    std::vector<AssociationLink> visible_links(const RecordStore& from, std::int64_t id,
+                                               const RecordStore& to) const;
+    std::pair<std::string, std::string> link_types(std::string_view from, std::int64_t& from_id,
+                                                   std::string_view to, std::int64_t& to_id) const;
+    void associate(std::string_view from, std::int64_t from_id, std::string_view to,
+                   std::int64_t to_id, const std::vector<std::string>& labels);
+    void remove_association(std::string_view from, std::int64_t from_id, std::string_view to,
+                            std::int64_t to_id);
+    void relabel_association(std::string_view from, std::int64_t from_id, std::string_view to,
+                             std::int64_t to_id, const std::vector<std::string>& labels);
+
     // -- rate limits: false (and a 429 in resp) when over the limit. Both buckets and the daily
     // cap are the account's (one installed app on one account), whichever token asks. A
     // request counts when it arrives, before any latency hold; checking and recording it is

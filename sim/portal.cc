@@ -53,6 +53,16 @@ Portal::Portal(const SimOptions& opts)
     custom_types_ = 1;
     add_store(pets_schema(custom_type_id(custom_types_), hub_id_),
               proportional(opts.custom_records, opts.contacts, 20));
+    generate_associations(associations_, seed_, stores_[0]->ids(true), stores_[1]->ids(true),
+                          stores_[2]->ids(true), stores_[3]->ids(true));
+}
+
+void Portal::observe(RecordStore& store) {
+    const std::string type = store.info().type.name;
+    store.set_gone_observer(
+        [this, type](const std::vector<std::int64_t>& ids, std::int64_t survivor) {
+            associations_.records_gone(type, ids, survivor);
+        });
 }
 
 References Portal::references(std::string_view type) const {
@@ -63,6 +73,7 @@ void Portal::add_store(TypeSchema schema, int records) {
     References refs = references(schema.info.type.name);
     stores_.push_back(std::make_unique<RecordStore>(std::move(schema), records, seed_,
                                                     delay_min_ms_, delay_max_ms_, std::move(refs)));
+    observe(*stores_.back());
 }
 
 RecordStore* Portal::find(std::string_view type) const {
@@ -116,6 +127,7 @@ RecordStore& Portal::add_custom_type(const CustomObjectSpec& spec, std::int64_t 
     References refs = references(spec.name);
     stores_.push_back(std::make_unique<RecordStore>(std::move(schema), spec.records, seed_,
                                                     delay_min_ms_, delay_max_ms_, std::move(refs)));
+    observe(*stores_.back());
     return *stores_.back();
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/associations.h"
 #include "sim/owners.h"
 #include "sim/pipelines.h"
 #include "sim/record_store.h"
@@ -38,16 +39,21 @@ class Portal final {
     const OwnerStore& owners() const { return owners_; }
     PipelineStore& pipelines() { return pipelines_; }
     const PipelineStore& pipelines() const { return pipelines_; }
+    AssociationStore& associations() { return associations_; }
+    const AssociationStore& associations() const { return associations_; }
 
   private:
     References references(std::string_view type) const;
     void add_store(TypeSchema schema, int records);
+    // Links follow merges and leave with deleted records.
+    void observe(RecordStore& store);
 
     const std::uint64_t seed_;
     const std::int64_t delay_min_ms_, delay_max_ms_;
     const std::int64_t hub_id_;
     OwnerStore owners_;
     PipelineStore pipelines_;
+    AssociationStore associations_;  // before the stores: their observers point here
     mutable std::shared_mutex mu_;
     std::vector<std::unique_ptr<RecordStore>> stores_;
     int custom_types_ = 0;

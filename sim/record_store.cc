@@ -291,6 +291,12 @@ std::int64_t RecordStore::resolve(std::int64_t id) const {
     return r ? r->id : 0;
 }
 
+std::int64_t RecordStore::resolve_active(std::int64_t id) const {
+    std::shared_lock lock(mu_);
+    const auto* r = find_live(id);
+    return r && r->cur.archived_ms == 0 ? r->id : 0;
+}
+
 bool RecordStore::value(const RecordState& s, std::int64_t id, int p, std::string& out) const {
     out.clear();
     if (s.overrides) {
@@ -528,6 +534,29 @@ struct Hit {
     std::size_t text;  // index into the texts when sorting by a string
 };
 
+// Reused per thread: a fresh multi-megabyte vector per search costs more in page faults than
+// the scan itself.
+std::vector<Hit>& thread_hits() {
+    thread_local std::vector<Hit> hits;
+    hits.clear();
+    return hits;
+}
+
+std::vector<std::string>& thread_texts() {
+    thread_local std::vector<std::string> texts;
+    texts.clear();
+    return texts;
+}
+
+// A number or date(time) sort value; a value that does not parse sorts as a missing one.
+double numeric_sort_value(const std::string& type, const std::string& v) {
+    std::int64_t t = 0;
+    double d = 0;
+    if (type == "number" && parse_number(v, d)) return d;
+    if (type != "number" && parse_time_ms(v, t)) return static_cast<double>(t);
+    return -INFINITY;
+}
+
 }  // namespace
 
 bool RecordStore::matches_query(const std::vector<std::string>& query_tokens, const RecordState& s,
@@ -542,100 +571,141 @@ bool RecordStore::matches_query(const std::vector<std::string>& query_tokens, co
     return found;
 }
 
-std::int64_t RecordStore::search(std::string& out, const SearchQuery& q, std::int64_t offset,
-                                 int limit, std::int64_t now_ms,
-                                 const std::vector<int>& props) const {
-    std::shared_lock lock(mu_);
-    std::vector<std::vector<CompiledFilter>> groups;
-    for (const auto& g : q.groups) {
-        groups.emplace_back();
-        for (const auto& f : g) {
-            const int p = prop_index_.at(f.property);
-            groups.back().push_back(compile_filter(f, p, is_record_number(p)));
-        }
-    }
-    const int sort_p = prop_index_.at(q.sort_property);
-    const std::string& sort_type = props_[static_cast<std::size_t>(sort_p)].def.type;
-    const bool numeric_sort =
-        sort_type == "number" || sort_type == "datetime" || sort_type == "date";
-    const bool sort_fast = is_record_number(sort_p);
-    const auto query_tokens = tokens(q.query);
+// One search, under the store's shared lock: the compiled filter groups and sort key, the hits
+// in id order, then the requested page ordered and written.
+class RecordStore::Search final {
+  public:
+    Search(const RecordStore& store, const SearchQuery& q, std::int64_t now_ms);
+    // Every record the index shows at now_ms that passes a filter group and the query.
+    void collect();
+    // Orders the first `count` hits by the sort key, then by id.
+    void sort_first(std::int64_t count);
+    // Writes {"total":..,"results":[..]} with hits [offset, offset + limit); returns the total.
+    std::int64_t write_page(std::string& out, std::int64_t offset, int limit,
+                            const std::vector<int>& props) const;
 
-    // Reused per thread: a fresh multi-megabyte vector per search costs more in page faults
-    // than the scan itself.
-    thread_local std::vector<Hit> hits;
-    thread_local std::vector<std::string> texts;
-    hits.clear();
-    texts.clear();
-    std::string v;
-    for (const auto& r : records_) {
-        // Archiving hides a record from search at once; other changes wait for the index.
-        if (r.gone || r.cur.archived_ms != 0) continue;
-        const RecordState* s = now_ms >= r.visible_ms ? &r.cur : r.indexed.get();
-        if (!s || s->archived_ms != 0) continue;
-        bool ok = groups.empty();
-        for (const auto& g : groups) {
-            bool all = true;
-            for (const auto& c : g) {
-                if (c.fast ? !fast_match(c, record_number(c.p, *s, r.id))
-                           : !matches(*c.f, c.p, *s, r.id, v)) {
-                    all = false;
-                    break;
-                }
-            }
-            if (all) {
-                ok = true;
-                break;
-            }
+  private:
+    const RecordState* indexed_state(const StoredRecord& r) const;
+    bool passes_filters(const RecordState& s, std::int64_t id);
+    Hit hit_for(const RecordState& s, std::int64_t id);
+
+    const RecordStore& store_;
+    const std::int64_t now_ms_;
+    const bool descending_;
+    std::vector<std::vector<CompiledFilter>> groups_;  // any group whose filters all match
+    const std::vector<std::string> query_tokens_;
+    const int sort_p_;
+    const std::string& sort_type_;
+    const bool numeric_sort_;
+    const bool sort_fast_;  // by a record number: no value formatting
+    std::vector<Hit>& hits_;
+    std::vector<std::string>& texts_;  // sort texts when sorting by a string
+    std::string v_;                    // scratch value
+};
+
+RecordStore::Search::Search(const RecordStore& store, const SearchQuery& q, std::int64_t now_ms)
+    : store_(store),
+      now_ms_(now_ms),
+      descending_(q.descending),
+      query_tokens_(tokens(q.query)),
+      sort_p_(store.prop_index_.at(q.sort_property)),
+      sort_type_(store.props_[static_cast<std::size_t>(sort_p_)].def.type),
+      numeric_sort_(sort_type_ == "number" || sort_type_ == "datetime" || sort_type_ == "date"),
+      sort_fast_(store.is_record_number(sort_p_)),
+      hits_(thread_hits()),
+      texts_(thread_texts()) {
+    for (const auto& g : q.groups) {
+        groups_.emplace_back();
+        for (const auto& f : g) {
+            const int p = store.prop_index_.at(f.property);
+            groups_.back().push_back(compile_filter(f, p, store.is_record_number(p)));
         }
-        if (!ok) continue;
-        if (!query_tokens.empty() && !matches_query(query_tokens, *s, r.id, v)) continue;
-        Hit hit{0, r.id, s, 0};
-        const bool has = !sort_fast && value(*s, r.id, sort_p, v);
-        if (sort_fast) {
-            hit.num = static_cast<double>(record_number(sort_p, *s, r.id));
-        } else if (numeric_sort) {
-            std::int64_t t = 0;
-            double d = 0;
-            if (!has) {
-                hit.num = -INFINITY;
-            } else if (sort_type == "number" && parse_number(v, d)) {
-                hit.num = d;
-            } else if (sort_type != "number" && parse_time_ms(v, t)) {
-                hit.num = static_cast<double>(t);
-            } else {
-                hit.num = -INFINITY;
-            }
-        } else {
-            hit.text = texts.size();
-            texts.push_back(has ? lower(v) : std::string());
-        }
-        hits.push_back(hit);
     }
-    const bool desc = q.descending;
-    // Only the requested page needs ordering: sort the first offset+limit hits.
+}
+
+void RecordStore::Search::collect() {
+    for (const auto& r : store_.records_) {
+        const RecordState* s = indexed_state(r);
+        if (!s || !passes_filters(*s, r.id)) continue;
+        if (!query_tokens_.empty() && !store_.matches_query(query_tokens_, *s, r.id, v_)) continue;
+        hits_.push_back(hit_for(*s, r.id));
+    }
+}
+
+// What search sees of the record at now_ms; null when it sees nothing or an archived record.
+const RecordState* RecordStore::Search::indexed_state(const StoredRecord& r) const {
+    // Archiving hides a record from search at once; other changes wait for the index.
+    if (r.gone || r.cur.archived_ms != 0) return nullptr;
+    const RecordState* s = now_ms_ >= r.visible_ms ? &r.cur : r.indexed.get();
+    return s && s->archived_ms == 0 ? s : nullptr;
+}
+
+bool RecordStore::Search::passes_filters(const RecordState& s, std::int64_t id) {
+    if (groups_.empty()) return true;
+    for (const auto& g : groups_) {
+        const bool all = std::all_of(g.begin(), g.end(), [&](const CompiledFilter& c) {
+            return c.fast ? fast_match(c, store_.record_number(c.p, s, id))
+                          : store_.matches(*c.f, c.p, s, id, v_);
+        });
+        if (all) return true;
+    }
+    return false;
+}
+
+Hit RecordStore::Search::hit_for(const RecordState& s, std::int64_t id) {
+    Hit hit{0, id, &s, 0};
+    if (sort_fast_) {
+        hit.num = static_cast<double>(store_.record_number(sort_p_, s, id));
+        return hit;
+    }
+    const bool has = store_.value(s, id, sort_p_, v_);
+    if (numeric_sort_) {
+        hit.num = has ? numeric_sort_value(sort_type_, v_) : -INFINITY;
+    } else {
+        hit.text = texts_.size();
+        texts_.push_back(has ? lower(v_) : std::string());
+    }
+    return hit;
+}
+
+void RecordStore::Search::sort_first(std::int64_t count) {
     const auto wanted = static_cast<std::size_t>(
-        std::min<std::int64_t>(static_cast<std::int64_t>(hits.size()), offset + limit));
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(wanted), hits.end(),
-                      [&](const Hit& a, const Hit& b) {
-                          if (numeric_sort ? a.num != b.num : texts[a.text] != texts[b.text]) {
+        std::min<std::int64_t>(static_cast<std::int64_t>(hits_.size()), count));
+    std::partial_sort(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(wanted),
+                      hits_.end(), [&](const Hit& a, const Hit& b) {
+                          if (numeric_sort_ ? a.num != b.num : texts_[a.text] != texts_[b.text]) {
                               const bool less =
-                                  numeric_sort ? a.num < b.num : texts[a.text] < texts[b.text];
-                              return desc ? !less : less;
+                                  numeric_sort_ ? a.num < b.num : texts_[a.text] < texts_[b.text];
+                              return descending_ ? !less : less;
                           }
                           return a.id < b.id;
                       });
-    const auto total = static_cast<std::int64_t>(hits.size());
+}
+
+std::int64_t RecordStore::Search::write_page(std::string& out, std::int64_t offset, int limit,
+                                             const std::vector<int>& props) const {
+    const auto total = static_cast<std::int64_t>(hits_.size());
     out.append("{\"total\":");
     append_int(out, total);
     out.append(",\"results\":[");
     for (std::int64_t i = offset; i < total && i < offset + limit; ++i) {
         if (i > offset) out.push_back(',');
-        append_record(out, hits[static_cast<std::size_t>(i)].id,
-                      *hits[static_cast<std::size_t>(i)].state, props);
+        const Hit& hit = hits_[static_cast<std::size_t>(i)];
+        store_.append_record(out, hit.id, *hit.state, props);
     }
     out.push_back(']');
     return total;
+}
+
+std::int64_t RecordStore::search(std::string& out, const SearchQuery& q, std::int64_t offset,
+                                 int limit, std::int64_t now_ms,
+                                 const std::vector<int>& props) const {
+    std::shared_lock lock(mu_);
+    Search search(*this, q, now_ms);
+    search.collect();
+    // Only the requested page needs ordering.
+    search.sort_first(offset + limit);
+    return search.write_page(out, offset, limit, props);
 }
 
 Record RecordStore::to_record(const StoredRecord& r, bool include_sensitive) const {
@@ -792,12 +862,16 @@ std::int64_t RecordStore::merge(std::int64_t primary, std::int64_t other, std::i
     n.visible_ms = now_ms;
     before_change(n, now_ms);
     n.indexed.reset();
+    const std::vector<std::int64_t> absorbed = {a->id, b->id};
     for (StoredRecord* r : {a, b}) {
         r->gone = true;
         r->merged_into = n.id;
     }
     records_.push_back(std::move(n));  // invalidates a and b
-    return records_.back().id;
+    const std::int64_t survivor = records_.back().id;
+    lock.unlock();
+    if (on_gone_) on_gone_(absorbed, survivor);
+    return survivor;
 }
 
 void RecordStore::gdpr_delete(std::int64_t id) {
@@ -807,19 +881,24 @@ void RecordStore::gdpr_delete(std::int64_t id) {
     r->gone = true;
     r->indexed.reset();
     r->cur.overrides.reset();
+    const std::int64_t gone = r->id;
+    lock.unlock();
+    if (on_gone_) on_gone_({gone}, 0);
 }
 
 int RecordStore::purge_archived_before(std::int64_t cutoff_ms) {
     std::unique_lock lock(mu_);
-    int n = 0;
+    std::vector<std::int64_t> purged;
     for (auto& r : records_) {
         if (!r.gone && r.cur.archived_ms != 0 && r.cur.archived_ms < cutoff_ms) {
             r.gone = true;
             r.indexed.reset();
-            ++n;
+            purged.push_back(r.id);
         }
     }
-    return n;
+    lock.unlock();
+    if (on_gone_ && !purged.empty()) on_gone_(purged, 0);
+    return static_cast<int>(purged.size());
 }
 
 }  // namespace hubsync::sim

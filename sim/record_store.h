@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -112,6 +113,14 @@ class RecordStore final {
     std::vector<std::int64_t> ids(bool include_archived) const;
     std::optional<Record> record(std::int64_t id, bool include_sensitive) const;
     std::int64_t resolve(std::int64_t id) const;  // 0 when not found (or gone)
+    // As resolve(), but 0 for an archived record too.
+    std::int64_t resolve_active(std::int64_t id) const;
+
+    // Told, after the change and outside the store's lock, when records stop being themselves:
+    // (ids, survivor) after a merge, (ids, 0) after a GDPR delete or a purge. Set once, before
+    // the store is shared.
+    using GoneObserver = std::function<void(const std::vector<std::int64_t>&, std::int64_t)>;
+    void set_gone_observer(GoneObserver observer) { on_gone_ = std::move(observer); }
 
     // -- mutations; values are validated by the caller. Throw std::invalid_argument on
     // unknown ids.
@@ -125,6 +134,8 @@ class RecordStore final {
     std::size_t size() const;  // records held, gone ones included
 
   private:
+    class Search;  // one search's filters, scan, order and page (record_store.cc)
+
     void generate_records(int count);
     StoredRecord* find_live(std::int64_t id);  // not gone; merged ids resolved
     const StoredRecord* find_live(std::int64_t id) const;
@@ -155,6 +166,7 @@ class RecordStore final {
     std::int64_t next_id_ = 0;
     std::mt19937_64 rng_;
     mutable std::shared_mutex mu_;
+    GoneObserver on_gone_;
 };
 
 }  // namespace hubsync::sim

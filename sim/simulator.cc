@@ -493,7 +493,7 @@ void Simulator::Impl::answer(SimRequest& req, SimResponse& resp) {
                   fault->kind == Kind::kHtmlError))
         return answer_fault(*fault, resp);
 
-    if (!route_oauth(req, resp) && !route_crm(req, resp)) {
+    if (!route_oauth(req, resp) && !route_associations(req, resp) && !route_crm(req, resp)) {
         error_body(resp, 404, "OBJECT_NOT_FOUND",
                    "Unknown endpoint: " + req.method + " " + req.path);
     }
@@ -1041,6 +1041,31 @@ void Simulator::relabel_stage(std::string_view type, const std::string& pipeline
     const RecordStore& store = impl_->portal_.get(type);
     impl_->portal_.pipelines().relabel_stage(store.info().type.name, pipeline_id, stage_id, label,
                                              impl_->now_ms());
+}
+
+std::vector<AssociationType> Simulator::association_labels(std::string_view from,
+                                                           std::string_view to) const {
+    return impl_->portal_.associations().labels(impl_->portal_.get(from).info().type.name,
+                                                impl_->portal_.get(to).info().type.name);
+}
+std::vector<AssociationLink> Simulator::associations(std::string_view from, RecordId id,
+                                                     std::string_view to) const {
+    const RecordStore& a = impl_->portal_.get(from);
+    const std::int64_t resolved = a.resolve_active(id);
+    if (resolved == 0) return {};
+    return impl_->visible_links(a, resolved, impl_->portal_.get(to));
+}
+void Simulator::associate(std::string_view from, RecordId from_id, std::string_view to,
+                          RecordId to_id, const std::vector<std::string>& labels) {
+    impl_->associate(from, from_id, to, to_id, labels);
+}
+void Simulator::remove_association(std::string_view from, RecordId from_id, std::string_view to,
+                                   RecordId to_id) {
+    impl_->remove_association(from, from_id, to, to_id);
+}
+void Simulator::relabel_association(std::string_view from, RecordId from_id, std::string_view to,
+                                    RecordId to_id, const std::vector<std::string>& labels) {
+    impl_->relabel_association(from, from_id, to, to_id, labels);
 }
 
 void Simulator::add_fault(FaultRule rule) {

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "model/crm_links.h"
 #include "model/object_type.h"
 #include "model/record.h"
 
@@ -306,6 +307,26 @@ class Simulator final {
                           const std::string& label);
     void relabel_stage(std::string_view type, const std::string& pipeline_id,
                        const std::string& stage_id, const std::string& label);
+
+    // ---- associations. Like HubSpot, none of these moves either record's modification time.
+    // Types as above; ids of merged records resolve; unknown records throw.
+    // The association types from `from` to `to`, as the labels endpoint lists them.
+    std::vector<hubsync::AssociationType> association_labels(std::string_view from,
+                                                             std::string_view to) const;
+    // One record's links to `to` as the batch read answers them (links to archived records
+    // are left out), to ids ascending.
+    std::vector<hubsync::AssociationLink> associations(std::string_view from, RecordId id,
+                                                       std::string_view to) const;
+    // Adds a link (the default type in both directions) with `labels` ("Primary", "Decision
+    // maker", ...) on top, or adds the labels to an existing link.
+    void associate(std::string_view from, RecordId from_id, std::string_view to, RecordId to_id,
+                   const std::vector<std::string>& labels = {});
+    // Removes the link in both directions; throws when there is none.
+    void remove_association(std::string_view from, RecordId from_id, std::string_view to,
+                            RecordId to_id);
+    // Sets the link's labels in both directions (the default type stays).
+    void relabel_association(std::string_view from, RecordId from_id, std::string_view to,
+                             RecordId to_id, const std::vector<std::string>& labels);
 
     void add_fault(FaultRule rule);
     void clear_faults();

@@ -2,6 +2,8 @@
 add_library(hubsync_sim STATIC
   account_routes.cc
   admin_routes.cc
+  association_routes.cc
+  associations.cc
   crm_routes.cc
   generators.cc
   json_out.cc

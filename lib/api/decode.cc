@@ -88,6 +88,21 @@ class Decoder {
         return shape("the body is not a JSON object");
     }
 
+    // Reads an object key by key: `read_key(key)` reads the key's value and returns false to
+    // stop. Anything but an object is skipped and reported as "<what> is not an object".
+    template <typename ReadKey>
+    bool read_object(std::string_view what, ReadKey&& read_key) {
+        if (r_.peek() != Type::kObject) {
+            if (!r_.skip_value()) return false;
+            return shape(fmt::format("{} is not an object", what));
+        }
+        if (!r_.begin_object()) return false;
+        std::string_view key;
+        while (r_.next_key(key))
+            if (!read_key(key)) return false;
+        return !r_.failed();
+    }
+
     bool read_optional_string(std::string& out, std::string_view field) {
         const Type t = r_.peek();
         if (t == Type::kString) return r_.read_string(out);
@@ -122,65 +137,39 @@ class Decoder {
     }
 
     bool read_property_values(std::vector<PropertyValue>& out, std::size_t size_hint) {
-        const Type t = r_.peek();
-        if (t == Type::kNull) return r_.read_null();
-        if (t != Type::kObject) {
-            if (!r_.skip_value()) return false;
-            return shape("\"properties\" is not an object");
-        }
-        if (!r_.begin_object()) return false;
-        out.reserve(size_hint);
-        std::string_view key;
-        while (r_.next_key(key)) {
+        if (r_.peek() == Type::kNull) return r_.read_null();
+        if (r_.peek() == Type::kObject) out.reserve(size_hint);
+        return read_object("\"properties\"", [&](std::string_view key) {
             PropertyValue& pv = out.emplace_back();
             pv.name.assign(key.data(), key.size());
             switch (r_.peek()) {
                 case Type::kString:
-                    if (!r_.read_string(pv.value.emplace())) return false;
-                    break;
+                    return r_.read_string(pv.value.emplace());
                 case Type::kNull:
-                    if (!r_.read_null()) return false;
-                    break;
+                    return r_.read_null();
                 default: {
                     // Numbers, booleans and nested values are kept as their JSON text.
                     std::string_view raw;
                     if (!r_.raw_value(raw)) return false;
                     pv.value.emplace(raw);
+                    return true;
                 }
             }
-        }
-        return !r_.failed();
+        });
     }
 
     bool read_record(Record& c, std::size_t size_hint) {
-        if (r_.peek() != Type::kObject) {
-            if (!r_.skip_value()) return false;
-            return shape("a result is not an object");
-        }
-        if (!r_.begin_object()) return false;
         bool have_id = false;
-        std::string_view key;
-        while (r_.next_key(key)) {
-            bool ok = true;
-            if (key == "id") {
-                ok = read_id(c.id, "id");
-                have_id = ok;
-            } else if (key == "properties") {
-                ok = read_property_values(c.properties, size_hint);
-            } else if (key == "createdAt") {
-                ok = read_optional_string(c.created_at, "createdAt");
-            } else if (key == "updatedAt") {
-                ok = read_optional_string(c.updated_at, "updatedAt");
-            } else if (key == "archived") {
-                ok = read_optional_bool(c.archived, "archived");
-            } else if (key == "archivedAt") {
-                ok = read_optional_string(c.archived_at, "archivedAt");
-            } else {
-                ok = r_.skip_value();
-            }
-            if (!ok) return false;
-        }
-        if (r_.failed()) return false;
+        const bool read = read_object("a result", [&](std::string_view key) {
+            if (key == "id") return have_id = read_id(c.id, "id");
+            if (key == "properties") return read_property_values(c.properties, size_hint);
+            if (key == "createdAt") return read_optional_string(c.created_at, "createdAt");
+            if (key == "updatedAt") return read_optional_string(c.updated_at, "updatedAt");
+            if (key == "archived") return read_optional_bool(c.archived, "archived");
+            if (key == "archivedAt") return read_optional_string(c.archived_at, "archivedAt");
+            return r_.skip_value();
+        });
+        if (!read) return false;
         if (!have_id) return shape("a result has no \"id\"");
         return true;
     }
@@ -203,17 +192,8 @@ class Decoder {
     // "paging":{"next":{"after":"..."}}; the search API's offset may also be a number.
     bool read_paging(std::string& next_after) {
         if (r_.peek() == Type::kNull) return r_.read_null();
-        if (r_.peek() != Type::kObject) {
-            if (!r_.skip_value()) return false;
-            return shape("\"paging\" is not an object");
-        }
-        if (!r_.begin_object()) return false;
-        std::string_view key;
-        while (r_.next_key(key)) {
-            if (key != "next" || r_.peek() != Type::kObject) {
-                if (!r_.skip_value()) return false;
-                continue;
-            }
+        return read_object("\"paging\"", [&](std::string_view key) {
+            if (key != "next" || r_.peek() != Type::kObject) return r_.skip_value();
             if (!r_.begin_object()) return false;
             while (r_.next_key(key)) {
                 bool ok = true;
@@ -228,9 +208,8 @@ class Decoder {
                 }
                 if (!ok) return false;
             }
-            if (r_.failed()) return false;
-        }
-        return !r_.failed();
+            return !r_.failed();
+        });
     }
 
     bool read_int64(std::int64_t& out, std::string_view field) {
@@ -323,84 +302,52 @@ class Decoder {
         return !r_.failed();
     }
 
+    bool read_schema_labels(ObjectSchema& out) {
+        return read_object("\"labels\"", [&](std::string_view key) {
+            if (key == "singular")
+                return read_optional_string(out.label_singular, "labels.singular");
+            if (key == "plural") return read_optional_string(out.label_plural, "labels.plural");
+            return r_.skip_value();
+        });
+    }
+
     // One schema of the custom object schemas endpoint.
     bool read_schema(ObjectSchema& out) {
-        if (r_.peek() != Type::kObject) {
-            if (!r_.skip_value()) return false;
-            return shape("a schema is not an object");
-        }
-        if (!r_.begin_object()) return false;
-        std::string_view key;
-        while (r_.next_key(key)) {
-            bool ok = true;
-            if (key == "name") {
-                ok = read_optional_string(out.name, "name");
-            } else if (key == "objectTypeId") {
-                ok = read_optional_string(out.object_type_id, "objectTypeId");
-            } else if (key == "fullyQualifiedName") {
-                ok = read_optional_string(out.fully_qualified_name, "fullyQualifiedName");
-            } else if (key == "labels" && r_.peek() == Type::kObject) {
-                ok = r_.begin_object();
-                std::string_view label_key;
-                while (ok && r_.next_key(label_key)) {
-                    if (label_key == "singular")
-                        ok = read_optional_string(out.label_singular, "labels.singular");
-                    else if (label_key == "plural")
-                        ok = read_optional_string(out.label_plural, "labels.plural");
-                    else
-                        ok = r_.skip_value();
-                }
-                ok = ok && !r_.failed();
-            } else {
-                ok = r_.skip_value();
-            }
-            if (!ok) return false;
-        }
-        if (r_.failed()) return false;
+        const bool read = read_object("a schema", [&](std::string_view key) {
+            if (key == "name") return read_optional_string(out.name, "name");
+            if (key == "objectTypeId")
+                return read_optional_string(out.object_type_id, "objectTypeId");
+            if (key == "fullyQualifiedName")
+                return read_optional_string(out.fully_qualified_name, "fullyQualifiedName");
+            if (key == "labels" && r_.peek() == Type::kObject) return read_schema_labels(out);
+            return r_.skip_value();
+        });
+        if (!read) return false;
         if (out.name.empty() || out.object_type_id.empty())
             return shape("a schema has no \"name\" or \"objectTypeId\"");
         return true;
     }
 
     bool read_property_def(PropertyDef& p) {
-        if (r_.peek() != Type::kObject) {
-            if (!r_.skip_value()) return false;
-            return shape("a property definition is not an object");
-        }
-        if (!r_.begin_object()) return false;
-        std::string_view key;
-        while (r_.next_key(key)) {
-            bool ok = true;
-            if (key == "name") {
-                ok = read_optional_string(p.name, "name");
-            } else if (key == "label") {
-                ok = read_optional_string(p.label, "label");
-            } else if (key == "type") {
-                ok = read_optional_string(p.type, "type");
-            } else if (key == "fieldType") {
-                ok = read_optional_string(p.field_type, "fieldType");
-            } else if (key == "groupName") {
-                ok = read_optional_string(p.group_name, "groupName");
-            } else if (key == "description") {
-                ok = read_optional_string(p.description, "description");
-            } else if (key == "calculated") {
-                ok = read_optional_bool(p.calculated, "calculated");
-            } else if (key == "hubspotDefined") {
-                ok = read_optional_bool(p.hubspot_defined, "hubspotDefined");
-            } else if (key == "hidden") {
-                ok = read_optional_bool(p.hidden, "hidden");
-            } else if (key == "externalOptions") {
-                ok = read_optional_bool(p.external_options, "externalOptions");
-            } else if (key == "dataSensitivity") {
-                ok = read_optional_string(p.data_sensitivity, "dataSensitivity");
-            } else if (key == "options") {
-                ok = read_options(p.options);
-            } else {
-                ok = r_.skip_value();
-            }
-            if (!ok) return false;
-        }
-        if (r_.failed()) return false;
+        const bool read = read_object("a property definition", [&](std::string_view key) {
+            if (key == "name") return read_optional_string(p.name, "name");
+            if (key == "label") return read_optional_string(p.label, "label");
+            if (key == "type") return read_optional_string(p.type, "type");
+            if (key == "fieldType") return read_optional_string(p.field_type, "fieldType");
+            if (key == "groupName") return read_optional_string(p.group_name, "groupName");
+            if (key == "description") return read_optional_string(p.description, "description");
+            if (key == "calculated") return read_optional_bool(p.calculated, "calculated");
+            if (key == "hubspotDefined")
+                return read_optional_bool(p.hubspot_defined, "hubspotDefined");
+            if (key == "hidden") return read_optional_bool(p.hidden, "hidden");
+            if (key == "externalOptions")
+                return read_optional_bool(p.external_options, "externalOptions");
+            if (key == "dataSensitivity")
+                return read_optional_string(p.data_sensitivity, "dataSensitivity");
+            if (key == "options") return read_options(p.options);
+            return r_.skip_value();
+        });
+        if (!read) return false;
         if (p.name.empty()) return shape("a property definition has no \"name\"");
         return true;
     }

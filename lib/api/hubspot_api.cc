@@ -239,6 +239,17 @@ class HubSpotApiClient final : public HubSpotApi {
         return out;
     }
 
+    Status call(const EndpointCall& endpoint_call,
+                const std::function<Status(std::string_view)>& decode) override {
+        const EndpointInfo& info = endpoint_info(endpoint_call.endpoint);
+        std::string url = base_url_ + endpoint_path(endpoint_call.endpoint, version_,
+                                                    endpoint_call.type, endpoint_call.to_type);
+        if (!endpoint_call.query.empty()) url += "?" + endpoint_call.query;
+        Call call{endpoint_call.what, std::string(info.method), std::move(url),
+                  endpoint_call.body, Bucket::kGeneral,         endpoint_call.scope};
+        return execute(call, [&](const HttpResponse& r) { return decode(r.body); });
+    }
+
     std::size_t list_url_length(const ObjectType& type, const ListRequest& request) const override {
         return list_url(type, request).size();
     }
@@ -663,6 +674,11 @@ class HubSpotApiClient final : public HubSpotApi {
 };
 
 }  // namespace
+
+Status HubSpotApi::call(const EndpointCall& call, const std::function<Status(std::string_view)>&) {
+    return make_error(ErrorKind::kInternal, call.what + ": not supported by this API client",
+                      "this is a bug; please report it");
+}
 
 std::unique_ptr<HubSpotApi> make_hubspot_api(HttpTransport& transport, AccessTokenSource& tokens,
                                              Clock& clock, const ApiOptions& options) {

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"
+#include "model/endpoints.h"
 #include "model/object_type.h"
 #include "model/record.h"
 
@@ -113,6 +114,20 @@ struct ApiStats {
     BudgetSnapshot budget;              // the rate budget as it stands
 };
 
+// A call to an endpoint of the table beyond the record calls (associations, owners,
+// pipelines): built from the endpoint table on the configured version, sent through the same
+// budget, retries and token handling. The API module's typed calls (api/crm_links_api.h) make
+// these.
+struct EndpointCall {
+    std::string what;  // "read contacts associations to companies", for messages
+    Endpoint endpoint = Endpoint::kListOwners;
+    std::string type;     // {type} of the path
+    std::string to_type;  // {to} of the path
+    std::string query;    // without the '?'
+    std::string body;     // JSON, for POST
+    std::string scope;    // the scope a 403 most likely lacks
+};
+
 class HubSpotApi {
   public:
     virtual ~HubSpotApi() = default;
@@ -141,6 +156,10 @@ class HubSpotApi {
     virtual Result<RecordPage> search(const ObjectType& type, const SearchRequest& request) = 0;
     // The portal's custom object schemas (needs crm.schemas.custom.read).
     virtual Result<std::vector<ObjectSchema>> list_schemas() = 0;
+    // Sends `call`; `decode` sees the body of every 2xx answer (207 included). The default
+    // refuses (kInternal): test doubles that never make such calls need not implement it.
+    virtual Status call(const EndpointCall& call,
+                        const std::function<Status(std::string_view body)>& decode);
 
     // Length of the list URL for these properties (for request planning).
     virtual std::size_t list_url_length(const ObjectType& type,

@@ -43,7 +43,8 @@ RateBudget::RateBudget(Clock& clock, const RateBudgetOptions& options, StopSourc
       options_(options),
       stop_(stop),
       general_(kAssumedMax - kMargin, kTenSeconds),
-      search_(std::max(options.searches_per_second, 1), kOneSecond) {
+      search_(std::max(options.searches_per_second, 1), kOneSecond),
+      search_spacing_(kOneSecond / std::max(options.searches_per_second, 1)) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
     std::lock_guard lock(mu_);
     apply_limit_locked();
@@ -97,8 +98,17 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
                 slot = quiet_until_;
                 why = "HubSpot reported its rate-limit window nearly used up";
             }
+            // Searches go out evenly spaced, never in a burst: HubSpot counts a search when it
+            // arrives, and a burst let go the moment this window frees up can arrive a few
+            // milliseconds later inside HubSpot's second, still full (seen with four search
+            // chains at 800 ms latency). Spaced 1/rate apart, a search must arrive a whole
+            // spacing late (250 ms at 4/s) to make one too many; the rate stays the same.
+            if (bucket == Bucket::kSearch && last_search_ != Instant{} &&
+                last_search_ + search_spacing_ > slot)
+                slot = last_search_ + search_spacing_;
             if (slot <= now) {
                 limiter.record(now);
+                if (bucket == Bucket::kSearch) last_search_ = now;
                 ++in_flight_;
                 in_flight_peak_ = std::max(in_flight_peak_, in_flight_);
                 return Ticket{bucket == Bucket::kGeneral ? ++sent_ : 0, now};

@@ -84,6 +84,8 @@ class RateBudget final {
     RollingWindowLimiter general_;
     RollingWindowLimiter search_;
     Instant quiet_until_{};   // no general request before this (low Remaining, 429)
+    Instant last_search_{};   // when the last search was let go
+    Millis search_spacing_;   // searches go out at least this far apart
     std::uint64_t sent_ = 0;  // general requests sent so far (sequence numbers)
     int hubspot_max_ = 0;
     Millis interval_{10'000};

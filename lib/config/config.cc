@@ -580,6 +580,14 @@ class Loader final {
                 return assign_duration(key, s, value, c.sync.reconcile_interval);
             case ConfigKey::kArchivedInterval:
                 return assign_duration(key, s, value, c.sync.archived_interval);
+            case ConfigKey::kAssociations:
+                return assign_bool(key, s, value, c.sync.associations);
+            case ConfigKey::kAssociationsInterval:
+                return assign_duration(key, s, value, c.sync.associations_interval);
+            case ConfigKey::kOwners:
+                return assign_bool(key, s, value, c.sync.owners);
+            case ConfigKey::kReferenceInterval:
+                return assign_duration(key, s, value, c.sync.reference_interval);
             case ConfigKey::kRetryInitial:
                 return assign_duration(key, s, value, c.sync.retry_initial);
             case ConfigKey::kRetryMax:

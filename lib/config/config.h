@@ -50,6 +50,13 @@ struct SyncConfig {
     std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
     // How often the archived list is swept for deletes (search never shows archived contacts).
     std::chrono::milliseconds archived_interval{30 * 60'000};
+    // Associations between the mirrored types, re-read in full every associations_interval.
+    bool associations = true;
+    std::chrono::milliseconds associations_interval{6 * 3'600'000};
+    // Owners (needs crm.objects.owners.read, asked for as optional); owners, pipelines and
+    // association labels are read every reference_interval.
+    bool owners = true;
+    std::chrono::milliseconds reference_interval{3'600'000};
     // The service's retry delays after a failure: initial * 2^(n-1), at most max.
     std::chrono::milliseconds retry_initial{30'000};
     std::chrono::milliseconds retry_max{30 * 60'000};

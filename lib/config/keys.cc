@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace hubsync {
 namespace {
 
@@ -122,6 +124,25 @@ constexpr KeyDef kKeys[] = {
      "deletes, restores and merges by comparing counts; the sweep is the safety net for "
      "changes that cancel out in those counts.",
      "", false, 0, 7 * kDay},
+    {ConfigKey::kAssociations, "sync", "associations", KeyKind::kBool, "true",
+     "Mirror the associations between every pair of mirrored object types, with their labels, "
+     "into the associations table (one row per link and direction).",
+     "", false},
+    {ConfigKey::kAssociationsInterval, "sync", "associations_interval", KeyKind::kDuration, "6h",
+     "Time between association sweeps, which read every record's links again. HubSpot does not "
+     "change a record's modification time when a link is added, removed or relabelled, so "
+     "between sweeps only the links of records that changed are read.",
+     "", false, kMinute, 30 * kDay},
+    {ConfigKey::kOwners, "sync", "owners", KeyKind::kBool, "true",
+     "Mirror owners (active and archived) into the owners table, so reports show owner names. "
+     "`hubsync authorize` asks for crm.objects.owners.read as an optional scope; without it "
+     "owners are left out.",
+     "", false},
+    {ConfigKey::kReferenceInterval, "sync", "reference_interval", KeyKind::kDuration, "1h",
+     "Time between reads of owners, pipelines and their stages, and association labels, which "
+     "rarely change. Property options are written every cycle from the property definitions "
+     "the sync reads anyway.",
+     "", false, kMinute, 30 * kDay},
     {ConfigKey::kRetryInitial, "sync", "retry_initial", KeyKind::kDuration, "30s",
      "After a failed sync, the service retries after about this long, doubling the wait after "
      "each further failure (with jitter). A failed token refresh is retried after 10 s, or "
@@ -321,9 +342,10 @@ const char* to_string(KeyKind kind) {
     return "string";
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps.
-    const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+std::size_t edit_distance(std::string_view a_text, std::string_view b_text) {
+    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps,
+    // ignoring ASCII case.
+    const std::string a = lower(a_text), b = lower(b_text);
     const std::size_t n = a.size(), m = b.size();
     std::vector<std::size_t> d((n + 1) * (m + 1));
     const auto at = [&](std::size_t i, std::size_t j) -> std::size_t& {
@@ -335,10 +357,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         at(0, j) = j;
     for (std::size_t i = 1; i <= n; ++i) {
         for (std::size_t j = 1; j <= m; ++j) {
-            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1])) {
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
                 at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
             }
         }

@@ -20,6 +20,8 @@
 
 namespace hubsync {
 
+class LinkMirror;  // mirror/links.h
+
 // One object type's counts for `hubsync status`.
 struct MirrorCounts {
     std::int64_t total = 0;
@@ -249,6 +251,11 @@ class Mirror {
         const ObjectType& type, const std::vector<RecordId>& ids) = 0;
     // The object types that have a table in the mirror, standard ones first.
     virtual Result<std::vector<ObjectType>> object_types() = 0;
+
+    // --- What joins records -----------------------------------------------------------------
+    // Associations, owners, pipelines, property options and the report views (mirror/links.h),
+    // in the same database. Valid as long as the Mirror.
+    virtual LinkMirror& links() = 0;
 
     // --- Maintenance ----------------------------------------------------------------------
     // Call after each sync cycle: lets the database shrink its journal when no reader needs

@@ -99,8 +99,76 @@ CREATE INDEX sync_runs_object_type ON sync_runs (object_type, id);
 UPDATE sync_state SET key = 'contacts.' || key;
 )sql";
 
+// Version 4: what joins records (see mirror/links.h): associations in both directions with
+// their labels, the label catalogue, owners, pipelines and stages with typed probability and
+// closed state, and the options of enumeration properties. The report views are created at
+// run time (refresh_views), because they name the typed columns of whichever properties are
+// synced.
+constexpr std::string_view kLinks = R"sql(
+CREATE TABLE associations (
+    from_type TEXT NOT NULL,
+    from_id   INTEGER NOT NULL,
+    to_type   TEXT NOT NULL,
+    to_id     INTEGER NOT NULL,
+    type_id   INTEGER NOT NULL,
+    category  TEXT NOT NULL,
+    label     TEXT,
+    PRIMARY KEY (from_type, from_id, to_type, to_id, type_id)
+) WITHOUT ROWID;
+CREATE INDEX associations_to ON associations (to_type, to_id, from_type);
+CREATE TABLE association_labels (
+    from_type TEXT NOT NULL,
+    to_type   TEXT NOT NULL,
+    type_id   INTEGER NOT NULL,
+    category  TEXT NOT NULL,
+    label     TEXT,
+    PRIMARY KEY (from_type, to_type, type_id)
+);
+CREATE TABLE owners (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER,
+    email      TEXT,
+    first_name TEXT,
+    last_name  TEXT,
+    type       TEXT,
+    teams      TEXT,
+    archived   INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT,
+    updated_at TEXT
+);
+CREATE TABLE pipelines (
+    object_type   TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    label         TEXT,
+    display_order INTEGER,
+    archived      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (object_type, id)
+);
+CREATE TABLE pipeline_stages (
+    object_type   TEXT NOT NULL,
+    pipeline_id   TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    label         TEXT,
+    display_order INTEGER,
+    probability   REAL,
+    is_closed     INTEGER,
+    archived      INTEGER NOT NULL DEFAULT 0,
+    metadata      TEXT,
+    PRIMARY KEY (object_type, pipeline_id, id)
+);
+CREATE TABLE property_options (
+    object_type   TEXT NOT NULL,
+    property      TEXT NOT NULL,
+    value         TEXT NOT NULL,
+    label         TEXT,
+    display_order INTEGER,
+    hidden        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (object_type, property, value)
+);
+)sql";
+
 // The ledger of records that left the active set, the merged-id map and the change history
-// (issue 15). Kept as one self-contained step so it can be renumbered when another branch's
+// (version 5). Kept as one self-contained step so it can be renumbered when another branch's
 // migration lands first: nothing in it depends on its number. Per-table triggers and the
 // active-id index live in object_ledger_sql(), created for every type's table as it is opened.
 constexpr std::string_view kLedger = R"sql(
@@ -139,10 +207,7 @@ ALTER TABLE sync_runs ADD COLUMN verdict TEXT;
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> list = {
-        {1, kV1},
-        {2, kV2},
-        {3, kV3},
-        {4, kLedger},
+        {1, kV1}, {2, kV2}, {3, kV3}, {4, kLinks}, {5, kLedger},
     };
     return list;
 }

@@ -22,6 +22,7 @@
 #include "core/text.h"
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
+#include "mirror/sqlite_links.h"
 #include "mirror/values.h"
 #include "mirror/vfs.h"
 
@@ -125,6 +126,21 @@ struct Table {
     std::string tracked;  // the tracked properties the changes trigger was made for
 };
 
+// What a table already has, as apply_properties reads it: the column names in use (lower case,
+// the fixed ones included), how many typed property columns there are, and the column recorded
+// for each property (object_properties).
+struct TableLayout {
+    std::set<std::string> used;
+    int typed_columns = 0;
+    std::unordered_map<std::string, std::string> known;
+};
+
+// The columns for the synced properties, and the ones to add to the table.
+struct ColumnPlan {
+    std::vector<PropertyColumn> columns;  // one per chosen property, in order; "" = JSON only
+    std::vector<std::pair<std::string, std::string_view>> added;  // column, SQL type
+};
+
 class SqliteMirrorImpl;
 int wal_commit_hook(void* arg, sqlite3* db, const char* schema, int pages);
 
@@ -194,6 +210,10 @@ class SqliteMirrorImpl final : public Mirror {
     Result<std::vector<RecordVersion>> record_versions(const ObjectType& type,
                                                        const std::vector<RecordId>& ids) override;
     Result<std::vector<ObjectType>> object_types() override;
+    LinkMirror& links() override {
+        if (!links_) links_ = make_sqlite_links(db_, options_.read_only, *clock_);
+        return *links_;
+    }
 
     Result<CheckpointResult> checkpoint() override;
     Status integrity_check() override;
@@ -231,11 +251,14 @@ class SqliteMirrorImpl final : public Mirror {
                        std::unordered_map<std::string, std::string>& known);
     // The cached write layout for the synced columns.
     Status set_layout(Table& t, std::vector<PropertyColumn> columns);
+    Status store_columns(Table& t, const std::vector<const PropertyDef*>& chosen,
+                         const ColumnPlan& plan);
 
     std::string path_;
     MirrorOptions options_;
     Clock* clock_;
     sql::Database db_;
+    std::unique_ptr<LinkMirror> links_;  // after db_: destroyed before the connection
     std::map<std::string, std::unique_ptr<Table>> tables_;  // by type name
     // The WAL size (pages) at which the commit hook next tries to restart the WAL.
     int wal_restart_at_ = 0;
@@ -677,63 +700,94 @@ Status SqliteMirrorImpl::read_layout(const Table& t, std::set<std::string>& used
     return Status::Ok();
 }
 
-Result<std::vector<PropertyColumn>> SqliteMirrorImpl::apply_properties(
-    const ObjectType& type, const std::vector<PropertyDef>& defs,
-    const std::vector<std::string>& selection) {
-    if (options_.read_only) return read_only_error(path_);
-    HS_ASSIGN_OR_RETURN(Table * tp, table(type));
-    Table& t = *tp;
-
-    std::set<std::string> used;
-    int typed_columns = 0;
-    std::unordered_map<std::string, std::string> known;
-    HS_RETURN_IF_ERROR(read_layout(t, used, typed_columns, known));
-
-    // Which properties to sync.
+// The properties to sync, each once: every definition without a selection, else the selected
+// ones HubSpot has (a selected name it does not have is logged and skipped).
+std::vector<const PropertyDef*> choose_properties(const ObjectType& type,
+                                                  const std::vector<PropertyDef>& defs,
+                                                  const std::vector<std::string>& selection) {
     std::vector<const PropertyDef*> chosen;
     std::set<std::string_view> seen;
     if (selection.empty()) {
         for (const auto& d : defs)
             if (seen.insert(d.name).second) chosen.push_back(&d);
-    } else {
-        const std::set<std::string_view> wanted(selection.begin(), selection.end());
-        for (const auto& d : defs)
-            if (wanted.count(d.name) && seen.insert(d.name).second) chosen.push_back(&d);
-        for (const auto& name : selection)
-            if (!seen.count(name))
-                HS_LOG_WARN(
-                    "property {} of {} is in the configured properties but not in "
-                    "HubSpot; skipped",
-                    name, type.name);
+        return chosen;
     }
+    const std::set<std::string_view> wanted(selection.begin(), selection.end());
+    for (const auto& d : defs)
+        if (wanted.count(d.name) && seen.insert(d.name).second) chosen.push_back(&d);
+    for (const auto& name : selection)
+        if (!seen.count(name))
+            HS_LOG_WARN(
+                "property {} of {} is in the configured properties but not in "
+                "HubSpot; skipped",
+                name, type.name);
+    return chosen;
+}
 
-    // Typed columns stop below SQLite's column limit; later properties stay JSON-only.
-    const int max_typed =
-        sqlite3_limit(db_.handle(), SQLITE_LIMIT_COLUMN, -1) - 8 /*fixed*/ - 16 /*margin*/;
-    std::vector<PropertyColumn> columns;
-    std::vector<std::pair<std::string, std::string_view>> added;  // column, SQL type
+// A column for each chosen property: the one recorded for it while the table still has it,
+// else a new one while typed columns stay below `max_typed`; past that, JSON only.
+ColumnPlan plan_columns(const ObjectType& type, const std::vector<const PropertyDef*>& chosen,
+                        TableLayout& layout, int max_typed) {
+    ColumnPlan plan;
     int json_only = 0;
     for (const PropertyDef* d : chosen) {
         PropertyColumn pc{d->name, {}, d->type};
-        if (auto it = known.find(d->name);
-            it != known.end() && !it->second.empty() && used.count(lower(it->second))) {
+        if (auto it = layout.known.find(d->name); it != layout.known.end() && !it->second.empty() &&
+                                                  layout.used.count(lower(it->second))) {
             pc.column_name = it->second;
-        } else if (typed_columns < max_typed) {
-            pc.column_name = column_name_for(d->name, used);
-            used.insert(lower(pc.column_name));
-            added.emplace_back(pc.column_name, mirror_values::column_type_for(d->type));
-            ++typed_columns;
+        } else if (layout.typed_columns < max_typed) {
+            pc.column_name = column_name_for(d->name, layout.used);
+            layout.used.insert(lower(pc.column_name));
+            plan.added.emplace_back(pc.column_name, mirror_values::column_type_for(d->type));
+            ++layout.typed_columns;
         } else {
             ++json_only;
         }
-        columns.push_back(std::move(pc));
+        plan.columns.push_back(std::move(pc));
     }
     if (json_only > 0)
         HS_LOG_WARN(
             "{} properties of {} exceed SQLite's column limit; they are kept only in the "
             "properties JSON column",
             json_only, type.name);
+    return plan;
+}
 
+void bind_description(sql::Statement& describe, const ObjectType& type, const PropertyDef& d,
+                      const std::string& column_name) {
+    describe.bind(1, std::string_view(d.name));
+    describe.bind_or_null(2, column_name);
+    describe.bind(3, std::string_view(d.label));
+    describe.bind(4, std::string_view(d.type));
+    describe.bind(5, std::string_view(d.field_type));
+    describe.bind(6, std::string_view(d.group_name));
+    describe.bind(7, std::string_view(d.description));
+    describe.bind(8, std::string_view(type.name));
+}
+
+Result<std::vector<PropertyColumn>> SqliteMirrorImpl::apply_properties(
+    const ObjectType& type, const std::vector<PropertyDef>& defs,
+    const std::vector<std::string>& selection) {
+    if (options_.read_only) return read_only_error(path_);
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    TableLayout layout;
+    HS_RETURN_IF_ERROR(read_layout(*t, layout.used, layout.typed_columns, layout.known));
+    const std::vector<const PropertyDef*> chosen = choose_properties(type, defs, selection);
+    // Typed columns stop below SQLite's column limit; later properties stay JSON-only.
+    const int max_typed =
+        sqlite3_limit(db_.handle(), SQLITE_LIMIT_COLUMN, -1) - 8 /*fixed*/ - 16 /*margin*/;
+    ColumnPlan plan = plan_columns(type, chosen, layout, max_typed);
+    HS_RETURN_IF_ERROR(store_columns(*t, chosen, plan));
+    if (!plan.added.empty())
+        HS_LOG_INFO("mirror: added {} property columns to {}", plan.added.size(), type.table);
+    HS_RETURN_IF_ERROR(set_layout(*t, plan.columns));
+    return std::move(plan.columns);
+}
+
+// Adds the planned columns and records every chosen property's definition and column, in one
+// transaction.
+Status SqliteMirrorImpl::store_columns(Table& t, const std::vector<const PropertyDef*>& chosen,
+                                       const ColumnPlan& plan) {
     HS_ASSIGN_OR_RETURN(
         sql::Statement describe,
         db_.prepare("INSERT INTO object_properties (object_type, name, column_name, label, "
@@ -743,30 +797,18 @@ Result<std::vector<PropertyColumn>> SqliteMirrorImpl::apply_properties(
                     "column_name = excluded.column_name, label = excluded.label, "
                     "type = excluded.type, field_type = excluded.field_type, "
                     "group_name = excluded.group_name, description = excluded.description"));
-    HS_RETURN_IF_ERROR(transaction("updating the property columns", [&]() -> Status {
-        for (const auto& [column, sql_type] : added) {
+    return transaction("updating the property columns", [&]() -> Status {
+        for (const auto& [column, sql_type] : plan.added) {
             HS_RETURN_IF_ERROR(db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", t.quoted,
                                                     sql::quote_identifier(column), sql_type),
                                         fmt::format("adding column {}", column)));
         }
         for (std::size_t i = 0; i < chosen.size(); ++i) {
-            const PropertyDef& d = *chosen[i];
-            describe.bind(1, std::string_view(d.name));
-            describe.bind_or_null(2, columns[i].column_name);
-            describe.bind(3, std::string_view(d.label));
-            describe.bind(4, std::string_view(d.type));
-            describe.bind(5, std::string_view(d.field_type));
-            describe.bind(6, std::string_view(d.group_name));
-            describe.bind(7, std::string_view(d.description));
-            describe.bind(8, std::string_view(type.name));
+            bind_description(describe, t.type, *chosen[i], plan.columns[i].column_name);
             HS_RETURN_IF_ERROR(db_.run(describe, "describing a property"));
         }
         return Status::Ok();
-    }));
-    if (!added.empty())
-        HS_LOG_INFO("mirror: added {} property columns to {}", added.size(), type.table);
-    HS_RETURN_IF_ERROR(set_layout(t, columns));
-    return columns;
+    });
 }
 
 Status SqliteMirrorImpl::set_layout(Table& t, std::vector<PropertyColumn> columns) {

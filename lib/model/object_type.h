@@ -39,5 +39,7 @@ std::optional<ObjectType> custom_object_type(std::string_view name, std::string_
 // Scopes that read custom objects and list their schemas.
 inline constexpr const char* kCustomObjectsReadScope = "crm.objects.custom.read";
 inline constexpr const char* kCustomSchemasReadScope = "crm.schemas.custom.read";
+// The scope that lists owners (GET /crm/owners/{V}).
+inline constexpr const char* kOwnersReadScope = "crm.objects.owners.read";
 
 }  // namespace hubsync

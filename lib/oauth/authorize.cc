@@ -1,8 +1,9 @@
-// `hubsync authorize`, `revoke` and `status` as library calls, and token source wiring.
+// `hubsync authorize`, `revoke` and `status` as library calls.
 #include "oauth/authorize.h"
 
 #include <algorithm>
 #include <istream>
+#include <memory>
 #include <ostream>
 
 #include "core/duration.h"
@@ -12,7 +13,6 @@
 #include "model/object_type.h"
 #include "oauth/authorize_request.h"
 #include "oauth/loopback_listener.h"
-#include "oauth/static_token_source.h"
 #include "oauth/token_client.h"
 #include "oauth/token_store.h"
 
@@ -22,13 +22,13 @@ std::string token_store_dir(const Config& config) {
     return config.sync.state_dir + "/tokens";
 }
 
-namespace {
-
-TokenEndpoint endpoint_for(const Config& config) {
+TokenEndpoint token_endpoint(const Config& config) {
     const HubSpotConfig& h = config.hubspot;
     return TokenEndpoint{effective_token_url(h.token_url, h.api_base_url, h.api_version),
                          h.client_id, h.client_secret, h.api_version};
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -97,6 +97,8 @@ ScopeRequest requested_scopes(const Config& config) {
     if (config.sync.sensitive_properties)
         for (const ObjectType* type : mirrored)
             if (!type->sensitive_scope.empty()) add(out.optional, type->sensitive_scope);
+    // Owner names in reports; the sync goes on without them when the scope is not granted.
+    if (config.sync.owners) add(out.optional, kOwnersReadScope);
     return out;
 }
 
@@ -145,7 +147,7 @@ Result<AuthorizeOutcome> run_authorize(const Config& config, HttpTransport& tran
     }
     io.out << "Approved. Exchanging the authorization code ...\n";
 
-    TokenClient client(transport, endpoint_for(config));
+    TokenClient client(transport, token_endpoint(config));
     const Instant sent_at = clock.now();
     HS_ASSIGN_OR_RETURN(TokenResponse tokens,
                         client.exchange_code(code, redirect_uri, request.code_verifier));
@@ -240,7 +242,7 @@ Status revoke(const Config& config, HttpTransport& transport, std::ostream& out,
         return Status::Ok();
     }
     // Revoked where it was issued (the host of the stored token_url), on the dated path.
-    TokenEndpoint endpoint = endpoint_for(config);
+    TokenEndpoint endpoint = token_endpoint(config);
     if (!stored->token_url.empty()) endpoint.token_url = stored->token_url;
     TokenClient client(transport, endpoint);
     const Status revoked = client.revoke(stored->refresh_token);
@@ -319,14 +321,6 @@ Result<TokenStatus> read_token_status(const Config& config, const Clock& clock) 
     return status;
 }
 
-std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
-                                                 Clock& clock) {
-    add_secret(config.hubspot.client_secret);
-    return std::make_unique<TokenManager>(TokenStore(token_store_dir(config)),
-                                          TokenClient(transport, endpoint_for(config)), clock,
-                                          token_manager_options(config));
-}
-
 TokenManagerOptions token_manager_options(const Config& config) {
     TokenManagerOptions options;
     options.refresh_margin = config.token.refresh_margin;
@@ -335,15 +329,6 @@ TokenManagerOptions token_manager_options(const Config& config) {
     options.initial_backoff = std::min(options.initial_backoff, config.sync.retry_initial);
     options.max_backoff = std::min(options.max_backoff, config.sync.retry_max);
     return options;
-}
-
-std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
-                                                            HttpTransport& transport,
-                                                            Clock& clock) {
-    if (config.hubspot.static_token())
-        return std::make_unique<StaticTokenSource>(config.hubspot.access_token,
-                                                   config.hubspot.access_token_file);
-    return make_token_manager(config, transport, clock);
 }
 
 }  // namespace hubsync

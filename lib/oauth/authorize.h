@@ -1,19 +1,19 @@
-// What the `authorize`, `revoke` and `status` commands call, and the wiring of token sources
-// from a Config. The command layer owns argument parsing and exit codes.
+// What the `authorize`, `revoke` and `status` commands call, and what a Config says about the
+// token endpoint and the token manager's schedule. The command layer owns argument parsing and
+// exit codes; daemon/wiring.cc builds the token source from these.
 #pragma once
 
 #include <functional>
 #include <iosfwd>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
-#include "core/access_token_source.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/transport.h"
+#include "oauth/token_client.h"
 #include "oauth/token_manager.h"
 
 namespace hubsync {
@@ -108,15 +108,12 @@ const char* to_string(TokenStatus::Mode mode);
 // Reads the token store without locking and without network access.
 Result<TokenStatus> read_token_status(const Config& config, const Clock& clock);
 
-// The token manager for an OAuth config. `transport` must be used by nothing else.
+// The token endpoint a Config names: token_url (or the dated path on api_base_url), the app's
+// client_id and client_secret, and the API version of the introspection and revocation paths.
+TokenEndpoint token_endpoint(const Config& config);
+
 // The token manager's schedule from the config: refresh_margin, and a refresh backoff of
 // 10 s doubling to 5 min, shortened by [sync] retry_initial / retry_max when those are shorter.
 TokenManagerOptions token_manager_options(const Config& config);
-
-std::unique_ptr<TokenManager> make_token_manager(const Config& config, HttpTransport& transport,
-                                                 Clock& clock);
-// A StaticTokenSource following access_token_file, or a TokenManager.
-std::unique_ptr<AccessTokenSource> make_access_token_source(const Config& config,
-                                                            HttpTransport& transport, Clock& clock);
 
 }  // namespace hubsync

@@ -347,27 +347,68 @@ class SplitBackfill::Runner final {
         return std::clamp(wanted, 1, o_.options_.max_search_chains);
     }
 
-    // Splits the largest range left at its middle and starts a chain on the upper half.
+    // Pages per second one reader gets through: the list one page per latency (within the
+    // 10-second budget), a search chain one per latency within its share of the search bucket.
+    struct Rates {
+        double list = 1;   // list pages (100 ids) per second
+        double chain = 1;  // search pages (200 ids) per second, per chain
+    };
+    Rates rates(int chains) const {
+        const BudgetSnapshot budget = o_.api_.stats().budget;
+        const double latency_s = std::max(budget.latency_ms / 1000.0, 0.001);
+        const double general =
+            static_cast<double>(std::max(budget.limit, 1)) * 1000.0 /
+            static_cast<double>(std::max<std::int64_t>(budget.interval.count(), 1));
+        Rates r;
+        r.list = std::min(1 / latency_s, general);
+        r.chain = std::min(1 / latency_s, static_cast<double>(o_.options_.searches_per_second) /
+                                              std::max(chains, 1));
+        return r;
+    }
+
+    // Splits the range that would end last and starts a chain on its upper part: a chain's
+    // range at its middle, the list's where the list and the new chain would end together. The
+    // widest range is not always the one that ends last: at HubSpot's latency the list reads
+    // far fewer ids a second than a search chain. And the list cannot take work back, so it
+    // keeps at least what it reads while the longest chain range is read, and loses ties.
     bool split_locked() {
+        const Rates r = rates(running_search_locked() + 1);
+        const double list_ids_per_s = kListLimit * r.list;
+        const double chain_ids_per_s = o_.options_.search_limit * r.chain;
+        double longest = 0;
+        double longest_chain = 0;
         RecordId best = 0;
         int best_id = -2;  // -1 = the list's range
         if (!list_.done && list_.ordered && list_.top > list_.fetched) {
             best = list_.top - list_.fetched;
+            longest = static_cast<double>(best) / list_ids_per_s;
             best_id = -1;
         }
-        for (const auto& [id, r] : ranges_) {
-            if (r.hi > r.fetched && r.hi - r.fetched > best) {
-                best = r.hi - r.fetched;
+        for (const auto& [id, range] : ranges_) {
+            if (range.hi <= range.fetched) continue;
+            const RecordId left = range.hi - range.fetched;
+            const double seconds = static_cast<double>(left) / chain_ids_per_s;
+            longest_chain = std::max(longest_chain, seconds);
+            if (seconds >= longest) {
+                longest = seconds;
+                best = left;
                 best_id = id;
             }
         }
         if (best_id == -2 || best < o_.options_.min_split) return false;
+        RecordId kept = best / 2;
+        if (best_id == -1) {
+            const double fair =
+                static_cast<double>(best) * list_ids_per_s / (list_ids_per_s + chain_ids_per_s);
+            kept = static_cast<RecordId>(std::max(fair, longest_chain * list_ids_per_s));
+            if (kept > best - o_.options_.min_split / 2) return false;  // not worth a chain
+        }
         RecordId& hi = best_id == -1 ? list_.top : ranges_[best_id].hi;
         const RecordId base = best_id == -1 ? list_.fetched : ranges_[best_id].fetched;
-        const RecordId middle = base + best / 2;
+        const RecordId at = base + std::clamp<RecordId>(kept, 1, best - 1);
         const int id = next_range_++;
-        ranges_[id] = Range{middle, middle, hi};
-        hi = middle;
+        ranges_[id] = Range{at, at, hi};
+        hi = at;
         ++o_.counts_.splits;
         start_range_chain(id);
         return true;

@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "sync/change_detector.h"
+#include "sync/pipeline.h"
 #include "sync/split_backfill.h"
 
 #include "core/log.h"
@@ -80,6 +81,9 @@ class Worker final {
 
 constexpr int kListLimit = 100;
 constexpr int kBatchLimit = 100;
+// Pages whose reads may be in flight ahead of the oldest uncommitted one: enough to keep the
+// API client's most requests in flight busy (two batch reads a search page).
+constexpr std::size_t kPagesAhead = 16;
 
 // Compares HubSpot timestamps as instants; unparseable ones count as oldest.
 std::int64_t instant_ms(const std::string& iso) {
@@ -178,6 +182,7 @@ class SyncEngine::TypeCycle final {
             own != options_.type_properties.end() ? own->second : options_.properties;
         HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(type_, defs, selection));
         HS_RETURN_IF_ERROR(mirror_.track_changes(type_, options_.track_changes));
+        report_.properties = defs;
         std::vector<std::string> names;
         names.reserve(columns.size());
         for (const auto& c : columns)
@@ -397,6 +402,17 @@ class SyncEngine::TypeCycle final {
         }
         SyncProgress progress = new_progress("incremental");
         const auto phase_started = clock_.now();
+        auto commit_page = [&](PageWrite& write) -> Status {
+            HS_ASSIGN_OR_RETURN(auto written, commit(write));
+            progress.pages += 1;
+            progress.records += written;
+            progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
+            if (options_.on_progress) options_.on_progress(progress);
+            return {};
+        };
+        // The next search goes out while this page's batch reads are in flight; pages are
+        // committed oldest first, each with the window as it stood after that page.
+        ReadPipeline reads(batch_reader(), read_pipeline_options());
         while (true) {
             HS_RETURN_IF_ERROR(check_stop());
             HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, window_query(window)));
@@ -410,7 +426,6 @@ class SyncEngine::TypeCycle final {
                     changed.push_back(c.id);
             }
             PageWrite write;
-            HS_ASSIGN_OR_RETURN(write.records, read_full(changed));
             const bool last = static_cast<int>(page.records.size()) < options_.search_limit;
             if (!page.records.empty()) window.last_id = page.records.back().id;
             if (last) {
@@ -419,11 +434,8 @@ class SyncEngine::TypeCycle final {
             } else {
                 write.state = {{key(kStateWindow), window.encode()}};
             }
-            HS_ASSIGN_OR_RETURN(auto written, commit(write));
-            progress.pages += 1;
-            progress.records += written;
-            progress.elapsed = std::chrono::duration_cast<Millis>(clock_.now() - phase_started);
-            if (options_.on_progress) options_.on_progress(progress);
+            reads.push(std::move(changed), std::move(write));
+            HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, last ? 0 : kPagesAhead));
             if (last) return {};
         }
     }
@@ -682,22 +694,42 @@ class SyncEngine::TypeCycle final {
         return {};
     }
 
-    // Reads `ids` with every property and writes them, a batch per transaction. Archived
-    // ones (listed but not readable) keep their archive marker from the listing.
+    // Reads `ids` with every property and writes them, a batch per transaction, with reads in
+    // flight as the latency needs. Archived ones (listed but not readable) keep their archive
+    // marker from the listing.
     Status write_by_id(const std::vector<RecordId>& ids) {
+        ReadPipeline reads(batch_reader(), read_pipeline_options());
+        auto commit_page = [this](PageWrite& write) -> Status {
+            if (auto written = commit(write); !written.ok()) return std::move(written).error();
+            return {};
+        };
         for (std::size_t i = 0; i < ids.size(); i += kBatchLimit) {
             HS_RETURN_IF_ERROR(check_stop());
             const auto end = std::min(ids.size(), i + kBatchLimit);
-            std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                        ids.begin() + static_cast<std::ptrdiff_t>(end));
-            PageWrite write;
-            HS_ASSIGN_OR_RETURN(write.records, read_full(chunk));
-            if (auto written = commit(write); !written.ok()) return std::move(written).error();
+            reads.push({ids.begin() + static_cast<std::ptrdiff_t>(i),
+                        ids.begin() + static_cast<std::ptrdiff_t>(end)},
+                       PageWrite{});
+            HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, kPagesAhead));
         }
-        return {};
+        return reads.commit_ready(commit_page, 0);
     }
 
     // --- shared steps -------------------------------------------------------------------
+
+    // One batch/read with every planned property (for the pipeline's threads: API only).
+    ReadPipeline::ReadBatch batch_reader() {
+        return [this](const std::vector<RecordId>& ids) -> Result<std::vector<Record>> {
+            HS_ASSIGN_OR_RETURN(auto batch, api_.batch_read(type_, ids, plan_.properties));
+            return std::move(batch.records);
+        };
+    }
+
+    ReadPipelineOptions read_pipeline_options() {
+        ReadPipelineOptions o;
+        o.width = [this] { return api_.suggested_in_flight(); };
+        o.batch_size = static_cast<std::size_t>(kBatchLimit);
+        return o;
+    }
 
     // batch/read with every planned property, 100 ids a request.
     Result<std::vector<Record>> read_full(const std::vector<RecordId>& ids) {
@@ -730,6 +762,8 @@ class SyncEngine::TypeCycle final {
         write.run_id = run_id_;
         write.requests_made = requests_now - requests_committed_;
         HS_ASSIGN_OR_RETURN(auto result, mirror_.write(type_, write));
+        for (const Record& r : write.records)
+            report_.written_ids.push_back(r.id);
         requests_committed_ = requests_now;
         const std::int64_t written = result.upserted + result.archived;
         report_.records_written += written;
@@ -838,6 +872,11 @@ Result<CycleReport> SyncEngine::run_cycle(const CycleRequest& request) {
         if (stops_every_type(status.error())) break;
         HS_LOG_WARN("sync of {} failed, going on with the other types: {}", type.name,
                     status.error().describe());
+    }
+    if (options_.links.enabled && !(first_error && stops_every_type(*first_error))) {
+        auto links = LinksSync(api_, mirror_, clock_, options_).run(types_, report.types, request);
+        if (links.ok()) report.links = std::move(links).value();
+        if (!links.ok() && !first_error) first_error = links.error();
     }
     if (first_error) return *first_error;
     return report;

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "mirror/mirror.h"
 #include "model/object_type.h"
+#include "sync/links_sync.h"
 #include "sync/request_plan.h"
 
 namespace hubsync {
@@ -67,6 +68,8 @@ struct SyncOptions {
     std::function<void(const SyncProgress&)> on_progress;  // after every page
     // After every page written, and every page of ids the reconcile sweep takes in (watchdog).
     std::function<void()> on_page;
+    // Associations, owners, pipelines, property options and report views (sync/links_sync.h).
+    LinkSyncOptions links;
 };
 
 struct CycleRequest {
@@ -88,6 +91,10 @@ struct TypeReport {
     bool reconciled = false;
     std::string error;  // empty when the type's cycle succeeded
     RequestPlan plan;
+    // For the links: the ids of the records written (upserted) this cycle, and the property
+    // definitions read (with their options).
+    std::vector<RecordId> written_ids;
+    std::vector<PropertyDef> properties;
 };
 
 // What one cycle did: a report per type, and the sums.
@@ -102,6 +109,7 @@ struct CycleReport {
     bool archive_swept = false;      // some type's archive sweep ran
     bool reconciled = false;         // every type was reconciled
     RequestPlan plan;                // the first type's plan
+    LinkReport links;                // associations, owners, pipelines, options (not in requests)
 
     const TypeReport* type(const std::string& name) const;
 };

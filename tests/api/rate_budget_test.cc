@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -146,6 +147,36 @@ TEST(RateBudget, ConcurrentSendersStayInsideTheWindow) {
     ASSERT_EQ(times.size(), 320u);
     EXPECT_LE(testing::max_in_window(times, Millis(10'000)), 50);
     EXPECT_EQ(budget.snapshot().in_flight, 0);
+}
+
+// HubSpot counts a search when it arrives: a burst let go the moment the client's window frees
+// up can land a few milliseconds late, inside HubSpot's second. Spaced evenly, it cannot.
+TEST(RateBudget, SearchesGoOutEvenlySpacedAtTheSameRate) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.searches_per_second = 4;
+    RateBudget budget(clock, options);
+    std::mutex mu;
+    std::vector<Instant> times;
+    std::vector<std::thread> chains;
+    for (int t = 0; t < 4; ++t) {
+        chains.emplace_back([&] {
+            for (int i = 0; i < 10; ++i) {
+                auto ticket = budget.acquire(Bucket::kSearch, "search");
+                ASSERT_TRUE(ticket.ok());
+                std::lock_guard lock(mu);
+                times.push_back(ticket->at);
+            }
+        });
+    }
+    for (auto& c : chains)
+        c.join();
+    ASSERT_EQ(times.size(), 40u);
+    std::sort(times.begin(), times.end());
+    for (std::size_t i = 1; i < times.size(); ++i)
+        EXPECT_GE(times[i] - times[i - 1], Millis(250)) << "search " << i;
+    // 40 searches at 4 per second: the last one 39 spacings after the first, no later.
+    EXPECT_EQ(times.back() - times.front(), Millis(39 * 250));
 }
 
 TEST(RateBudget, SuggestsRateTimesLatencyInFlight) {

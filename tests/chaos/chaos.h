@@ -28,6 +28,8 @@ struct Options {
     std::string self;            // this executable (reader processes run it again)
     std::filesystem::path work;  // scratch directory; each scenario takes a subdirectory
     bool verbose = false;        // progress on stderr
+    // The kills scenario's simulator holds every answer this long (a far-away HubSpot).
+    Millis latency{0};
     // This process has its own mount namespace, so disk-full can mount a small tmpfs. Set up
     // in main() while the process is still single-threaded; false when the system forbids it.
     bool private_mounts = false;

@@ -51,6 +51,7 @@ Outcome run_kills(const Options& options) {
     // Search lags behind changes, as HubSpot's does; the default lookback covers it.
     so.index_delay_min = 0ms;
     so.index_delay_max = 300ms;
+    so.latency = options.latency;
     Workspace ws(options, "kills", so);
     ws.write_config("requests_per_10s = 190\narchived_interval = 1s\n", "", true, "error");
 
@@ -112,9 +113,11 @@ Outcome run_kills(const Options& options) {
     // Convergence: past the search lag, one uninterrupted sync, then a full one for deletes.
     std::this_thread::sleep_for(so.index_delay_max + 100ms);
     std::string err;
-    if (const int code = ws.run({"sync"}, 300s, &err); code != 0)
+    // A full sync lists every id one page after another: each page costs the latency.
+    const Millis timeout = 300s + 1000 * options.latency;
+    if (const int code = ws.run({"sync"}, timeout, &err); code != 0)
         o.fail("the sync after the kills exited " + std::to_string(code) + ": " + err);
-    if (const int code = ws.run({"sync", "--full"}, 300s, &err); code != 0)
+    if (const int code = ws.run({"sync", "--full"}, timeout, &err); code != 0)
         o.fail("the full sync after the kills exited " + std::to_string(code) + ": " + err);
     o.record(ws.check());
     return o;

@@ -1,5 +1,5 @@
 // hubsync-chaos [--reduced] [--seed N] [--scenario NAME]... [--hubsync PATH] [--work DIR]
-//               [--no-mount-namespace] [--verbose]
+//               [--latency MS] [--no-mount-namespace] [--verbose]
 // Runs the chaos scenarios against the hubsync executable and prints one line per scenario:
 //   kills       ran 100  survived 100  lost rows 0  duplicated 0  PASS  (measures...)
 // Exit 0 when every scenario passed, 1 otherwise, 64 on bad usage.
@@ -23,7 +23,8 @@ int usage(const char* why) {
     std::fprintf(stderr,
                  "hubsync-chaos: %s\nusage: hubsync-chaos [--reduced] [--seed N] "
                  "[--scenario kills|faults|disk-full|readers]... [--hubsync PATH] [--work DIR] "
-                 "[--no-mount-namespace] [--verbose]\n",
+                 "[--latency MS] [--no-mount-namespace] [--verbose]\n"
+                 "  --latency MS  the kills scenario's simulator holds every answer MS\n",
                  why);
     return 64;
 }
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
                 options.hubsync = value();
             } else if (a == "--work") {
                 work = value();
+            } else if (a == "--latency") {
+                options.latency = Millis(std::stoll(value()));
+                if (options.latency.count() < 0) return usage("--latency takes MS >= 0");
             } else if (a == "--no-mount-namespace") {  // disk-full with a file size limit
                 no_mounts = true;
             } else if (a == "--verbose") {
@@ -143,9 +147,9 @@ int main(int argc, char** argv) {
     if (::mkdtemp(pattern.data()) == nullptr) return usage("cannot create a work directory");
     options.work = pattern;
 
-    std::printf("hubsync-chaos: seed %llu, %s size\n",
-                static_cast<unsigned long long>(options.seed),
-                options.reduced ? "reduced" : "full");
+    std::printf("hubsync-chaos: seed %llu, %s size, latency %lld ms\n",
+                static_cast<unsigned long long>(options.seed), options.reduced ? "reduced" : "full",
+                static_cast<long long>(options.latency.count()));
     std::fflush(stdout);
     bool all_passed = true;
     for (const auto& name : {"kills", "faults", "disk-full", "readers"}) {

@@ -110,15 +110,9 @@ std::vector<std::string> schema_of(const std::string& path) {
         "FROM sqlite_schema ORDER BY type, name");
 }
 
-// Builds a database at schema `version` holding what a hubsync of that version wrote: one
-// contact with an email column, its property description, a backfill cursor and a run.
-void write_old_database(const std::string& path, int version) {
-    {
-        sql::Database raw;
-        ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
-        ASSERT_TRUE(raw.exec("PRAGMA journal_mode = WAL", "").ok());
-        ASSERT_TRUE(mirror_schema::migrate(raw, version).ok());
-    }
+// What a hubsync of version 1 or 2 wrote: one contact with an email column, its property
+// description, a backfill cursor and a run.
+void write_old_rows(const std::string& path) {
     RawDb db(path, false);
     ASSERT_EQ(db.exec("ALTER TABLE contacts ADD COLUMN \"email\" TEXT"), SQLITE_OK);
     ASSERT_EQ(db.exec("INSERT INTO contacts (id, created_at, updated_at, archived, synced_at, "
@@ -126,28 +120,30 @@ void write_old_database(const std::string& path, int version) {
                       "'2024-01-01T00:00:00.000Z', 0, '2024-01-01T00:00:00.000Z', "
                       "'{\"email\":\"a@x\"}', 'a@x')"),
               SQLITE_OK);
-    if (version < 3) {
-        ASSERT_EQ(db.exec("INSERT INTO contact_properties VALUES ('email', 'email', 'Email', "
-                          "'string', 'text', 'contactinformation', 'about email')"),
-                  SQLITE_OK);
-        ASSERT_EQ(
-            db.exec("INSERT INTO sync_state (key, value) VALUES ('backfill.after', 'cursor-7')"),
-            SQLITE_OK);
-        ASSERT_EQ(db.exec("INSERT INTO sync_runs (started_at, mode, contacts_written) VALUES "
-                          "('2024-01-01T00:00:00.000Z', 'backfill', 1)"),
-                  SQLITE_OK);
-        return;
+    ASSERT_EQ(db.exec("INSERT INTO contact_properties VALUES ('email', 'email', 'Email', "
+                      "'string', 'text', 'contactinformation', 'about email')"),
+              SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO sync_state (key, value) VALUES ('backfill.after', 'cursor-7')"),
+              SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO sync_runs (started_at, mode, contacts_written) VALUES "
+                      "('2024-01-01T00:00:00.000Z', 'backfill', 1)"),
+              SQLITE_OK);
+}
+
+// A database at schema `version` holding those rows: written at version 2 at most and migrated
+// from there, as a database that lived through those versions would be.
+void write_old_database(const std::string& path, int version) {
+    constexpr int kRowsVersion = 2;
+    {
+        sql::Database raw;
+        ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
+        ASSERT_TRUE(raw.exec("PRAGMA journal_mode = WAL", "").ok());
+        ASSERT_TRUE(mirror_schema::migrate(raw, std::min(version, kRowsVersion)).ok());
     }
-    // Version 3 on: every object type, per-type state keys and runs.
-    ASSERT_EQ(db.exec("INSERT INTO object_properties VALUES ('contacts', 'email', 'email', "
-                      "'Email', 'string', 'text', 'contactinformation', 'about email')"),
-              SQLITE_OK);
-    ASSERT_EQ(db.exec("INSERT INTO sync_state (key, value) VALUES ('contacts.backfill.after', "
-                      "'cursor-7')"),
-              SQLITE_OK);
-    ASSERT_EQ(db.exec("INSERT INTO sync_runs (started_at, mode, records_written, object_type) "
-                      "VALUES ('2024-01-01T00:00:00.000Z', 'backfill', 1, 'contacts')"),
-              SQLITE_OK);
+    write_old_rows(path);
+    sql::Database raw;
+    ASSERT_TRUE(raw.open(path, SQLITE_OPEN_READWRITE).ok());
+    ASSERT_TRUE(mirror_schema::migrate(raw, version).ok());
 }
 
 TEST(MirrorSchema, MigratesFromEveryEarlierVersion) {

@@ -14,6 +14,7 @@
 
 #include "fake_hubspot.h"
 #include "oauth/token_store.h"
+#include "support/token_manager.h"
 #include "test_util.h"
 
 namespace hubsync {
@@ -242,8 +243,6 @@ TEST_F(AuthorizeTest, StaticTokenModeNeedsNoAuthorization) {
     EXPECT_STREQ(to_string(status->mode), "access_token");
     EXPECT_EQ(status->access_token_file, file);
     EXPECT_TRUE(status->authorized);
-    auto source = make_access_token_source(config, hub, clock);
-    EXPECT_EQ(*source->access_token(), "pat-na1-xxxx-yyyy");
     std::ostringstream revoke_out;
     const Status revoked = revoke(config, hub, revoke_out);
     ASSERT_FALSE(revoked.ok());
@@ -258,7 +257,7 @@ TEST_F(AuthorizeTest, TheDefaultConfigurationOnlyUsesDatedOAuthPaths) {
     config.hubspot.api_base_url = kOrigin;
     ASSERT_EQ(config.hubspot.api_version, default_api_version());
     ASSERT_TRUE(authorize(browser()).ok()) << out.str();
-    auto manager = make_token_manager(config, hub, clock);
+    auto manager = testing::token_manager_for(config, hub, clock);
     ASSERT_TRUE(manager->refresh_now().ok());
     std::ostringstream revoke_out;
     ASSERT_TRUE(revoke(config, hub, revoke_out).ok());
@@ -274,6 +273,7 @@ TEST_F(AuthorizeTest, TheDefaultConfigurationOnlyUsesDatedOAuthPaths) {
 }
 
 TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
+    config.sync.owners = false;  // the owners scope is the next test's
     config.sync.objects = {"contacts", "deals", "tickets"};
     config.sync.sensitive_properties = true;
     std::string authorize_url;
@@ -298,6 +298,7 @@ TEST_F(AuthorizeTest, SensitivePropertiesAskForTheSensitiveScopesAsOptional) {
 }
 
 TEST_F(AuthorizeTest, WithoutSensitivePropertiesNoOptionalScopeIsSent) {
+    config.sync.owners = false;
     std::string authorize_url;
     auto send_browser = browser();
     ASSERT_TRUE(authorize([&](const std::string& url) {
@@ -312,6 +313,7 @@ using Scopes = std::vector<std::string>;
 
 TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
     Config config;
+    config.sync.owners = false;
     EXPECT_TRUE(requested_scopes(config).optional.empty());  // the key is off by default
     config.sync.sensitive_properties = true;
     EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.contacts.sensitive.read.v2"});
@@ -328,6 +330,7 @@ TEST(RequestedScopes, SensitiveScopesFollowTheMirroredTypes) {
 
 TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
     Config config;  // scopes = oauth crm.objects.contacts.read, objects = contacts
+    config.sync.owners = false;
     EXPECT_EQ(requested_scopes(config).required, (Scopes{"oauth", "crm.objects.contacts.read"}));
     config.sync.objects = {"contacts", "companies", "deals", "tickets", "pets"};
     EXPECT_EQ(requested_scopes(config).required,
@@ -337,8 +340,19 @@ TEST(RequestedScopes, EveryNamedObjectTypeAddsItsReadScope) {
     EXPECT_TRUE(requested_scopes(config).optional.empty());
 }
 
+TEST(RequestedScopes, OwnersAreAskedForAsOptionalWhileMirrored) {
+    Config config;  // owners = true by default
+    EXPECT_EQ(requested_scopes(config).optional, Scopes{"crm.objects.owners.read"});
+    config.hubspot.scopes = "oauth crm.objects.contacts.read crm.objects.owners.read";
+    EXPECT_TRUE(requested_scopes(config).optional.empty());  // already required
+    config.hubspot.scopes = "oauth crm.objects.contacts.read";
+    config.sync.owners = false;
+    EXPECT_TRUE(requested_scopes(config).optional.empty());
+}
+
 TEST(RequestedScopes, EveryTypeAsksForTheRestAsOptional) {
     Config config;
+    config.sync.owners = false;
     config.sync.objects = {"*"};
     const ScopeRequest s = requested_scopes(config);
     EXPECT_EQ(s.required, (Scopes{"oauth", "crm.objects.contacts.read"}));
@@ -364,7 +378,7 @@ TEST_F(AuthorizeTest, StatusShowsTheAuthorizationWithoutSecrets) {
 
     // After HubSpot refuses the refresh token, status says so.
     hub.revoke_all_refresh_tokens();
-    auto manager = make_token_manager(config, hub, clock);
+    auto manager = testing::token_manager_for(config, hub, clock);
     EXPECT_EQ(manager->refresh_now().error().kind, ErrorKind::kAuthRequired);
     status = read_token_status(config, clock);
     ASSERT_TRUE(status.ok());

@@ -18,6 +18,7 @@
 #include "oauth/token_client.h"
 #include "oauth/token_store.h"
 #include "sim/simulator.h"
+#include "support/token_manager.h"
 #include "test_util.h"
 
 namespace hubsync {
@@ -157,7 +158,7 @@ TEST_F(SimFlowTest, ConsentFlowThroughTheListenerWithAPlainHttpClient) {
     EXPECT_EQ(outcome->hub_id, 62515);
     EXPECT_TRUE(outcome->missing_scopes.empty());
     EXPECT_TRUE(store_exists());
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     EXPECT_EQ(api_request(*manager), 200);
     EXPECT_EQ(sim->count_status(401), 0);
     // The sim verified PKCE S256 (it refuses a code whose verifier does not match).
@@ -176,7 +177,7 @@ TEST_F(SimFlowTest, TheRotatedRefreshTokenOnDiskSurvivesARestart) {
     for (int restart = 0; restart < 3; ++restart) {
         // Each "process" refreshes once (rotation: the old refresh token dies at HubSpot) and
         // exits; the next one starts from the store alone.
-        auto manager = make_token_manager(config, *transport, clock);
+        auto manager = testing::token_manager_for(config, *transport, clock);
         clock.advance(26min);
         ASSERT_EQ(api_request(*manager), 200);
     }
@@ -214,7 +215,7 @@ TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenSurvivesWithAGracePeriod) {
     const auto on_disk = refresh_then_lose_the_write(config, *transport, clock);
     ASSERT_TRUE(on_disk);
     // The restarted process refreshes with the (older) token on disk and saves the newest.
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     ASSERT_TRUE(manager->refresh_now().ok());
     EXPECT_EQ(manager->state(), TokenManager::State::kOk);
     auto after = TokenStore(token_store_dir(config)).load();
@@ -238,7 +239,7 @@ TEST_F(SimFlowTest, KilledBeforeSavingARotatedTokenUnderStrictRotationNeedsANewA
     // authorization-required state with one clear error, not a retry storm.
     ASSERT_TRUE(authorize(browser()).ok());
     ASSERT_TRUE(refresh_then_lose_the_write(config, *transport, clock));
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     auto status = manager->refresh_now();
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(status.error().kind, ErrorKind::kAuthRequired);
@@ -321,7 +322,7 @@ TEST_F(SimFlowTest, UnregisteredRedirectUriNeverComesBack) {
 
 TEST_F(SimFlowTest, TwentyFourSimulatedHoursWithoutOneExpiredTokenRequest) {
     ASSERT_TRUE(authorize(browser()).ok()) << out.str();
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     const Instant end = clock.now() + 24h;
     int requests = 0;
     while (clock.now() < end) {
@@ -342,7 +343,7 @@ TEST_F(SimFlowTest, TwentyFourSimulatedHoursWithoutOneExpiredTokenRequest) {
 
 TEST_F(SimFlowTest, TokenEndpointOutageAcrossAnExpiryThenRecovery) {
     ASSERT_TRUE(authorize(browser()).ok());
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     clock.advance(20min);
     sim->add_fault(sim::FaultRule::token_endpoint_outage());
     const Instant outage_end = clock.now() + 20min;
@@ -368,7 +369,7 @@ TEST_F(SimFlowTest, TokenEndpointOutageAcrossAnExpiryThenRecovery) {
 TEST_F(SimFlowTest, RevokedRefreshTokenParksThenANewAuthorizationResumes) {
     LogCapture logs;
     ASSERT_TRUE(authorize(browser()).ok());
-    auto manager = make_token_manager(config, *transport, clock);
+    auto manager = testing::token_manager_for(config, *transport, clock);
     sim->revoke_all_refresh_tokens();  // also kills the access tokens minted from them
     const int token_calls_before = sim->count_path(kTokenPath);
     int auth_required = 0;

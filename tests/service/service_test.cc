@@ -22,6 +22,7 @@
 #include "sim/simulator.h"
 #include "support/scripted_clock.h"
 #include "support/temp_dir.h"
+#include "support/token_manager.h"
 
 namespace hubsync {
 namespace {
@@ -41,8 +42,9 @@ Result<std::unique_ptr<SyncParts>> build_parts(const Config& config, Clock& cloc
     no_keep_alive.keep_alive = false;
     parts->token_transport = make_poco_transport(no_keep_alive);
     parts->api_transport = make_poco_transport(TransportOptions{});
-    parts->tokens = make_access_token_source(config, *parts->token_transport, clock);
-    parts->token_manager = dynamic_cast<TokenManager*>(parts->tokens.get());
+    auto tokens = testing::token_manager_for(config, *parts->token_transport, clock);
+    parts->token_manager = tokens.get();
+    parts->tokens = std::move(tokens);
     ApiOptions api;
     api.base_url = config.hubspot.api_base_url;
     api.stop = hooks.stop;

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "oauth/authorize.h"
 #include "oauth/token_store.h"
+#include "support/token_manager.h"
 #include "sync_harness.h"
 
 namespace hubsync::testing {
@@ -65,7 +66,7 @@ TEST(Secrets, NeverInTheMirrorNorInTheLogs) {
     std::set<std::string> issued = {minted.access_token, minted.refresh_token};
     auto token_transport = make_poco_transport({});
     auto api_transport = make_poco_transport({});
-    auto tokens = make_token_manager(config, *token_transport, clock);
+    auto tokens = token_manager_for(config, *token_transport, clock);
     ApiOptions ao;
     ao.base_url = sim.base_url();
     auto api = make_hubspot_api(*api_transport, *tokens, clock, ao);

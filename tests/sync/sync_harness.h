@@ -56,6 +56,9 @@ struct HarnessOptions {
     // the others) and the engine syncs it alone.
     std::string type = "contacts";
     int contacts = 1000;
+    // The other standard types hold records too, in the simulator's default proportions to
+    // `contacts` (for tests of what joins them).
+    bool every_standard_type = false;
     int custom_properties = 10;
     bool rate_limits = true;
     std::chrono::milliseconds index_delay{0};
@@ -65,6 +68,12 @@ struct HarnessOptions {
     bool sensitive_properties = false;
     // What the engine is told was granted (as the token store tells it); nullopt = unknown.
     std::optional<std::vector<std::string>> granted_scopes;
+    // The time of the simulator, API client, mirror and engine; nullptr = the harness's own
+    // ManualClock (`clock`). Must outlive the harness.
+    Clock* time = nullptr;
+    // One transport per concurrent request, as production wires the client; false = requests
+    // take turns on one transport.
+    bool transport_pool = false;
 };
 
 class SyncHarness {
@@ -85,6 +94,7 @@ class SyncHarness {
     std::int64_t sim_requests() const { return static_cast<std::int64_t>(sim->requests().size()); }
 
     ManualClock clock;
+    Clock& time;  // HarnessOptions::time, else `clock`
     std::unique_ptr<sim::Simulator> sim;
     TempDir temp{"hubsync-sync"};
     std::filesystem::path dir = temp.path();

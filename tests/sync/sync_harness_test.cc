@@ -8,7 +8,7 @@
 
 namespace hubsync::testing {
 
-SyncHarness::SyncHarness(const HarnessOptions& o) {
+SyncHarness::SyncHarness(const HarnessOptions& o) : time(o.time ? *o.time : clock) {
     sim::SimOptions so;
     const bool custom = find_standard_type(o.type) == nullptr;
     so.contacts = o.type == "contacts" ? o.contacts : 0;
@@ -16,6 +16,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     so.deals = o.type == "deals" ? o.contacts : 0;
     so.tickets = o.type == "tickets" ? o.contacts : 0;
     so.custom_records = custom ? o.contacts : 0;
+    if (o.every_standard_type) so.companies = so.deals = so.tickets = -1;
     so.granted_scopes = {"oauth",
                          "crm.objects.contacts.read",
                          "crm.objects.companies.read",
@@ -26,7 +27,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
                          "crm.objects.owners.read"};
     so.custom_properties = o.custom_properties;
     so.rate_limits = o.rate_limits;
-    so.clock = &clock;
+    so.clock = &time;
     so.index_delay_min = o.index_delay;
     so.index_delay_max = o.index_delay;
     so.max_url_length = o.max_url_length;
@@ -35,13 +36,14 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     auto started = sim->start();
     EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().describe());
     transport = make_poco_transport({});
-    tokens = std::make_unique<SimTokenSource>(*sim, clock, o.token_scopes);
+    tokens = std::make_unique<SimTokenSource>(*sim, time, o.token_scopes);
     ApiOptions ao;
     ao.base_url = sim->base_url();
     ao.max_url_length = static_cast<int>(o.max_url_length);
-    api = make_hubspot_api(*transport, *tokens, clock, ao);
+    if (o.transport_pool) ao.make_transport = [] { return make_poco_transport({}); };
+    api = make_hubspot_api(*transport, *tokens, time, ao);
     MirrorOptions mo;
-    mo.clock = &clock;
+    mo.clock = &time;
     auto m = SqliteMirror::open((dir / "mirror.db").string(), mo);
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
     if (m.ok()) mirror = std::move(m).value();
@@ -51,7 +53,7 @@ SyncHarness::SyncHarness(const HarnessOptions& o) {
     sync_options.sensitive_properties = o.sensitive_properties;
     sync_options.granted_scopes = o.granted_scopes;
     sync_options.max_url_length = static_cast<int>(o.max_url_length);
-    engine = std::make_unique<SyncEngine>(*api, *mirror, clock, sync_options);
+    engine = std::make_unique<SyncEngine>(*api, *mirror, time, sync_options);
 }
 
 SyncHarness::~SyncHarness() {
@@ -61,7 +63,7 @@ SyncHarness::~SyncHarness() {
 }
 
 Result<CycleReport> SyncHarness::cycle(CycleRequest request) {
-    engine = std::make_unique<SyncEngine>(*api, *mirror, clock, sync_options);
+    engine = std::make_unique<SyncEngine>(*api, *mirror, time, sync_options);
     return engine->run_cycle(request);
 }
 
