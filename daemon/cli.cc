@@ -46,6 +46,13 @@ constexpr CommandDef kCommands[] = {
     {Command::kStatus, "status", "authorization, last sync and mirror state",
      "Shows the authorization state, token expiry, hub id, last sync, contacts mirrored, cursor "
      "and last error. Never prints a secret."},
+    {Command::kVerify, "verify", "compare the mirror with HubSpot and say whether they agree",
+     "Compares the mirror with HubSpot for every mirrored object type: HubSpot's count of "
+     "active records (one search each) and the mirror's, the newest change on both sides and "
+     "the time since the last sweeps. Exits 0 when they agree, or differ only by changes still "
+     "in flight (made since the last sync, or not yet indexed by HubSpot's search); exits 1 "
+     "when they disagree. Each result is recorded in sync_runs; `hubsync status` shows the "
+     "last one."},
     {Command::kCheckConfig, "check-config", "validate the config and exit",
      "Validates the config file and the HUBSYNC_<SECTION>_<KEY> environment overrides. Prints "
      "the effective settings (never a secret) and exits 0, or prints every problem with its "
@@ -71,6 +78,7 @@ constexpr OptionDef kOptions[] = {
      "re-read every contact and run the reconcile sweep (contacts deleted for good or merged)",
      &CommandLine::full},
     {Command::kStatus, "--json", "print one JSON object instead of text", &CommandLine::json},
+    {Command::kVerify, "--json", "print one JSON object instead of text", &CommandLine::json},
     {Command::kCheckConfig, "--example",
      "print an example config file with every key and its default, then exit",
      &CommandLine::example},
@@ -83,6 +91,7 @@ struct ExitCodeDoc {
 };
 constexpr ExitCodeDoc kExitCodes[] = {
     {exit_code::kOk, "success"},
+    {exit_code::kDiffers, "verify: the mirror disagrees with HubSpot"},
     {exit_code::kUsage, "bad command line"},
     {exit_code::kDataErr, "HubSpot sent data that could not be handled"},
     {exit_code::kUnavailable, "HubSpot unreachable after retries"},
@@ -322,6 +331,8 @@ int dispatch(const CommandLine& cl, const Environment& env, std::istream& in, st
             return cmd_status(ctx, cl.json);
         case Command::kRevoke:
             return cmd_revoke(ctx);
+        case Command::kVerify:
+            return cmd_verify(ctx, cl.json);
         case Command::kCheckConfig:
         case Command::kHelp:
         case Command::kNone:

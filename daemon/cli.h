@@ -11,7 +11,17 @@
 
 namespace hubsync {
 
-enum class Command { kNone, kHelp, kAuthorize, kRun, kSync, kStatus, kCheckConfig, kRevoke };
+enum class Command {
+    kNone,
+    kHelp,
+    kAuthorize,
+    kRun,
+    kSync,
+    kStatus,
+    kCheckConfig,
+    kRevoke,
+    kVerify
+};
 
 struct CommandLine {
     Command command = Command::kNone;
@@ -21,7 +31,7 @@ struct CommandLine {
     bool version = false;
     bool paste = false;    // authorize --paste
     bool full = false;     // sync --full
-    bool json = false;     // status --json
+    bool json = false;     // status --json, verify --json
     bool example = false;  // check-config --example
 };
 

@@ -28,6 +28,8 @@ int cmd_run(const CommandContext& ctx);
 int cmd_sync(const CommandContext& ctx, bool full);
 int cmd_status(const CommandContext& ctx, bool json);
 int cmd_revoke(const CommandContext& ctx);
+// Exits exit_code::kDiffers when the mirror disagrees with HubSpot.
+int cmd_verify(const CommandContext& ctx, bool json);
 
 // Prints `error` as the one line of a failed command ("hubsync: what (what to do)", with the
 // journald priority prefix under systemd, redacted) and returns its exit code.

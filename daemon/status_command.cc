@@ -21,6 +21,7 @@ struct TypeFacts {
     ObjectType type;
     MirrorCounts counts;
     std::optional<SyncRun> last_run;
+    std::optional<SyncRun> last_verify;  // the newest `hubsync verify` result
 };
 
 struct StatusFacts {
@@ -69,9 +70,10 @@ Result<StatusFacts> gather(const Config& config) {
     HS_ASSIGN_OR_RETURN(auto types, m.object_types());
     if (types.empty()) types.push_back(contacts_type());
     for (const ObjectType& type : types) {
-        TypeFacts t{type, {}, {}};
+        TypeFacts t{type, {}, {}, {}};
         HS_ASSIGN_OR_RETURN(t.counts, m.counts(type));
         HS_ASSIGN_OR_RETURN(t.last_run, m.last_run(type.name));
+        HS_ASSIGN_OR_RETURN(t.last_verify, m.last_verdict(type.name));
         f.types.push_back(std::move(t));
     }
     HS_ASSIGN_OR_RETURN(f.last_run, m.last_run());
@@ -145,6 +147,13 @@ void print_json(std::ostream& out, const Config& config, const StatusFacts& f) {
         Poco::JSON::Object sync = cursor_json(f, t.type);
         if (t.last_run) sync.set("last_run", run_json(*t.last_run));
         o.set("sync", sync);
+        if (t.last_verify) {
+            Poco::JSON::Object verify;
+            verify.set("at", t.last_verify->finished_at);
+            verify.set("verdict", t.last_verify->verdict);
+            verify.set("detail", t.last_verify->error);
+            o.set("last_verify", verify);
+        }
         objects.set(t.type.name, o);
     }
     Poco::JSON::Object mirror;
@@ -192,6 +201,11 @@ void print_type(std::ostream& out, const StatusFacts& f, const TypeFacts& t, Ins
             << format_count(r.records_written) << " written, " << format_count(r.requests_made)
             << " requests\n";
         if (!r.error.empty()) out << "  last error:  " << r.error << "\n";
+    }
+    if (t.last_verify) {
+        out << "  last verify: " << t.last_verify->verdict << " at " << t.last_verify->finished_at;
+        if (!t.last_verify->error.empty()) out << ": " << t.last_verify->error;
+        out << "\n";
     }
     const std::string cursor = high_water_iso(f, t.type);
     if (!cursor.empty()) out << "  cursor:      changes up to " << cursor << "\n";

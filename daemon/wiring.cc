@@ -50,6 +50,7 @@ SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     o.properties = config.sync.properties;
     o.type_properties = config.sync.type_properties;
     o.sensitive_properties = config.sync.sensitive_properties;
+    o.track_changes = config.sync.track_changes;
     o.lookback = config.sync.lookback;
     o.reconcile_interval = config.sync.reconcile_interval;
     o.archived_interval = config.sync.archived_interval;

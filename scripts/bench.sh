@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
-# Usage: [BUILD_DIR=build] scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|all]
+# Usage: [BUILD_DIR=build] [CONTACTS=N] [DELETES="100 10000"] scripts/bench.sh
+#          [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
 # use `hubsync sync` itself; the latency runs use bench_sync with the limiter on auto, as
@@ -266,6 +267,61 @@ bench_latency() {
   timed_latency "incremental, $k changes, 300 ms" "$k" 110
 }
 
+# timed_cycle LABEL: one `hubsync sync` with the client-side limits on (the simulator's too),
+# then `hubsync verify`: requests per bucket, wall time, and whether the mirror agrees.
+timed_cycle() {
+  local label=$1
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null
+  read -r wall user sys rss < <(tail -n1 "$work/time")
+  read -r general search < <(bucket_counts)
+  local verdict
+  verdict=$("$bin/daemon/hubsync" --config "$work/hubsync.conf" verify 2>/dev/null | head -n1 || true)
+  printf "%-34s %8.2f s  %6d general  %6d search  cpu %6.2f s  peak RSS %6.1f MB  [%s]  (load %s)\n" \
+    "$label" "$wall" "$general" "$search" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc -l)" \
+    "$verdict" "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
+# archive_ids K: archives K active contacts spread over the id range, through the admin API.
+archive_ids() {
+  local k=$1
+  sqlite3 "$work/hubspot.db" "SELECT id FROM active_contacts WHERE id % 13 = 5 ORDER BY id" |
+    awk -v k="$k" -v n="$(sqlite3 "$work/hubspot.db" "SELECT count(*) FROM active_contacts WHERE id % 13 = 5")" \
+      'BEGIN { step = n / k } { if (NR - 1 >= next_at && taken < k) { print; taken++; next_at += step } }' |
+    xargs -P 8 -I{} curl -fsS -o /dev/null -X POST "$sim_url/_sim/objects/contacts/{}/archive"
+}
+
+bench_deletes() {
+  local n=${CONTACTS:-1000000}
+  echo "# 9. deletes on a $n-contact mirror: one cycle with the default config, limits on"
+  start_sim "$n" 26 --no-rate-limits
+  timed_engine "initial backfill" "$n"
+  curl -fsS -X POST -d '{"rate_limits":true}' "$sim_url/_sim/settings" >/dev/null
+  "$bin/daemon/hubsync" --config "$work/hubsync.conf" sync >/dev/null  # first incremental
+  timed_cycle "0 changes"
+  for k in ${DELETES:-100 10000}; do
+    archive_ids "$k"
+    timed_cycle "$k deletes"
+  done
+}
+
+bench_reconcile() {
+  local n=${CONTACTS:-1000000}
+  echo "# 10. the reconcile sweep over $n contacts at 300 ms latency, limits on"
+  start_sim "$n" 26 --no-rate-limits
+  timed_engine "initial backfill" "$n"
+  curl -fsS -X POST -d '{"rate_limits":true,"latency_ms":300}' "$sim_url/_sim/settings" >/dev/null
+  clear_requests
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/bench/bench_sync" --url "$sim_url" \
+    --token-file "$work/token" --db "$work/hubspot.db" --requests-per-10s 100 \
+    --searches-per-second 4 --reconcile 2>/dev/null | sed 's/^/  /'
+  read -r wall user sys rss < <(tail -n1 "$work/time")
+  read -r general search < <(bucket_counts)
+  printf "%-34s %8.2f s  %6d general  %6d search  cpu %6.2f s  peak RSS %6.1f MB  (load %s)\n" \
+    "reconcile sweep, 300 ms" "$wall" "$general" "$search" "$(echo "$user + $sys" | bc)" \
+    "$(echo "$rss / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
 case "$what" in
   backfill) bench_backfill ;;
   floor) bench_floor ;;
@@ -275,6 +331,8 @@ case "$what" in
   objects) bench_objects ;;
   links) bench_links ;;
   latency) bench_latency ;;
-  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_links; bench_latency ;;
-  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|all]"; exit 64 ;;
+  deletes) bench_deletes ;;
+  reconcile) bench_reconcile ;;
+  all) bench_backfill; bench_floor; bench_million; bench_limits; bench_incremental; bench_objects; bench_links; bench_latency; bench_deletes; bench_reconcile ;;
+  *) echo "usage: scripts/bench.sh [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]"; exit 64 ;;
 esac

@@ -170,6 +170,18 @@ class HubSpotApiClient final : public HubSpotApi {
 
     Result<BatchReadResult> batch_read(const ObjectType& type, const std::vector<RecordId>& ids,
                                        const std::vector<std::string>& properties) override {
+        return batch_read_of(type, ids, properties, false);
+    }
+
+    Result<BatchReadResult> batch_read_archived(
+        const ObjectType& type, const std::vector<RecordId>& ids,
+        const std::vector<std::string>& properties) override {
+        return batch_read_of(type, ids, properties, true);
+    }
+
+    Result<BatchReadResult> batch_read_of(const ObjectType& type, const std::vector<RecordId>& ids,
+                                          const std::vector<std::string>& properties,
+                                          bool archived) {
         if (ids.empty()) return BatchReadResult{};
         if (ids.size() > kMaxBatchReadInputs) {
             return plan_error(fmt::format("batch read of {} ids; HubSpot accepts at most {}",
@@ -177,7 +189,8 @@ class HubSpotApiClient final : public HubSpotApi {
         }
         Call call{"batch read " + type.name,
                   "POST",
-                  base_url_ + path(Endpoint::kBatchReadObjects, type),
+                  base_url_ + path(Endpoint::kBatchReadObjects, type) +
+                      (archived ? "?archived=true" : ""),
                   batch_body(ids, properties),
                   Bucket::kGeneral,
                   type.read_scope};

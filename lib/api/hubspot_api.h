@@ -145,6 +145,12 @@ class HubSpotApi {
     virtual Result<BatchReadResult> batch_read(const ObjectType& type,
                                                const std::vector<RecordId>& ids,
                                                const std::vector<std::string>& properties) = 0;
+    // batch/read of archived records (?archived=true): only archived ones come back; others,
+    // and ids HubSpot no longer has at all, are reported missing. Tells an archived record from
+    // one gone for good (GDPR delete, purged) without walking the archived list.
+    virtual Result<BatchReadResult> batch_read_archived(
+        const ObjectType& type, const std::vector<RecordId>& ids,
+        const std::vector<std::string>& properties) = 0;
     // search. The body is checked against HubSpot's 3,000 character limit before sending
     // (kInternal "request plan error" naming the size).
     virtual Result<RecordPage> search(const ObjectType& type, const SearchRequest& request) = 0;

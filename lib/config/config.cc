@@ -563,6 +563,17 @@ class Loader final {
                 return value;  // convert_type_properties()
             case ConfigKey::kSensitiveProperties:
                 return assign_bool(key, s, value, c.sync.sensitive_properties);
+            case ConfigKey::kTrackChanges:
+                if (lower(trim(value)) == "none") {
+                    c.sync.track_changes.clear();
+                } else if (trim(value) == "*") {
+                    setting_problem(s, "track_changes cannot be *",
+                                    "name the properties to track (e.g. lifecyclestage, "
+                                    "dealstage), or none");
+                } else if (auto list = parse_properties(s, value)) {
+                    c.sync.track_changes = std::move(*list);
+                }
+                return value;
             case ConfigKey::kLookback:
                 return assign_duration(key, s, value, c.sync.lookback);
             case ConfigKey::kReconcileInterval:

@@ -43,6 +43,9 @@ struct SyncConfig {
     std::map<std::string, std::vector<std::string>> type_properties;
     // Also mirror sensitive properties; `hubsync authorize` asks for their scopes (optional).
     bool sensitive_properties = false;
+    // Properties whose changes are kept in `changes` (each type tracks the ones it has).
+    std::vector<std::string> track_changes = {"lifecyclestage", "hs_lead_status", "dealstage",
+                                              "hs_pipeline_stage", "hubspot_owner_id"};
     std::chrono::milliseconds lookback{10 * 60'000};
     std::chrono::milliseconds reconcile_interval{24 * 3'600'000};
     // How often the archived list is swept for deletes (search never shows archived contacts).

@@ -104,16 +104,25 @@ constexpr KeyDef kKeys[] = {
      "crm.objects.contacts.sensitive.read.v2) as an optional scope; without that scope the "
      "sync goes on without those properties.",
      "", true},
+    {ConfigKey::kTrackChanges, "sync", "track_changes", KeyKind::kList,
+     "lifecyclestage, hs_lead_status, dealstage, hs_pipeline_stage, hubspot_owner_id",
+     "Properties whose every change the sync sees is kept in the changes table (old value, new "
+     "value, when): internal names separated by commas, or none. Each object type tracks the "
+     "names it has. Costs no API requests: it is a diff of the row being replaced.",
+     "", false},
     {ConfigKey::kLookback, "sync", "lookback", KeyKind::kDuration, "10m",
      "How far each incremental sync reaches back before the previous one, so that changes "
      "HubSpot's search indexes late are not missed.",
      "", true, 0, 7 * kDay},
     {ConfigKey::kReconcileInterval, "sync", "reconcile_interval", KeyKind::kDuration, "24h",
-     "Time between full id sweeps, which find contacts deleted for good (GDPR) or merged.",
+     "Time between full id sweeps, the safety net behind each cycle's change detector: every "
+     "id is walked (active ones through search, which leaves the 10-second budget to "
+     "incremental sync) and records gone for good (GDPR, purged) are removed.",
      "", true, kMinute, 90 * kDay},
     {ConfigKey::kArchivedInterval, "sync", "archived_interval", KeyKind::kDuration, "30m",
-     "Time between sweeps of HubSpot's list of archived contacts, which is how deletes reach "
-     "the mirror (search never shows archived contacts).",
+     "Time between sweeps of HubSpot's list of archived records. Each cycle already finds "
+     "deletes, restores and merges by comparing counts; the sweep is the safety net for "
+     "changes that cancel out in those counts.",
      "", false, 0, 7 * kDay},
     {ConfigKey::kAssociations, "sync", "associations", KeyKind::kBool, "true",
      "Mirror the associations between every pair of mirrored object types, with their labels, "

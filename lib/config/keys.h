@@ -28,6 +28,7 @@ enum class ConfigKey {
     kProperties,
     kTypeProperties,
     kSensitiveProperties,
+    kTrackChanges,
     kLookback,
     kReconcileInterval,
     kArchivedInterval,

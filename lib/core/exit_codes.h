@@ -4,6 +4,9 @@
 namespace hubsync::exit_code {
 
 inline constexpr int kOk = 0;
+// `hubsync verify`: the mirror and HubSpot disagree by more than changes in flight explain (like
+// diff and cmp, 1 means "they differ", not "it failed").
+inline constexpr int kDiffers = 1;
 inline constexpr int kUsage = 64;        // EX_USAGE: bad command line
 inline constexpr int kDataErr = 65;      // EX_DATAERR: bad data from HubSpot
 inline constexpr int kUnavailable = 69;  // EX_UNAVAILABLE: HubSpot unreachable after retries

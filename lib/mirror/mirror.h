@@ -39,7 +39,21 @@ struct SyncRun {
     std::string mode;         // e.g. "backfill", "incremental", "reconcile", "full"
     std::int64_t records_written = 0;
     std::int64_t requests_made = 0;
-    std::string error;  // empty on success
+    std::string error;    // empty on success
+    std::string verdict;  // `hubsync verify` runs only: agree | in-flight | disagree
+};
+
+// An id range (lo, hi] of one object type.
+struct IdRange {
+    RecordId lo = 0;  // exclusive
+    RecordId hi = 0;  // inclusive
+};
+
+// What the mirror knows that explains a disagreement with HubSpot still in flight (verify).
+struct RecentActivity {
+    std::int64_t rows_changed = 0;  // rows whose updated_at is at or after the instant asked about
+    std::int64_t ledger_entries = 0;  // deletions rows detected or restored since then
+    std::string newest_updated_at;    // the newest updated_at of an active row; empty if none
 };
 
 // A record's row as stored (for status, tests and checks).
@@ -177,11 +191,38 @@ class Mirror {
     virtual Status reconcile_add_seen(const std::vector<RecordId>& ids) = 0;
     // Ids HubSpot lists that the mirror does not have (to fetch and write).
     virtual Result<std::vector<RecordId>> reconcile_missing_ids() = 0;
-    // Deletes rows whose id was not seen. Rows merged into a surviving (still present) record
-    // are kept; ones whose survivor is gone are removed too. Refuses (kBadData) when nothing
-    // was seen but the table has rows, as a guard against a failed listing. Returns the
-    // number of rows removed. Ends the sweep.
+    // Rows (not merged away) whose id was not seen so far, ascending: the candidates to confirm
+    // before reconcile_finish() removes them (search lags; see ChangeDetector::confirm).
+    virtual Result<std::vector<RecordId>> reconcile_unseen_ids() = 0;
+    // Deletes rows whose id was not seen, each with a `deletions` row (as remove_gone). Rows merged
+    // into a surviving (still present) record are kept; ones whose survivor is gone are removed
+    // too. Refuses (kBadData) when nothing was seen but the table has rows, as a guard against a
+    // failed listing. Returns the number of rows removed. Ends the sweep.
     virtual Result<std::int64_t> reconcile_finish(int batch_size = 5000) = 0;
+
+    // Removes rows HubSpot confirmed it no longer has (a GDPR delete, a purge after 90 days),
+    // each with a `deletions` row (reason `gone`; an open `archived` row becomes `gone`), in one
+    // transaction. Rows merged into another are left alone. Returns the rows removed.
+    virtual Result<std::int64_t> remove_gone(const ObjectType& type,
+                                             const std::vector<RecordId>& ids) = 0;
+
+    // --- Change history and ledger ----------------------------------------------------------
+    // Records every change of `properties` (HubSpot names; ones the type does not sync are
+    // ignored) that a write makes to a stored row in `changes`, from the next write on. Cheap
+    // to call every cycle: the database is only touched when the set changes.
+    virtual Status track_changes(const ObjectType& type,
+                                 const std::vector<std::string>& properties) = 0;
+    // Active rows (neither archived nor merged away) with ids in `range`.
+    virtual Result<std::int64_t> count_active(const ObjectType& type, IdRange range) = 0;
+    // Their ids, ascending, at most `limit`.
+    virtual Result<std::vector<RecordId>> active_ids(const ObjectType& type, IdRange range,
+                                                     int limit) = 0;
+    // Ids of the rows marked archived, ascending.
+    virtual Result<std::vector<RecordId>> archived_ids(const ObjectType& type) = 0;
+    // The lowest and highest id of any row, or nullopt when the table is empty.
+    virtual Result<std::optional<IdRange>> id_bounds(const ObjectType& type) = 0;
+    virtual Result<RecentActivity> recent_activity(const ObjectType& type,
+                                                   const std::string& since_iso) = 0;
 
     // --- Runs -----------------------------------------------------------------------------
     virtual Result<std::int64_t> begin_run(const ObjectType& type, const std::string& mode) = 0;
@@ -189,6 +230,13 @@ class Mirror {
     // accumulated through PageWrite::run_id.
     virtual Status finish_run(std::int64_t run_id, const std::string& error = {},
                               std::int64_t extra_records = 0, std::int64_t extra_requests = 0) = 0;
+
+    // A `verify` result: a finished sync_runs row of mode "verify" with its verdict and, when
+    // they disagree, what differs (in `error`).
+    virtual Status record_verdict(const ObjectType& type, const std::string& verdict,
+                                  const std::string& detail, std::int64_t requests) = 0;
+    // The newest verify row of `type_name` (of any type when empty).
+    virtual Result<std::optional<SyncRun>> last_verdict(const std::string& type_name = {}) = 0;
 
     // --- Reading --------------------------------------------------------------------------
     virtual Result<MirrorCounts> counts(const ObjectType& type) = 0;

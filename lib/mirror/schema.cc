@@ -103,7 +103,7 @@ UPDATE sync_state SET key = 'contacts.' || key;
 // their labels, the label catalogue, owners, pipelines and stages with typed probability and
 // closed state, and the options of enumeration properties. The report views are created at
 // run time (refresh_views), because they name the typed columns of whichever properties are
-// synced. (Numbered 5 once the deletions ledger's version 4 is in.)
+// synced.
 constexpr std::string_view kLinks = R"sql(
 CREATE TABLE associations (
     from_type TEXT NOT NULL,
@@ -167,14 +167,47 @@ CREATE TABLE property_options (
 );
 )sql";
 
+// The ledger of records that left the active set, the merged-id map and the change history
+// (version 5). Kept as one self-contained step so it can be renumbered when another branch's
+// migration lands first: nothing in it depends on its number. Per-table triggers and the
+// active-id index live in object_ledger_sql(), created for every type's table as it is opened.
+constexpr std::string_view kLedger = R"sql(
+CREATE TABLE deletions (
+    object_type TEXT NOT NULL,
+    id          INTEGER NOT NULL,
+    reason      TEXT NOT NULL CHECK (reason IN ('archived', 'merged', 'gone')),
+    detected_at TEXT NOT NULL,
+    survivor_id INTEGER,
+    restored_at TEXT
+);
+CREATE UNIQUE INDEX deletions_open ON deletions (object_type, id) WHERE restored_at IS NULL;
+CREATE INDEX deletions_detected_at ON deletions (detected_at);
+CREATE TABLE merged_ids (
+    object_type TEXT NOT NULL,
+    old_id      INTEGER NOT NULL,
+    survivor_id INTEGER NOT NULL,
+    PRIMARY KEY (object_type, old_id)
+);
+CREATE INDEX merged_ids_survivor ON merged_ids (object_type, survivor_id);
+CREATE TABLE changes (
+    object_type TEXT NOT NULL,
+    id          INTEGER NOT NULL,
+    property    TEXT NOT NULL,
+    old_value   TEXT,
+    new_value   TEXT,
+    changed_at  TEXT,
+    synced_at   TEXT NOT NULL
+);
+CREATE INDEX changes_record ON changes (object_type, id);
+CREATE INDEX changes_changed_at ON changes (changed_at);
+ALTER TABLE sync_runs ADD COLUMN verdict TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> list = {
-        {1, kV1},
-        {2, kV2},
-        {3, kV3},
-        {4, kLinks},
+        {1, kV1}, {2, kV2}, {3, kV3}, {4, kLinks}, {5, kLedger},
     };
     return list;
 }
@@ -202,6 +235,49 @@ CREATE VIEW IF NOT EXISTS {4} AS
 )sql",
         t, sql::quote_identifier(name + "_updated_at"), sql::quote_identifier(name + "_archived"),
         sql::quote_identifier(name + "_merged_into"), sql::quote_identifier("active_" + name));
+}
+
+std::string object_ledger_sql(std::string_view table, std::string_view type_name) {
+    const std::string t = sql::quote_identifier(table);
+    const std::string name(table);
+    const std::string type = sql::quote_literal(type_name);
+    // detected_at / restored_at come from the row's synced_at, which every write sets to the
+    // writer's clock: the ledger row is written by the same statement, in the same transaction,
+    // as the change that caused it, so a crash can neither lose nor duplicate one.
+    return fmt::format(
+        R"sql(
+CREATE INDEX IF NOT EXISTS {1} ON {0} (id) WHERE archived = 0 AND merged_into IS NULL;
+CREATE TRIGGER IF NOT EXISTS {2} AFTER INSERT ON {0} WHEN NEW.archived = 1
+BEGIN
+    INSERT OR IGNORE INTO deletions (object_type, id, reason, detected_at)
+    VALUES ({5}, NEW.id, 'archived', NEW.synced_at);
+END;
+CREATE TRIGGER IF NOT EXISTS {3} AFTER UPDATE OF archived, merged_into ON {0}
+WHEN OLD.archived = 0 AND OLD.merged_into IS NULL
+     AND (NEW.archived = 1 OR NEW.merged_into IS NOT NULL)
+BEGIN
+    INSERT OR IGNORE INTO deletions (object_type, id, reason, detected_at, survivor_id)
+    VALUES ({5}, NEW.id, CASE WHEN NEW.merged_into IS NULL THEN 'archived' ELSE 'merged' END,
+            NEW.synced_at, NEW.merged_into);
+END;
+CREATE TRIGGER IF NOT EXISTS {4} AFTER UPDATE OF archived, merged_into ON {0}
+WHEN (OLD.archived = 1 OR OLD.merged_into IS NOT NULL)
+     AND NEW.archived = 0 AND NEW.merged_into IS NULL
+BEGIN
+    UPDATE deletions SET restored_at = NEW.synced_at
+    WHERE object_type = {5} AND id = NEW.id AND restored_at IS NULL;
+END;
+CREATE TRIGGER IF NOT EXISTS {6} AFTER UPDATE OF merged_into ON {0}
+WHEN OLD.merged_into IS NOT NULL AND NEW.merged_into IS NOT NULL
+     AND OLD.merged_into <> NEW.merged_into
+BEGIN
+    UPDATE deletions SET survivor_id = NEW.merged_into
+    WHERE object_type = {5} AND id = NEW.id AND restored_at IS NULL AND reason = 'merged';
+END;
+)sql",
+        t, sql::quote_identifier(name + "_active_ids"), sql::quote_identifier(name + "_left_new"),
+        sql::quote_identifier(name + "_left"), sql::quote_identifier(name + "_back"), type,
+        sql::quote_identifier(name + "_merged_again"));
 }
 
 int latest_version() {

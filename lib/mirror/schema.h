@@ -24,6 +24,11 @@ int latest_version();
 // contacts' ones exist since version 1 and 2 under the same names).
 std::string object_table_sql(std::string_view table);
 
+// The ledger's per-table part for one object type, all IF NOT EXISTS: the index of active ids
+// (range counts for the change detector) and the triggers that write `deletions` rows when a
+// row leaves the active set (archived, merged away) or comes back (restored_at).
+std::string object_ledger_sql(std::string_view table, std::string_view type_name);
+
 // The fixed columns of every object table, lower case. A property whose name equals one of these
 // (or a rowid alias) gets the column `property_<name>`.
 const std::vector<std::string_view>& reserved_column_names();

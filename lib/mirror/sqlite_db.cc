@@ -134,6 +134,18 @@ Result<std::int64_t> Database::query_int(std::string_view sql) {
     return error(rc, "reading");
 }
 
+std::string quote_literal(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.push_back('\'');
+    for (char c : text) {
+        if (c == '\'') out.push_back('\'');
+        out.push_back(c);
+    }
+    out.push_back('\'');
+    return out;
+}
+
 std::string quote_identifier(std::string_view name) {
     std::string out;
     out.reserve(name.size() + 2);

@@ -97,5 +97,7 @@ class Database final {
 
 // Double-quotes an identifier for SQL, doubling embedded quotes.
 std::string quote_identifier(std::string_view name);
+// `text` as an SQL string literal ('it''s'), for generated DDL that cannot take parameters.
+std::string quote_literal(std::string_view text);
 
 }  // namespace hubsync::sql

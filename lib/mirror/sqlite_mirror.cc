@@ -121,6 +121,9 @@ struct Table {
     sql::Statement merge_mark;
     sql::Statement get_record;   // prepared on first use (readers too)
     sql::Statement get_version;  // prepared on first use
+    sql::Statement merged_id_set;
+    sql::Statement merged_id_flatten;
+    std::string tracked;  // the tracked properties the changes trigger was made for
 };
 
 // What a table already has, as apply_properties reads it: the column names in use (lower case,
@@ -177,6 +180,23 @@ class SqliteMirrorImpl final : public Mirror {
     Status reconcile_add_seen(const std::vector<RecordId>& ids) override;
     Result<std::vector<RecordId>> reconcile_missing_ids() override;
     Result<std::int64_t> reconcile_finish(int batch_size) override;
+    Result<std::vector<RecordId>> reconcile_unseen_ids() override;
+    Result<std::int64_t> remove_gone(const ObjectType& type,
+                                     const std::vector<RecordId>& ids) override;
+
+    Status track_changes(const ObjectType& type,
+                         const std::vector<std::string>& properties) override;
+    Result<std::int64_t> count_active(const ObjectType& type, IdRange range) override;
+    Result<std::vector<RecordId>> active_ids(const ObjectType& type, IdRange range,
+                                             int limit) override;
+    Result<std::optional<IdRange>> id_bounds(const ObjectType& type) override;
+    Result<std::vector<RecordId>> archived_ids(const ObjectType& type) override;
+    Result<RecentActivity> recent_activity(const ObjectType& type,
+                                           const std::string& since_iso) override;
+    Status record_verdict(const ObjectType& type, const std::string& verdict,
+                          const std::string& detail, std::int64_t requests) override;
+    Result<std::optional<SyncRun>> last_verdict(const std::string& type_name) override;
+    Result<std::optional<SyncRun>> newest_run(const std::string& type_name, bool verify);
 
     Result<std::int64_t> begin_run(const ObjectType& type, const std::string& mode) override;
     Status finish_run(std::int64_t run_id, const std::string& error, std::int64_t extra_records,
@@ -203,6 +223,10 @@ class SqliteMirrorImpl final : public Mirror {
 
     std::string now_iso() const { return format_iso8601(clock_->now()); }
     Status prepare_statements();
+    // The ledger's index and triggers (mirror_schema::object_ledger_sql) on every registered
+    // type's table, so no write can happen before they are there, whichever version the
+    // database was migrated from.
+    Status create_ledger_triggers();
     // The type's table handle; a writer creates the table (and registers the type) on first
     // use. For a reader, `exists` says whether the table is there.
     Result<Table*> table(const ObjectType& type);
@@ -216,6 +240,12 @@ class SqliteMirrorImpl final : public Mirror {
     Status mark_merged(Table& t, RecordId absorbed, RecordId survivor, const std::string& synced_at,
                        PageResult& result);
     Status apply_state(const std::vector<StateUpdate>& updates, const std::string& now);
+    // The statements that remove the rows `where` selects (?1, ?2 bound by the caller) with
+    // their `gone` ledger rows (?3 = the type's name, ?4 = now): run in this order, in one
+    // transaction.
+    Result<std::vector<sql::Statement>> gone_statements(const Table& t, const std::string& where);
+    Result<std::int64_t> run_gone(std::vector<sql::Statement>& statements, const Table& t,
+                                  std::int64_t a, std::int64_t b, const std::string& now);
     // Reads the typed columns the table has and the recorded property -> column mapping.
     Status read_layout(const Table& t, std::set<std::string>& used, int& typed_columns,
                        std::unordered_map<std::string, std::string>& known);
@@ -287,6 +317,27 @@ Status SqliteMirrorImpl::prepare_statements() {
     return Status::Ok();
 }
 
+Status SqliteMirrorImpl::create_ledger_triggers() {
+    // A database migrated only part of the way (tests of older versions) has no ledger yet.
+    HS_ASSIGN_OR_RETURN(const std::int64_t ledger,
+                        db_.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                                      "AND name = 'deletions'"));
+    if (ledger == 0) return Status::Ok();
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare("SELECT o.name, o.table_name FROM object_types o WHERE EXISTS "
+                                    "(SELECT 1 FROM sqlite_schema s WHERE s.type = 'table' AND "
+                                    "s.name = o.table_name)"));
+    std::string ddl;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+        ddl += mirror_schema::object_ledger_sql(q.column_text(1), q.column_text(0));
+    if (rc != SQLITE_DONE) return db_.error(rc, "reading the object types");
+    q = sql::Statement();
+    if (ddl.empty()) return Status::Ok();
+    return transaction("creating the ledger triggers",
+                       [&] { return db_.exec(ddl, "creating the ledger triggers"); });
+}
+
 Result<Table*> SqliteMirrorImpl::table(const ObjectType& type) {
     auto& slot = tables_[type.name];
     if (!slot) {
@@ -319,7 +370,8 @@ Status SqliteMirrorImpl::create_table(Table& t) {
                     "type_id = excluded.type_id, read_scope = excluded.read_scope"));
     HS_RETURN_IF_ERROR(
         transaction(fmt::format("creating the {} table", type.table), [&]() -> Status {
-            HS_RETURN_IF_ERROR(db_.exec(mirror_schema::object_table_sql(type.table),
+            HS_RETURN_IF_ERROR(db_.exec(mirror_schema::object_table_sql(type.table) +
+                                            mirror_schema::object_ledger_sql(type.table, type.name),
                                         fmt::format("creating the {} table", type.table)));
             reg.bind(1, std::string_view(type.name));
             reg.bind(2, std::string_view(type.type_id));
@@ -350,6 +402,17 @@ Status SqliteMirrorImpl::prepare_table_statements(Table& t) {
                                                 "WHERE id = ?1 AND id <> ?2 AND merged_into IS "
                                                 "NOT ?2",
                                                 t.quoted),
+                                    true));
+    // merged_ids always names the final survivor, so an old id resolves in one join: a new
+    // merge re-points the ids that named the absorbed record.
+    HS_ASSIGN_OR_RETURN(t.merged_id_set,
+                        db_.prepare("INSERT INTO merged_ids (object_type, old_id, survivor_id) "
+                                    "VALUES (?1, ?2, ?3) ON CONFLICT (object_type, old_id) DO "
+                                    "UPDATE SET survivor_id = excluded.survivor_id",
+                                    true));
+    HS_ASSIGN_OR_RETURN(t.merged_id_flatten,
+                        db_.prepare("UPDATE merged_ids SET survivor_id = ?3 WHERE object_type = "
+                                    "?1 AND survivor_id = ?2",
                                     true));
     return Status::Ok();
 }
@@ -516,6 +579,12 @@ Status SqliteMirrorImpl::mark_merged(Table& t, RecordId absorbed, RecordId survi
     HS_RETURN_IF_ERROR(
         db_.run(t.merge_mark, fmt::format("marking {} record {} merged", t.type.name, absorbed)));
     result.merged += db_.changes();
+    for (sql::Statement* st : {&t.merged_id_set, &t.merged_id_flatten}) {
+        st->bind(1, std::string_view(t.type.name));
+        st->bind(2, std::int64_t{absorbed});
+        st->bind(3, std::int64_t{survivor});
+        HS_RETURN_IF_ERROR(db_.run(*st, "recording a merged id"));
+    }
     return Status::Ok();
 }
 
@@ -603,6 +672,7 @@ Result<std::unique_ptr<Mirror>> SqliteMirrorImpl::open(const std::string& path,
         options.schema_version > 0 ? options.schema_version : mirror_schema::latest_version();
     HS_RETURN_IF_ERROR(mirror_schema::migrate(db, target));
     HS_RETURN_IF_ERROR(m.prepare_statements());
+    HS_RETURN_IF_ERROR(m.create_ledger_triggers());
     return std::unique_ptr<Mirror>(std::move(mirror));
 }
 
@@ -886,12 +956,13 @@ Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
                                                 "WHERE id > ?1 ORDER BY id LIMIT ?2)",
                                                 t.quoted)));
     HS_ASSIGN_OR_RETURN(
-        sql::Statement remove,
-        db_.prepare(fmt::format("DELETE FROM {0} WHERE id > ?1 AND id <= ?2 AND merged_into IS "
-                                "NULL AND NOT EXISTS (SELECT 1 FROM temp.reconcile_seen s WHERE "
-                                "s.id = {0}.id)",
-                                t.quoted)));
+        auto gone,
+        gone_statements(t, fmt::format("id > ?1 AND id <= ?2 AND merged_into IS NULL AND NOT "
+                                       "EXISTS (SELECT 1 FROM temp.reconcile_seen s WHERE s.id = "
+                                       "{0}.id)",
+                                       t.quoted)));
     const std::string removing = fmt::format("removing {} gone from HubSpot", name);
+    const std::string now = now_iso();
     std::int64_t removed = 0;
     std::int64_t cursor = std::numeric_limits<std::int64_t>::min();
     for (;;) {
@@ -907,10 +978,8 @@ Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
         range.reset();
         if (count == 0) break;
         HS_RETURN_IF_ERROR(transaction(removing, [&]() -> Status {
-            remove.bind(1, cursor);
-            remove.bind(2, upper);
-            HS_RETURN_IF_ERROR(db_.run(remove, removing));
-            removed += db_.changes();
+            HS_ASSIGN_OR_RETURN(const std::int64_t n, run_gone(gone, t, cursor, upper, now));
+            removed += n;
             return Status::Ok();
         }));
         cursor = upper;
@@ -940,6 +1009,243 @@ Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
     if (removed > 0)
         HS_LOG_INFO("mirror: reconcile removed {} {} gone from HubSpot", removed, name);
     return removed;
+}
+
+Result<std::vector<RecordId>> SqliteMirrorImpl::reconcile_unseen_ids() {
+    if (!reconcile_table_) return outside_sweep("reconcile_unseen_ids");
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare(fmt::format("SELECT c.id FROM main.{} c WHERE c.merged_into "
+                                                "IS NULL AND NOT EXISTS (SELECT 1 FROM "
+                                                "temp.reconcile_seen s WHERE s.id = c.id) ORDER "
+                                                "BY c.id",
+                                                reconcile_table_->quoted)));
+    std::vector<RecordId> ids;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+        ids.push_back(q.column_int64(0));
+    if (rc != SQLITE_DONE) return db_.error(rc, "listing rows the reconcile sweep did not see");
+    return ids;
+}
+
+Result<std::vector<sql::Statement>> SqliteMirrorImpl::gone_statements(const Table& t,
+                                                                      const std::string& where) {
+    std::vector<sql::Statement> out;
+    // An open `archived` row becomes `gone` (the record left once; this is how it ended);
+    // otherwise a new `gone` row.
+    for (const std::string& text :
+         {fmt::format("UPDATE deletions SET reason = 'gone' WHERE object_type = ?3 AND "
+                      "restored_at IS NULL AND reason = 'archived' AND id IN (SELECT id FROM {0} "
+                      "WHERE {1})",
+                      t.quoted, where),
+          fmt::format("INSERT OR IGNORE INTO deletions (object_type, id, reason, detected_at) "
+                      "SELECT ?3, id, 'gone', ?4 FROM {0} WHERE {1}",
+                      t.quoted, where),
+          fmt::format("DELETE FROM {0} WHERE {1}", t.quoted, where)}) {
+        HS_ASSIGN_OR_RETURN(sql::Statement st, db_.prepare(text));
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+Result<std::int64_t> SqliteMirrorImpl::run_gone(std::vector<sql::Statement>& statements,
+                                                const Table& t, std::int64_t a, std::int64_t b,
+                                                const std::string& now) {
+    for (sql::Statement& st : statements) {
+        st.bind(1, a);
+        st.bind(2, b);
+        st.bind(3, std::string_view(t.type.name));
+        st.bind(4, std::string_view(now));
+        HS_RETURN_IF_ERROR(db_.run(st, fmt::format("removing {} gone from HubSpot", t.type.name)));
+    }
+    return db_.changes();  // the DELETE's, run last
+}
+
+Result<std::int64_t> SqliteMirrorImpl::remove_gone(const ObjectType& type,
+                                                   const std::vector<RecordId>& ids) {
+    if (options_.read_only) return read_only_error(path_);
+    if (ids.empty()) return std::int64_t{0};
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    HS_ASSIGN_OR_RETURN(auto gone, gone_statements(*t, "id = ?1 AND merged_into IS NULL"));
+    const std::string now = now_iso();
+    std::int64_t removed = 0;
+    HS_RETURN_IF_ERROR(
+        transaction(fmt::format("removing {} gone from HubSpot", type.name), [&]() -> Status {
+            for (RecordId id : ids) {
+                HS_ASSIGN_OR_RETURN(const std::int64_t n, run_gone(gone, *t, id, 0, now));
+                removed += n;
+            }
+            return Status::Ok();
+        }));
+    if (removed > 0) HS_LOG_INFO("mirror: removed {} {} gone from HubSpot", removed, type.name);
+    return removed;
+}
+
+// --- Change history and ledger reads --------------------------------------------------------
+
+Status SqliteMirrorImpl::track_changes(const ObjectType& type,
+                                       const std::vector<std::string>& properties) {
+    if (options_.read_only) return read_only_error(path_);
+    HS_ASSIGN_OR_RETURN(Table * tp, table(type));
+    Table& t = *tp;
+    std::string body;
+    std::string key;
+    for (const std::string& name : properties) {
+        const auto it = std::find_if(t.synced.begin(), t.synced.end(),
+                                     [&](const PropertyColumn& c) { return c.name == name; });
+        if (it == t.synced.end()) continue;
+        key += name + ",";
+        const std::string quoted_name = sql::quote_literal(name);
+        // The raw values as HubSpot sent them (the typed column may have converted them); the
+        // typed column, when there is one, decides cheaply whether anything changed.
+        const std::string path =
+            "json_extract({0}.properties, '$.\"' || " + quoted_name + " || '\"')";
+        const std::string old_raw = fmt::format(fmt::runtime(path), "OLD");
+        const std::string new_raw = fmt::format(fmt::runtime(path), "NEW");
+        const std::string differs =
+            it->column_name.empty()
+                ? fmt::format("{} IS NOT {}", old_raw, new_raw)
+                : fmt::format("OLD.{0} IS NOT NEW.{0}", sql::quote_identifier(it->column_name));
+        body += fmt::format(
+            "    INSERT INTO changes (object_type, id, property, old_value, new_value, "
+            "changed_at, synced_at) SELECT {0}, NEW.id, {1}, {2}, {3}, NEW.updated_at, "
+            "NEW.synced_at WHERE {4};\n",
+            sql::quote_literal(type.name), quoted_name, old_raw, new_raw, differs);
+    }
+    if (t.tracked == key && !key.empty()) return Status::Ok();
+    const std::string trigger = sql::quote_identifier(type.table + "_changes");
+    std::string ddl = fmt::format("DROP TRIGGER IF EXISTS {};", trigger);
+    if (!body.empty()) {
+        ddl += fmt::format("CREATE TRIGGER {} AFTER UPDATE OF properties ON {} BEGIN\n{}END;",
+                           trigger, t.quoted, body);
+    }
+    // Unchanged since an earlier process made it: leave the schema alone (a schema change makes
+    // every reader re-prepare).
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND "
+                                    "name = ?1"));
+    const std::string trigger_name = type.table + "_changes";
+    q.bind(1, std::string_view(trigger_name));
+    const int rc = q.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.error(rc, "reading a trigger");
+    const std::string existing = rc == SQLITE_ROW ? q.column_text(0) : std::string();
+    q.reset();
+    const std::string wanted =
+        body.empty()
+            ? std::string()
+            : fmt::format("CREATE TRIGGER {} AFTER UPDATE OF properties ON {} BEGIN\n{}END",
+                          trigger, t.quoted, body);
+    if (existing != wanted) {
+        HS_RETURN_IF_ERROR(transaction(fmt::format("tracking changes of {}", type.name), [&] {
+            return db_.exec(ddl, "creating the changes trigger");
+        }));
+    }
+    t.tracked = key;
+    return Status::Ok();
+}
+
+Result<std::int64_t> SqliteMirrorImpl::count_active(const ObjectType& type, IdRange range) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    if (!t->exists) return std::int64_t{0};
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare(fmt::format("SELECT count(*) FROM {} WHERE archived = 0 AND "
+                                                "merged_into IS NULL AND id > ?1 AND id <= ?2",
+                                                t->quoted)));
+    q.bind(1, std::int64_t{range.lo});
+    q.bind(2, std::int64_t{range.hi});
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "counting active records");
+    return q.column_int64(0);
+}
+
+Result<std::vector<RecordId>> SqliteMirrorImpl::active_ids(const ObjectType& type, IdRange range,
+                                                           int limit) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    std::vector<RecordId> out;
+    if (!t->exists) return out;
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare(fmt::format("SELECT id FROM {} WHERE archived = 0 AND "
+                                                "merged_into IS NULL AND id > ?1 AND id <= ?2 "
+                                                "ORDER BY id LIMIT ?3",
+                                                t->quoted)));
+    q.bind(1, std::int64_t{range.lo});
+    q.bind(2, std::int64_t{range.hi});
+    q.bind(3, std::int64_t{limit});
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+        out.push_back(q.column_int64(0));
+    if (rc != SQLITE_DONE) return db_.error(rc, "listing active records");
+    return out;
+}
+
+Result<std::vector<RecordId>> SqliteMirrorImpl::archived_ids(const ObjectType& type) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    std::vector<RecordId> out;
+    if (!t->exists) return out;
+    HS_ASSIGN_OR_RETURN(
+        sql::Statement q,
+        db_.prepare(fmt::format("SELECT id FROM {} WHERE archived = 1 ORDER BY id", t->quoted)));
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+        out.push_back(q.column_int64(0));
+    if (rc != SQLITE_DONE) return db_.error(rc, "listing archived records");
+    return out;
+}
+
+Result<std::optional<IdRange>> SqliteMirrorImpl::id_bounds(const ObjectType& type) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    if (!t->exists) return std::optional<IdRange>();
+    HS_ASSIGN_OR_RETURN(sql::Statement q,
+                        db_.prepare(fmt::format("SELECT min(id), max(id) FROM {}", t->quoted)));
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "reading the id bounds");
+    if (q.column_is_null(0)) return std::optional<IdRange>();
+    return std::optional<IdRange>(IdRange{q.column_int64(0), q.column_int64(1)});
+}
+
+Result<RecentActivity> SqliteMirrorImpl::recent_activity(const ObjectType& type,
+                                                         const std::string& since_iso) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    RecentActivity out;
+    if (!t->exists) return out;
+    HS_ASSIGN_OR_RETURN(
+        sql::Statement synced,
+        db_.prepare(fmt::format("SELECT count(*) FROM {} WHERE updated_at >= ?1", t->quoted)));
+    synced.bind(1, std::string_view(since_iso));
+    int rc = synced.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "counting recently changed records");
+    out.rows_changed = synced.column_int64(0);
+    HS_ASSIGN_OR_RETURN(sql::Statement ledger,
+                        db_.prepare("SELECT count(*) FROM deletions WHERE object_type = ?1 AND "
+                                    "(detected_at >= ?2 OR restored_at >= ?2)"));
+    ledger.bind(1, std::string_view(type.name));
+    ledger.bind(2, std::string_view(since_iso));
+    rc = ledger.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "counting recent ledger entries");
+    out.ledger_entries = ledger.column_int64(0);
+    HS_ASSIGN_OR_RETURN(sql::Statement newest,
+                        db_.prepare(fmt::format("SELECT max(updated_at) FROM {} WHERE archived = "
+                                                "0 AND merged_into IS NULL",
+                                                t->quoted)));
+    rc = newest.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "reading the newest change");
+    out.newest_updated_at = newest.column_text(0);
+    return out;
+}
+
+Status SqliteMirrorImpl::record_verdict(const ObjectType& type, const std::string& verdict,
+                                        const std::string& detail, std::int64_t requests) {
+    if (options_.read_only) return read_only_error(path_);
+    HS_ASSIGN_OR_RETURN(sql::Statement st,
+                        db_.prepare("INSERT INTO sync_runs (started_at, finished_at, mode, "
+                                    "object_type, requests_made, error, verdict) VALUES (?1, ?1, "
+                                    "'verify', ?2, ?3, ?4, ?5)"));
+    const std::string now = now_iso();
+    st.bind(1, std::string_view(now));
+    st.bind(2, std::string_view(type.name));
+    st.bind(3, requests);
+    st.bind_or_null(4, detail);
+    st.bind(5, std::string_view(verdict));
+    return db_.run(st, "recording a verify result");
 }
 
 // --- Runs -----------------------------------------------------------------------------------
@@ -1003,12 +1309,22 @@ Result<MirrorCounts> SqliteMirrorImpl::counts(const ObjectType& type) {
 }
 
 Result<std::optional<SyncRun>> SqliteMirrorImpl::last_run(const std::string& type_name) {
+    return newest_run(type_name, false);
+}
+
+Result<std::optional<SyncRun>> SqliteMirrorImpl::last_verdict(const std::string& type_name) {
+    return newest_run(type_name, true);
+}
+
+Result<std::optional<SyncRun>> SqliteMirrorImpl::newest_run(const std::string& type_name,
+                                                            bool verify) {
     HS_ASSIGN_OR_RETURN(
         sql::Statement q,
         db_.prepare("SELECT id, started_at, finished_at, mode, records_written, requests_made, "
-                    "error, object_type FROM sync_runs WHERE ?1 IS NULL OR object_type = ?1 "
-                    "ORDER BY id DESC LIMIT 1"));
+                    "error, object_type, verdict FROM sync_runs WHERE (?1 IS NULL OR "
+                    "object_type = ?1) AND (mode = 'verify') = ?2 ORDER BY id DESC LIMIT 1"));
     q.bind_or_null(1, type_name);
+    q.bind(2, std::int64_t{verify ? 1 : 0});
     const int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<SyncRun>();
     if (rc != SQLITE_ROW) return db_.error(rc, "reading the last sync run");
@@ -1021,6 +1337,7 @@ Result<std::optional<SyncRun>> SqliteMirrorImpl::last_run(const std::string& typ
     run.requests_made = q.column_int64(5);
     run.error = q.column_text(6);
     run.object_type = q.column_text(7);
+    run.verdict = q.column_text(8);
     return std::optional<SyncRun>(std::move(run));
 }
 

@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include "sync/change_detector.h"
 #include "sync/pipeline.h"
 #include "sync/split_backfill.h"
 
@@ -139,9 +140,11 @@ class SyncEngine::TypeCycle final {
         report_.mode = request_.full ? "full" : (backfilled ? "incremental" : "backfill");
         HS_ASSIGN_OR_RETURN(run_id_, mirror_.begin_run(type_, report_.mode));
         requests_at_start_ = api_.stats().requests;
+        searches_at_start_ = api_.stats().searches;
         requests_committed_ = requests_at_start_;
         Status status = run_steps(backfilled);
         report_.requests = api_.stats().requests - requests_at_start_;
+        report_.searches = api_.stats().searches - searches_at_start_;
         const std::int64_t uncounted = api_.stats().requests - requests_committed_;
         const std::string error = status.ok() ? std::string() : status.error().describe();
         auto finished = mirror_.finish_run(run_id_, error, 0, uncounted);
@@ -162,6 +165,7 @@ class SyncEngine::TypeCycle final {
             HS_RETURN_IF_ERROR(backfill());
         } else {
             HS_RETURN_IF_ERROR(incremental());
+            HS_RETURN_IF_ERROR(detect_changes());
         }
         if (!request_.full && archive_sweep_due()) HS_RETURN_IF_ERROR(archive_sweep());
         if (request_.full || request_.force_reconcile || reconcile_due())
@@ -177,6 +181,7 @@ class SyncEngine::TypeCycle final {
         const std::vector<std::string>& selection =
             own != options_.type_properties.end() ? own->second : options_.properties;
         HS_ASSIGN_OR_RETURN(auto columns, mirror_.apply_properties(type_, defs, selection));
+        HS_RETURN_IF_ERROR(mirror_.track_changes(type_, options_.track_changes));
         report_.properties = defs;
         std::vector<std::string> names;
         names.reserve(columns.size());
@@ -479,6 +484,37 @@ class SyncEngine::TypeCycle final {
         return out;
     }
 
+    // --- change detector ----------------------------------------------------------------
+
+    // Deletes, restores and merges that the window cannot see (see change_detector.h): an
+    // idle cycle pays one search for it.
+    Status detect_changes() {
+        ChangeDetector detector(api_, mirror_, type_, {options_.search_limit, options_.stop});
+        HS_ASSIGN_OR_RETURN(const Detection found, detector.run());
+        report_.detector_searches = found.searches;
+        if (found.agreed) return {};
+        HS_RETURN_IF_ERROR(write_by_id(found.to_read));
+        HS_RETURN_IF_ERROR(apply_confirmed(found.candidates));
+        HS_LOG_INFO("{}: {} searches found {} to read and {} that left search", type_.name,
+                    found.searches, found.to_read.size(), found.candidates.size());
+        return {};
+    }
+
+    // Asks batch/read about ids search no longer shows, then writes what it said: records
+    // (still active, survivors, archived) in one page, and the ones gone for good removed.
+    Status apply_confirmed(const std::vector<RecordId>& candidates) {
+        if (candidates.empty()) return {};
+        HS_RETURN_IF_ERROR(check_stop());
+        HS_ASSIGN_OR_RETURN(auto confirmed, confirm(api_, type_, plan_.properties, candidates));
+        PageWrite write;
+        write.records = std::move(confirmed.records);
+        write.merges = std::move(confirmed.merges);
+        if (auto written = commit(write); !written.ok()) return std::move(written).error();
+        HS_ASSIGN_OR_RETURN(const std::int64_t removed, mirror_.remove_gone(type_, confirmed.gone));
+        report_.removed += removed;
+        return {};
+    }
+
     // --- archive sweep ------------------------------------------------------------------
 
     bool archive_sweep_due() {
@@ -489,15 +525,19 @@ class SyncEngine::TypeCycle final {
     }
 
     // Search never shows archived records, so deletes are found by listing the archived
-    // ones. Restores come back through search (restoring updates the modification time).
+    // ones; mirrored archived rows the list no longer has were restored, merged or are gone,
+    // which batch/read tells (restores need not change the modification time).
     Status archive_sweep() {
         const std::int64_t started = clock_.now_ms();
         std::optional<std::string> after;
         SyncProgress progress = new_progress("archive sweep");
+        std::vector<RecordId> listed;
         while (true) {
             HS_RETURN_IF_ERROR(check_stop());
             ListRequest list{kListLimit, after.value_or(""), archived_list_properties_, true};
             HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
+            for (const auto& c : page.records)
+                listed.push_back(c.id);
             PageWrite write;
             HS_RETURN_IF_ERROR(split_archived(page.records, write));
             const bool last = page.next_after.empty();
@@ -509,6 +549,12 @@ class SyncEngine::TypeCycle final {
             if (last) break;
             after = page.next_after;
         }
+        HS_ASSIGN_OR_RETURN(const auto archived, mirror_.archived_ids(type_));
+        std::sort(listed.begin(), listed.end());
+        std::vector<RecordId> unlisted;
+        std::set_difference(archived.begin(), archived.end(), listed.begin(), listed.end(),
+                            std::back_inserter(unlisted));
+        HS_RETURN_IF_ERROR(apply_confirmed(unlisted));
         report_.archive_swept = true;
         return {};
     }
@@ -543,56 +589,108 @@ class SyncEngine::TypeCycle final {
         return clock_.now() - t >= options_.reconcile_interval;
     }
 
-    // Lists every id, active and archived, and makes the mirror agree: rows HubSpot no longer
-    // has are removed, rows it lacks or holds stale are read and written.
+    // Walks every id, active and archived, and makes the mirror agree: rows HubSpot no longer
+    // has are removed, rows it lacks or holds stale are read and written. Active ids come from
+    // search (ids only, 200 a page, its own bucket), so the 10-second bucket stays free for
+    // incremental sync; archived ones from the archived list. Search lags, so an id it did not
+    // show is only a candidate: batch/read confirms it gone before anything is removed.
     Status reconcile() {
         const std::string started = format_iso8601(clock_.now());
         HS_RETURN_IF_ERROR(mirror_.reconcile_begin(type_));
         std::vector<RecordId> stale;
         SyncProgress progress = new_progress("reconcile");
-        for (const bool archived : {false, true}) {
-            std::optional<std::string> after;
-            while (true) {
-                HS_RETURN_IF_ERROR(check_stop());
-                ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, archived};
-                HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
-                std::vector<RecordId> ids = ids_of(page.records);
-                HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
-                HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
-                PageWrite marks;
-                for (const auto& c : page.records) {
-                    const auto found = versions.find(c.id);
-                    if (found == versions.end()) continue;  // fetched below with the missing ids
-                    const RecordVersion* stored = &found->second;
-                    if (archived && !stored->archived) {
-                        marks.archived.push_back({c.id, c.archived_at});
-                    } else if (!archived && (stored->archived || instant_ms(stored->updated_at) <
-                                                                     instant_ms(c.updated_at))) {
-                        stale.push_back(c.id);
-                    }
-                }
-                if (!marks.archived.empty()) {
-                    if (auto marked = commit(marks); !marked.ok()) return std::move(marked).error();
-                }
-                progress.pages += 1;
-                progress.records += static_cast<std::int64_t>(ids.size());
-                if (options_.on_progress) options_.on_progress(progress);
-                // The ids went to the sweep's own table, not a mirror page, but the sweep is
-                // alive: the watchdog hears of it too.
-                if (marks.archived.empty() && options_.on_page) options_.on_page();
-                if (page.next_after.empty()) break;
-                after = page.next_after;
-            }
-        }
+        HS_RETURN_IF_ERROR(walk_active_ids(stale, progress));
+        HS_RETURN_IF_ERROR(walk_archived_ids(progress));
         HS_ASSIGN_OR_RETURN(auto missing, mirror_.reconcile_missing_ids());
         HS_RETURN_IF_ERROR(write_by_id(missing));
         HS_RETURN_IF_ERROR(write_by_id(stale));
-        HS_ASSIGN_OR_RETURN(report_.removed, mirror_.reconcile_finish());
-        if (report_.removed > 0)
-            HS_LOG_INFO("reconcile removed {} {} HubSpot no longer has", report_.removed,
-                        type_.name);
+        HS_RETURN_IF_ERROR(confirm_unseen());
+        HS_ASSIGN_OR_RETURN(const std::int64_t removed, mirror_.reconcile_finish());
+        report_.removed += removed;
+        if (removed > 0)
+            HS_LOG_INFO("reconcile removed {} {} HubSpot no longer has", removed, type_.name);
         HS_RETURN_IF_ERROR(mirror_.set_state({{key(kStateLastReconcile), started}}));
         report_.reconciled = true;
+        return {};
+    }
+
+    // Every active id through search, keyset on hs_object_id: never an offset, so never near
+    // the 10,000-result cap.
+    Status walk_active_ids(std::vector<RecordId>& stale, SyncProgress& progress) {
+        RecordId last = 0;
+        while (true) {
+            HS_RETURN_IF_ERROR(check_stop());
+            SearchRequest q;
+            if (last > 0)
+                q.filter_groups = {{{"hs_object_id", "GT", std::to_string(last), {}, {}}}};
+            q.sort_property = "hs_object_id";
+            q.ascending = true;
+            q.properties = {"hs_object_id", type_.last_modified_property};
+            q.limit = options_.search_limit;
+            HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, q));
+            const std::vector<RecordId> ids = ids_of(page.records);
+            HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
+            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
+            for (const auto& c : page.records) {
+                const auto found = versions.find(c.id);
+                if (found == versions.end()) continue;  // fetched with the missing ids
+                if (mirror_is_stale(c, &found->second, type_.last_modified_property))
+                    stale.push_back(c.id);
+            }
+            sweep_page_done(progress, ids.size());
+            if (static_cast<int>(page.records.size()) < options_.search_limit) return {};
+            last = page.records.back().id;
+        }
+    }
+
+    Status walk_archived_ids(SyncProgress& progress) {
+        std::optional<std::string> after;
+        while (true) {
+            HS_RETURN_IF_ERROR(check_stop());
+            ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, true};
+            HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
+            std::vector<RecordId> ids = ids_of(page.records);
+            HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
+            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
+            PageWrite marks;
+            for (const auto& c : page.records) {
+                const auto found = versions.find(c.id);
+                if (found != versions.end() && !found->second.archived)
+                    marks.archived.push_back({c.id, c.archived_at});
+            }
+            if (!marks.archived.empty()) {
+                if (auto marked = commit(marks); !marked.ok()) return std::move(marked).error();
+            }
+            sweep_page_done(progress, ids.size());
+            if (page.next_after.empty()) return {};
+            after = page.next_after;
+        }
+    }
+
+    void sweep_page_done(SyncProgress& progress, std::size_t ids) {
+        progress.pages += 1;
+        progress.records += static_cast<std::int64_t>(ids);
+        if (options_.on_progress) options_.on_progress(progress);
+        // The ids went to the sweep's own table, not a mirror page, but the sweep is alive:
+        // the watchdog hears of it too.
+        if (options_.on_page) options_.on_page();
+    }
+
+    // The rows neither walk showed: batch/read says which still exist (search lagged, or they
+    // were merged or archived meanwhile); those are written and count as seen, so
+    // reconcile_finish() removes only the ones HubSpot confirmed gone.
+    Status confirm_unseen() {
+        HS_ASSIGN_OR_RETURN(const auto unseen, mirror_.reconcile_unseen_ids());
+        if (unseen.empty()) return {};
+        HS_ASSIGN_OR_RETURN(auto confirmed, confirm(api_, type_, plan_.properties, unseen));
+        std::vector<RecordId> present;
+        std::set_difference(unseen.begin(), unseen.end(), confirmed.gone.begin(),
+                            confirmed.gone.end(), std::back_inserter(present));
+        HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(present));
+        PageWrite write;
+        write.records = std::move(confirmed.records);
+        write.merges = std::move(confirmed.merges);
+        if (auto written = commit(write); !written.ok()) return std::move(written).error();
         return {};
     }
 
@@ -706,6 +804,7 @@ class SyncEngine::TypeCycle final {
     TypeReport report_;
     std::int64_t run_id_ = 0;
     std::int64_t requests_at_start_ = 0;
+    std::int64_t searches_at_start_ = 0;
     std::int64_t requests_committed_ = 0;
 };
 
@@ -730,6 +829,7 @@ void add_to(CycleReport& cycle, const TypeReport& type) {
     cycle.types.push_back(type);
     cycle.records_written += type.records_written;
     cycle.requests += type.requests;
+    cycle.searches += type.searches;
     cycle.removed += type.removed;
     cycle.backfill_complete = cycle.backfill_complete && type.backfill_complete;
     cycle.archive_swept = cycle.archive_swept || type.archive_swept;

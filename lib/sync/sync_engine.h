@@ -52,6 +52,9 @@ struct SyncOptions {
     // Also mirror properties HubSpot marks sensitive (needs the type's sensitive scope; without
     // it they are left out, with one warning).
     bool sensitive_properties = false;
+    // Properties whose changes the mirror keeps in `changes` (each type tracks those it has).
+    std::vector<std::string> track_changes = {"lifecyclestage", "hs_lead_status", "dealstage",
+                                              "hs_pipeline_stage", "hubspot_owner_id"};
     Millis lookback{10 * 60'000};
     Millis archived_interval{30 * 60'000};
     Millis reconcile_interval{24 * 3'600'000};
@@ -79,8 +82,10 @@ struct TypeReport {
     std::string object_type;
     std::string mode;  // backfill | incremental | full
     std::int64_t records_written = 0;
-    std::int64_t requests = 0;
-    std::int64_t removed = 0;  // rows the reconcile sweep removed
+    std::int64_t requests = 0;           // every request, searches included
+    std::int64_t searches = 0;           // search requests (HubSpot's own bucket)
+    std::int64_t detector_searches = 0;  // of those, the change detector's
+    std::int64_t removed = 0;  // rows removed as gone for good (detector or reconcile sweep)
     bool backfill_complete = false;
     bool archive_swept = false;
     bool reconciled = false;
@@ -98,6 +103,7 @@ struct CycleReport {
     std::string mode;  // the first type's mode
     std::int64_t records_written = 0;
     std::int64_t requests = 0;
+    std::int64_t searches = 0;
     std::int64_t removed = 0;
     bool backfill_complete = false;  // every type's backfill is complete
     bool archive_swept = false;      // some type's archive sweep ran

@@ -81,7 +81,7 @@ TEST_F(CliTest, UsageErrorsExit64WithOneUsageLine) {
         std::string usage;
     };
     const std::string general =
-        "usage: hubsync [--config FILE] <authorize|run|sync|status|check-config|revoke>";
+        "usage: hubsync [--config FILE] <authorize|run|sync|status|verify|check-config|revoke>";
     const std::vector<Case> cases = {
         {{}, "no command given", general},
         {{"snyc"}, "unknown command 'snyc' (did you mean 'sync'?)", general},

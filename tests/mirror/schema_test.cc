@@ -53,10 +53,26 @@ TEST(MirrorSchema, MatchesTheContract) {
                                   "label TEXT 0 0", "type TEXT 0 0", "field_type TEXT 0 0",
                                   "group_name TEXT 0 0", "description TEXT 0 0"}));
     EXPECT_EQ(columns_of(db, "sync_runs"),
-              (std::vector<std::string>{"id INTEGER 0 1", "started_at TEXT 1 0",
-                                        "finished_at TEXT 0 0", "mode TEXT 1 0",
-                                        "records_written INTEGER 1 0", "requests_made INTEGER 1 0",
-                                        "error TEXT 0 0", "object_type TEXT 1 0"}));
+              (std::vector<std::string>{
+                  "id INTEGER 0 1", "started_at TEXT 1 0", "finished_at TEXT 0 0", "mode TEXT 1 0",
+                  "records_written INTEGER 1 0", "requests_made INTEGER 1 0", "error TEXT 0 0",
+                  "object_type TEXT 1 0", "verdict TEXT 0 0"}));
+    EXPECT_EQ(columns_of(db, "deletions"),
+              (std::vector<std::string>{"object_type TEXT 1 0", "id INTEGER 1 0", "reason TEXT 1 0",
+                                        "detected_at TEXT 1 0", "survivor_id INTEGER 0 0",
+                                        "restored_at TEXT 0 0"}));
+    EXPECT_EQ(columns_of(db, "merged_ids"),
+              (std::vector<std::string>{"object_type TEXT 1 1", "old_id INTEGER 1 2",
+                                        "survivor_id INTEGER 1 0"}));
+    EXPECT_EQ(
+        columns_of(db, "changes"),
+        (std::vector<std::string>{"object_type TEXT 1 0", "id INTEGER 1 0", "property TEXT 1 0",
+                                  "old_value TEXT 0 0", "new_value TEXT 0 0", "changed_at TEXT 0 0",
+                                  "synced_at TEXT 1 0"}));
+    // The ledger's triggers are on every object table from the start.
+    EXPECT_EQ(db.one("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = "
+                     "'contacts'"),
+              "4");
     EXPECT_EQ(db.rows("SELECT name, type_id, table_name FROM object_types"),
               (std::vector<std::string>{"contacts|0-1|contacts"}));
     EXPECT_EQ(db.one("SELECT type FROM sqlite_schema WHERE name = 'active_contacts'"), "view");

@@ -8,8 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "model/endpoints.h"
@@ -184,6 +188,67 @@ TEST_P(CrashTest, TwelveSigkillsAcrossBackfillIncrementalAndReconcile) {
         shown += "\n  " + diffs[i];
     EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences:" << shown;
     EXPECT_TRUE((*mirror)->integrity_check().ok());
+}
+
+// The deletions ledger across SIGKILLs: every record that left gets exactly one row with the
+// right reason, whatever instant of the detector, the confirmation or the removal the kill hit.
+class LedgerCrashTest : public CrashTest {};
+
+INSTANTIATE_TEST_SUITE_P(Types, LedgerCrashTest, ::testing::Values("contacts", "deals"));
+
+TEST_P(LedgerCrashTest, SigkillsMidCycleLoseNoLedgerRowAndDuplicateNone) {
+    std::mt19937 rng(99);
+    ASSERT_EQ(wait_exit(spawn_sync(false)), 0);
+    const std::string& type = type_.name;
+    std::set<RecordId> touched;
+    std::map<RecordId, std::string> expected;  // id -> reason
+    int killed = 0;
+    for (int run = 0; run < 6; ++run) {
+        std::vector<RecordId> fresh;
+        for (RecordId id : sim_->record_ids(type, false))
+            if (!touched.count(id)) fresh.push_back(id);
+        std::shuffle(fresh.begin(), fresh.end(), rng);
+        auto take = [&] {
+            const RecordId id = fresh.back();
+            fresh.pop_back();
+            touched.insert(id);
+            return id;
+        };
+        for (int i = 0; i < 3; ++i) {
+            const RecordId id = take();
+            sim_->archive(type, id);
+            expected[id] = "archived";
+        }
+        const RecordId gone = take();
+        sim_->gdpr_delete(type, gone);
+        expected[gone] = "gone";
+        const RecordId a = take(), b = take();
+        touched.insert(sim_->merge(type, a, b));
+        expected[a] = expected[b] = "merged";
+        killed += run_and_kill(false, 3 + static_cast<int>(rng() % 12), rng) ? 1 : 0;
+    }
+    EXPECT_GE(killed, 3) << "most kills must land while hubsync is working";
+    ASSERT_EQ(wait_exit(spawn_sync(false)), 0);
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir_ / "hubspot.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    std::map<RecordId, std::vector<std::string>> rows;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT id, reason FROM deletions WHERE object_type = ?1", -1, &st,
+                       nullptr);
+    sqlite3_bind_text(st, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        rows[sqlite3_column_int64(st, 0)].push_back(
+            reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    for (const auto& [id, reason] : expected) {
+        SCOPED_TRACE("record " + std::to_string(id));
+        ASSERT_EQ(rows[id].size(), 1u) << "exactly one ledger row";
+        EXPECT_EQ(rows[id].front(), reason);
+    }
+    EXPECT_EQ(rows.size(), expected.size()) << "no ledger row for a record that did not leave";
 }
 
 }  // namespace

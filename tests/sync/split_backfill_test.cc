@@ -102,6 +102,12 @@ class FakeCrm final : public HubSpotApi {
             out.records.push_back(record(id));
         return out;
     }
+    Result<BatchReadResult> batch_read_archived(const ObjectType&, const std::vector<RecordId>& ids,
+                                                const std::vector<std::string>&) override {
+        BatchReadResult out;
+        out.missing = ids;
+        return out;
+    }
     Result<RecordPage> search(const ObjectType&, const SearchRequest& q) override {
         std::lock_guard lock(mu_);
         ++searches_;
