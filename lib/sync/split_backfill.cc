@@ -468,16 +468,17 @@ class SplitBackfill::Runner final {
         const int id_chains = running_id_locked() + (by_id ? 1 : 0);
         const Rates r = rates(search_chains, id_chains);
         const double new_rate = by_id ? r.by_id : r.chain;
-        double longest = 0;
+        struct Candidate {
+            double seconds;
+            int id;  // -1 = the list's range
+            RecordId left;
+            double rate;
+        };
+        std::vector<Candidate> candidates;
         double longest_chain = 0;
-        RecordId best = 0;
-        double best_rate = 0;
-        int best_id = -2;  // -1 = the list's range
         if (!list_.done && list_.ordered && list_.top > list_.fetched) {
-            best = list_.top - list_.fetched;
-            longest = static_cast<double>(best) / r.list;
-            best_rate = r.list;
-            best_id = -1;
+            const RecordId left = list_.top - list_.fetched;
+            candidates.push_back({static_cast<double>(left) / r.list, -1, left, r.list});
         }
         for (const auto& [id, range] : ranges_) {
             if (range.hi <= range.fetched) continue;
@@ -485,30 +486,35 @@ class SplitBackfill::Runner final {
             const double rate = range.by_id ? r.by_id : r.chain;
             const double seconds = static_cast<double>(left) / rate;
             longest_chain = std::max(longest_chain, seconds);
-            if (seconds >= longest) {
-                longest = seconds;
-                best = left;
-                best_rate = rate;
-                best_id = id;
+            candidates.push_back({seconds, id, left, rate});
+        }
+        // The range that would end last first; the list loses ties. When the list's range may
+        // not be cut (it keeps what it reads while the longest chain range is read), the next.
+        std::stable_sort(candidates.begin(), candidates.end(),
+                         [](const Candidate& a, const Candidate& b) {
+                             if (a.seconds != b.seconds) return a.seconds > b.seconds;
+                             return a.id > b.id;
+                         });
+        for (const Candidate& c : candidates) {
+            if (c.left < o_.options_.min_split) continue;
+            RecordId kept =
+                static_cast<RecordId>(static_cast<double>(c.left) * c.rate / (c.rate + new_rate));
+            if (c.id == -1) {
+                kept = static_cast<RecordId>(
+                    std::max(static_cast<double>(kept), longest_chain * r.list));
+                if (kept > c.left - o_.options_.min_split / 2) continue;  // not worth a chain
             }
+            RecordId& hi = c.id == -1 ? list_.top : ranges_[c.id].hi;
+            const RecordId base = c.id == -1 ? list_.fetched : ranges_[c.id].fetched;
+            const RecordId at = base + std::clamp<RecordId>(kept, 1, c.left - 1);
+            const int id = next_range_++;
+            ranges_[id] = Range{at, at, hi, by_id, false};
+            hi = at;
+            ++o_.counts_.splits;
+            start_range_chain(id);
+            return true;
         }
-        if (best_id == -2 || best < o_.options_.min_split) return false;
-        RecordId kept =
-            static_cast<RecordId>(static_cast<double>(best) * best_rate / (best_rate + new_rate));
-        if (best_id == -1) {
-            kept =
-                static_cast<RecordId>(std::max(static_cast<double>(kept), longest_chain * r.list));
-            if (kept > best - o_.options_.min_split / 2) return false;  // not worth a chain
-        }
-        RecordId& hi = best_id == -1 ? list_.top : ranges_[best_id].hi;
-        const RecordId base = best_id == -1 ? list_.fetched : ranges_[best_id].fetched;
-        const RecordId at = base + std::clamp<RecordId>(kept, 1, best - 1);
-        const int id = next_range_++;
-        ranges_[id] = Range{at, at, hi, by_id, false};
-        hi = at;
-        ++o_.counts_.splits;
-        start_range_chain(id);
-        return true;
+        return false;
     }
 
     int running_search_locked() const {

@@ -62,7 +62,7 @@ struct SplitBackfillOptions {
     // as the 10-second budget the list leaves unused times the latency needs.
     bool range_reads = true;
     double min_range_density = 0.2;
-    int max_range_chains = 12;
+    int max_range_chains = 16;
     int range_batch = 100;  // ids per batch/read (HubSpot's maximum)
     // A range is not split below this many ids (each half gets at least half of it).
     RecordId min_split = 400;
