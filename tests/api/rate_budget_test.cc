@@ -67,14 +67,15 @@ TEST(RateBudget, TheIntervalHeaderSetsTheWindow) {
     EXPECT_EQ(budget.snapshot().limit, 18);
     const Instant start = clock.now();
     std::vector<Instant> times;
-    // 17 more fit the first second, then 18 a second.
+    // 17 more fit the first second, then 18 a second (each window 25 ms longer than
+    // HubSpot's, for the arrival skew).
     for (int i = 0; i < 53; ++i) {
         auto ticket = budget.acquire(Bucket::kGeneral, "test");
         ASSERT_TRUE(ticket.ok());
         times.push_back(ticket->at);
     }
     EXPECT_EQ(testing::max_in_window(times, Millis(1'000)), 18);
-    EXPECT_EQ(clock.now() - start, Millis(2'000));
+    EXPECT_EQ(clock.now() - start, Millis(2'050));
 }
 
 TEST(RateBudget, SlowsDownThenPausesBeforeTheDailyCap) {
