@@ -44,6 +44,7 @@ struct Args {
     int searches_per_second = 5;
     bool full = false;
     bool reconcile = false;  // the scheduled reconcile sweep alone
+    bool range_reads = true;
     bool floor = false;
     int contacts = 100'000;
     int custom_properties = 26;
@@ -52,7 +53,7 @@ struct Args {
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: bench_sync --url URL --token-file F --db PATH [--requests-per-10s N|auto] "
-                 "[--searches-per-second N] [--full | --reconcile]\n"
+                 "[--searches-per-second N] [--no-range-reads] [--full | --reconcile]\n"
                  "       bench_sync --floor [--contacts N] [--custom-properties M] --db PATH\n");
     std::exit(64);
 }
@@ -80,6 +81,8 @@ Args parse(int argc, char** argv) {
             a.full = true;
         else if (k == "--reconcile")
             a.reconcile = true;
+        else if (k == "--no-range-reads")
+            a.range_reads = false;
         else if (k == "--floor")
             a.floor = true;
         else if (k == "--contacts")
@@ -168,7 +171,9 @@ Result<Run> run_cycle(HttpTransport& transport, const std::string& base_url,
     hubsync::MirrorOptions mopts;
     mopts.clock = &clock;
     HS_ASSIGN_OR_RETURN(auto mirror, hubsync::SqliteMirror::open(a.db, mopts));
-    hubsync::SyncEngine engine(*api, *mirror, clock, hubsync::SyncOptions{});
+    hubsync::SyncOptions sync_opts;
+    sync_opts.range_reads = a.range_reads;
+    hubsync::SyncEngine engine(*api, *mirror, clock, sync_opts);
     hubsync::CycleRequest req;
     req.full = a.full;
     req.force_reconcile = a.reconcile;

@@ -60,6 +60,7 @@ SyncOptions sync_options(const Config& config, const EngineHooks& hooks) {
     o.links.reference_interval = config.sync.reference_interval;
     o.max_url_length = config.sync.max_url_length;
     o.searches_per_second = config.sync.searches_per_second;
+    o.range_reads = config.sync.range_reads;
     o.stop = hooks.stop;
     o.on_progress = hooks.on_progress;
     o.on_page = hooks.on_page;

@@ -26,6 +26,12 @@ constexpr long kLowRemaining = 1;
 // HubSpot counts a request when it arrives: when waiting for one of our own requests to leave
 // HubSpot's window, wait this much longer.
 constexpr Millis kWindowMargin{250};
+// Our own window is longer than HubSpot's by this share of it (250 ms of 10 s): see
+// apply_limit_locked().
+constexpr int kArrivalSkewShare = 40;
+// How long past its window a send time is kept for reading Remaining headers (answers slower
+// than this are compared with fewer of our requests than HubSpot counted: a needless wait).
+constexpr Millis kLatencyKept{60'000};
 // Below these shares of the daily cap left: half rate, then no requests until it resets.
 constexpr double kDailySlowdownShare = 0.20;
 constexpr double kDailyPauseShare = 0.05;
@@ -42,7 +48,7 @@ RateBudget::RateBudget(Clock& clock, const RateBudgetOptions& options, StopSourc
     : clock_(clock),
       options_(options),
       stop_(stop),
-      general_(kAssumedMax - kMargin, kTenSeconds),
+      general_(kAssumedMax - kMargin, kTenSeconds + kTenSeconds / kArrivalSkewShare),
       search_(std::max(options.searches_per_second, 1), kOneSecond),
       search_spacing_(kOneSecond / std::max(options.searches_per_second, 1)) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
@@ -69,7 +75,12 @@ void RateBudget::apply_limit_locked() {
             kDailySlowdownShare * static_cast<double>(daily_limit_))
         limit = std::max(limit / 2, 1);
     general_.set_budget(std::max(limit, 1));
-    general_.set_window(interval_);
+    // Our window runs from when a request is let go; HubSpot's from when it arrives, which is
+    // later by a connection's setup for the first requests of a burst and less for the ones on
+    // kept-alive connections: a request let go a window after one of those can arrive inside
+    // HubSpot's window with it (three 429s at 190 per 10 s with 19 in flight). The margin
+    // keeps them apart.
+    general_.set_window(interval_ + interval_ / kArrivalSkewShare);
 }
 
 Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string& what) {
@@ -109,6 +120,7 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
             if (slot <= now) {
                 limiter.record(now);
                 if (bucket == Bucket::kSearch) last_search_ = now;
+                if (bucket == Bucket::kGeneral) recent_sends_.push_back(now);
                 ++in_flight_;
                 in_flight_peak_ = std::max(in_flight_peak_, in_flight_);
                 return Ticket{bucket == Bucket::kGeneral ? ++sent_ : 0, now};
@@ -126,7 +138,7 @@ void RateBudget::finished(Bucket bucket, std::uint64_t seq, const HttpResponse* 
     latency_ms_ = latency_ms_ == 0 ? ms : (1 - kLatencyWeight) * latency_ms_ + kLatencyWeight * ms;
     if (bucket == Bucket::kGeneral && response != nullptr) {
         learn_limits_locked(*response);
-        observe_locked(seq, *response, clock_.now());
+        observe_locked(seq, *response, clock_.now(), latency);
     }
 }
 
@@ -146,10 +158,25 @@ void RateBudget::learn_limits_locked(const HttpResponse& response) {
 // Follows X-HubSpot-RateLimit-Remaining: when the account's window is almost used up (by this
 // process or any other), the next general request waits for room. The header tells the state
 // when request `seq` arrived; the requests sent after it will arrive too, so they count against
-// what it says is left.
-void RateBudget::observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now) {
+// what it says is left. Unless our own requests in the window explain all the account has
+// used: then the limiter (HubSpot's maximum less a margin) already keeps them inside it, and
+// the header must add no wait. (With a dozen requests in flight, those sent after `seq` that
+// arrived before it were counted twice, read as a full window, and stalled every reader.)
+int RateBudget::ours_counted_locked(Instant now, Millis latency) {
+    const Instant from = now - latency - interval_;
+    while (!recent_sends_.empty() && recent_sends_.front() + interval_ + kLatencyKept <= now)
+        recent_sends_.pop_front();
+    return static_cast<int>(recent_sends_.end() -
+                            std::upper_bound(recent_sends_.begin(), recent_sends_.end(), from));
+}
+
+void RateBudget::observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now,
+                                Millis latency) {
     const auto reported = header_number(response, "X-HubSpot-RateLimit-Remaining");
     if (!reported) return;
+    const auto max = header_number(response, "X-HubSpot-RateLimit-Max");
+    if (max && *max > 0 && *max - *reported <= ours_counted_locked(now, latency) + kMargin) return;
+    const int ours = general_.in_window(now);
     const long long sent_since = static_cast<long long>(sent_ - std::min(seq, sent_));
     const long long remaining = *reported - sent_since;
     if (remaining > kLowRemaining) return;
@@ -159,8 +186,6 @@ void RateBudget::observe_locked(std::uint64_t seq, const HttpResponse& response,
     // up as they age out: wait for just enough of them to leave (keeping the kLowRemaining
     // headroom), not a whole window from now. Otherwise someone else shares the account and
     // only a whole window is known to be safe.
-    const auto max = header_number(response, "X-HubSpot-RateLimit-Max");
-    const int ours = general_.in_window(now);
     if (max && *max > 0) {
         const long long used = *max - remaining;
         const long long need = used - (*max - 1 - kLowRemaining);  // requests that must leave

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,7 +74,11 @@ class RateBudget final {
     std::int64_t waited_ms() const;
 
   private:
-    void observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now);
+    void observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now,
+                        Millis latency);
+    // Our general requests HubSpot may have counted when one sent `latency` ago arrived: those
+    // sent within a window before it, and every one since.
+    int ours_counted_locked(Instant now, Millis latency);
     void learn_limits_locked(const HttpResponse& response);
     void apply_limit_locked();
 
@@ -87,6 +92,9 @@ class RateBudget final {
     Instant last_search_{};   // when the last search was let go
     Millis search_spacing_;   // searches go out at least this far apart
     std::uint64_t sent_ = 0;  // general requests sent so far (sequence numbers)
+    // Send times of general requests for a window plus the longest latency kept (the limiter
+    // forgets them after one window; a header describes the window at an earlier arrival).
+    std::deque<Instant> recent_sends_;
     int hubspot_max_ = 0;
     Millis interval_{10'000};
     std::int64_t daily_limit_ = -1;

@@ -600,6 +600,8 @@ class Loader final {
                 return assign_int(key, s, value, c.sync.requests_per_10s);
             case ConfigKey::kSearchesPerSecond:
                 return assign_int(key, s, value, c.sync.searches_per_second);
+            case ConfigKey::kRangeReads:
+                return assign_bool(key, s, value, c.sync.range_reads);
             case ConfigKey::kHttpTimeout:
                 return assign_duration(key, s, value, c.sync.http_timeout);
             case ConfigKey::kMaxUrlLength:

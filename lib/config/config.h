@@ -62,6 +62,7 @@ struct SyncConfig {
     std::chrono::milliseconds retry_max{30 * 60'000};
     int requests_per_10s = 0;     // cap on the 10-second bucket; 0 = auto (HubSpot's headers)
     int searches_per_second = 4;  // client-side limit, below HubSpot's 5
+    bool range_reads = true;      // backfill: batch/read id ranges with the idle 10-s budget
     std::chrono::milliseconds http_timeout{30'000};
     int max_url_length = 8000;  // request plan keeps every URL below this
 

@@ -162,6 +162,11 @@ constexpr KeyDef kKeys[] = {
     {ConfigKey::kSearchesPerSecond, "sync", "searches_per_second", KeyKind::kInt, "4",
      "Client-side limit on search requests per second (HubSpot allows 5).",
      "", false, 1, 5},
+    {ConfigKey::kRangeReads, "sync", "range_reads", KeyKind::kBool, "true",
+     "During a backfill far from HubSpot, read id ranges by batch/read with the part of the "
+     "10-second budget the list endpoint leaves idle (only when at least a fifth of the ids "
+     "between the lowest and the highest are records). false: list and search only.",
+     "", false},
     {ConfigKey::kHttpTimeout, "sync", "http_timeout", KeyKind::kDuration, "30s",
      "How long to wait for HubSpot to accept a connection or send a response.",
      "", false, kSecond, 10 * kMinute},

@@ -40,6 +40,7 @@ enum class ConfigKey {
     kRetryMax,
     kRequestsPer10s,
     kSearchesPerSecond,
+    kRangeReads,
     kHttpTimeout,
     kMaxUrlLength,
     kRefreshMargin,

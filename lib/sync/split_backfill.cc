@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -37,11 +38,11 @@ std::vector<RecordId> ids_of(const std::vector<Record>& records) {
 
 std::string SplitState::encode() const {
     std::string out = "v1;after=" + url_encode(list_after);
-    out += fmt::format(";done={};top={};pos={};ord={};r=", list_done ? 1 : 0, list_top, list_pos,
-                       list_ordered ? 1 : 0);
+    out += fmt::format(";done={};top={};pos={};ord={};d={:.4f};r=", list_done ? 1 : 0, list_top,
+                       list_pos, list_ordered ? 1 : 0, density);
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         if (i) out += ',';
-        out += fmt::format("{}:{}", ranges[i].cursor, ranges[i].hi);
+        out += fmt::format("{}:{}{}", ranges[i].cursor, ranges[i].hi, ranges[i].by_id ? ":b" : "");
     }
     return out;
 }
@@ -63,6 +64,12 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
     const auto pos = field("pos");
     const auto ord = field("ord");
     const auto ranges = field("r");
+    if (const auto d = field("d")) {  // absent in states written before id-range chains
+        const auto [end, ec] = std::from_chars(d->data(), d->data() + d->size(), s.density);
+        if (ec != std::errc() || end != d->data() + d->size() ||
+            !(s.density >= 0 && s.density <= 1))
+            return std::nullopt;
+    }
     if (!after || !done || !top || !pos || !ord || !ranges) return std::nullopt;
     s.list_after = url_decode(*after);
     s.list_done = *done == "1";
@@ -79,10 +86,16 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         const auto colon = item.find(':');
         if (colon == std::string_view::npos) return std::nullopt;
+        std::string_view tail = item.substr(colon + 1);
+        bool by_id = false;
+        if (tail.ends_with(":b")) {
+            by_id = true;
+            tail.remove_suffix(2);
+        }
         const auto cursor = parse_int<RecordId>(item.substr(0, colon));
-        const auto hi = parse_int<RecordId>(item.substr(colon + 1));
+        const auto hi = parse_int<RecordId>(tail);
         if (!cursor || !hi) return std::nullopt;
-        s.ranges.push_back({*cursor, *hi});
+        s.ranges.push_back({*cursor, *hi, by_id});
     }
     return s;
 }
@@ -98,8 +111,10 @@ class SplitBackfill::Runner final {
         list_.pos = state.list_pos;
         list_.fetched = state.list_pos;
         list_.ordered = state.list_ordered;
+        density_ = state.density;
         for (const auto& r : state.ranges)
-            if (r.cursor < r.hi) ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi};
+            if (r.cursor < r.hi)
+                ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi, r.by_id, false};
     }
 
     ~Runner() { stop_all(); }
@@ -153,6 +168,7 @@ class SplitBackfill::Runner final {
         RecordId cursor = 0;   // committed: ids up to here are written
         RecordId fetched = 0;  // fetched: ids up to here are on their way
         RecordId hi = 0;
+        bool by_id = false;  // batch/read of consecutive ids, else search keyset
         bool running = false;
     };
 
@@ -222,12 +238,15 @@ class SplitBackfill::Runner final {
         for (;;) {
             if (stop_requested()) break;
             RecordId from = 0, hi = 0;
+            bool by_id = false;
             {
                 std::lock_guard lock(mu_);
                 from = ranges_[id].fetched;
                 hi = ranges_[id].hi;
+                by_id = ranges_[id].by_id;
             }
             Result<Fetched> page = from >= hi ? Result<Fetched>(Fetched{{}, {}, hi, true, true})
+                                   : by_id    ? fetch_id_page(from, hi)
                                               : fetch_range_page(from, hi);
             bool done = !page.ok();
             if (page.ok()) {
@@ -269,6 +288,29 @@ class SplitBackfill::Runner final {
         return out;
     }
 
+    // Consecutive ids (from, from + range_batch] by batch/read: the ids that are not active
+    // records come back as not found. An old id of a merge answers with its survivor, which
+    // belongs to the range holding the survivor's own id.
+    Result<Fetched> fetch_id_page(RecordId from, RecordId hi) {
+        const RecordId to = std::min<RecordId>(hi, from + o_.options_.range_batch);
+        std::vector<RecordId> ids;
+        ids.reserve(static_cast<std::size_t>(to - from));
+        for (RecordId id = from + 1; id <= to; ++id)
+            ids.push_back(id);
+        HS_ASSIGN_OR_RETURN(auto batch, o_.api_.batch_read(o_.type_, ids, o_.plan_.properties));
+        Fetched out;
+        out.records = std::move(batch.records);
+        std::erase_if(out.records, [&](const Record& r) { return r.id <= from || r.id > to; });
+        std::sort(out.records.begin(), out.records.end(),
+                  [](const Record& a, const Record& b) { return a.id < b.id; });
+        const auto dup = std::unique(out.records.begin(), out.records.end(),
+                                     [](const Record& a, const Record& b) { return a.id == b.id; });
+        out.records.erase(dup, out.records.end());
+        out.last = to;
+        out.done = to >= hi;
+        return out;
+    }
+
     void push(Item item) {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] {
@@ -299,8 +341,8 @@ class SplitBackfill::Runner final {
                 Range& r = ranges_[item.chain];
                 r.cursor = std::max(r.cursor, std::min(f.last, r.hi));
                 if (f.done) r.cursor = std::max(r.cursor, r.hi);
-                page.from_search = true;
-                ++o_.counts_.search_pages;
+                page.from_search = !r.by_id;
+                ++(r.by_id ? o_.counts_.range_pages : o_.counts_.search_pages);
             }
             page.state = committed_locked().encode();
         }
@@ -319,24 +361,41 @@ class SplitBackfill::Runner final {
         s.list_top = list_.top;
         s.list_pos = list_.pos;
         s.list_ordered = list_.ordered;
+        s.density = density_;
         for (const auto& [id, r] : ranges_)
-            if (r.cursor < r.hi) s.ranges.push_back({r.cursor, r.hi});
+            if (r.cursor < r.hi) s.ranges.push_back({r.cursor, r.hi, r.by_id});
         return s;
     }
 
-    // Keeps the search bucket busy: as many chains as its rate times the latency, each on a
-    // range of its own, split off the largest range left.
+    // Keeps both buckets busy: as many search chains as the search rate times the latency,
+    // and, when the ids are dense enough, as many id-range chains as the 10-second budget the
+    // list leaves unused times the latency; each on a range of its own, split off the range
+    // that would end last.
     void plan() {
         std::lock_guard lock(mu_);
         const int wanted = search_chains_wanted();
         for (auto& [id, r] : ranges_) {  // ranges of a resumed state first
-            if (running_search_locked() >= wanted) break;
+            if (r.by_id || running_search_locked() >= wanted) continue;
             if (!r.running && r.fetched < r.hi) start_range_chain(id);
         }
-        while (running_search_locked() < wanted && split_locked()) {
+        while (running_search_locked() < wanted && split_locked(false)) {
+        }
+        const int wanted_by_id = id_chains_wanted();
+        for (auto& [id, r] : ranges_) {
+            if (!r.by_id || running_id_locked() >= wanted_by_id) continue;
+            if (!r.running && r.fetched < r.hi) start_range_chain(id);
+        }
+        while (running_id_locked() < wanted_by_id && split_locked(true)) {
+        }
+        // A resumed range of a kind no longer wanted is read by the other kind.
+        for (auto& [id, r] : ranges_) {
+            if (r.running || r.fetched >= r.hi) continue;
+            if (r.by_id && wanted_by_id == 0) r.by_id = false;
+            if (!r.by_id && running_search_locked() < wanted) start_range_chain(id);
         }
         o_.counts_.peak_search_chains =
             std::max(o_.counts_.peak_search_chains, running_search_locked());
+        o_.counts_.peak_range_chains = std::max(o_.counts_.peak_range_chains, running_id_locked());
     }
 
     int search_chains_wanted() const {
@@ -347,80 +406,132 @@ class SplitBackfill::Runner final {
         return std::clamp(wanted, 1, o_.options_.max_search_chains);
     }
 
-    // Pages per second one reader gets through: the list one page per latency (within the
-    // 10-second budget), a search chain one per latency within its share of the search bucket.
-    struct Rates {
-        double list = 1;   // list pages (100 ids) per second
-        double chain = 1;  // search pages (200 ids) per second, per chain
-    };
-    Rates rates(int chains) const {
+    double density() const { return density_ > 0 ? std::min(density_, 1.0) : 1.0; }
+
+    // The 10-second bucket's requests per second that the list and the search chains' batch
+    // reads leave unused, and how many id-range chains (one request per latency each) fill
+    // them. None near HubSpot, where the list alone keeps the bucket busy: a batch/read of 100
+    // ids holds fewer records than a list page unless the ids have no gaps.
+    double spare_general_locked() const {
         const BudgetSnapshot budget = o_.api_.stats().budget;
         const double latency_s = std::max(budget.latency_ms / 1000.0, 0.001);
         const double general =
             static_cast<double>(std::max(budget.limit, 1)) * 1000.0 /
             static_cast<double>(std::max<std::int64_t>(budget.interval.count(), 1));
+        const double list_requests = o_.plan_.properties_in_list ? 1 : 2;
+        const double list = list_.done ? 0 : std::min(1 / latency_s, general / list_requests);
+        return std::max(general - list * list_requests, 0.0);
+    }
+    int id_chains_wanted() const {
+        if (!o_.options_.range_reads || density_ <= 0 || density_ < o_.options_.min_range_density)
+            return 0;
+        const double latency_s = std::max(o_.api_.stats().budget.latency_ms / 1000.0, 0.0);
+        const int wanted = static_cast<int>(std::floor(spare_general_locked() * latency_s));
+        return std::clamp(wanted, 0, o_.options_.max_range_chains);
+    }
+
+    // Ids (of the id space, gaps included) per second one reader gets through: the list one
+    // page per latency (within the 10-second budget), a search chain one per latency within
+    // its share of the search bucket, an id-range chain one per latency within its share of
+    // the 10-second budget the list leaves.
+    struct Rates {
+        double list = 1;
+        double chain = 1;
+        double by_id = 1;
+    };
+    Rates rates(int search_chains, int id_chains) const {
+        const BudgetSnapshot budget = o_.api_.stats().budget;
+        const double latency_s = std::max(budget.latency_ms / 1000.0, 0.001);
+        const double general =
+            static_cast<double>(std::max(budget.limit, 1)) * 1000.0 /
+            static_cast<double>(std::max<std::int64_t>(budget.interval.count(), 1));
+        const double gaps = 1 / density();
         Rates r;
-        r.list = std::min(1 / latency_s, general);
-        r.chain = std::min(1 / latency_s, static_cast<double>(o_.options_.searches_per_second) /
-                                              std::max(chains, 1));
+        r.list = kListLimit * gaps * std::min(1 / latency_s, general);
+        r.chain = o_.options_.search_limit * gaps *
+                  std::min(1 / latency_s, static_cast<double>(o_.options_.searches_per_second) /
+                                              std::max(search_chains, 1));
+        r.by_id =
+            o_.options_.range_batch *
+            std::min(1 / latency_s, std::max(spare_general_locked(), 0.1) / std::max(id_chains, 1));
         return r;
     }
 
-    // Splits the range that would end last and starts a chain on its upper part: a chain's
-    // range at its middle, the list's where the list and the new chain would end together. The
-    // widest range is not always the one that ends last: at HubSpot's latency the list reads
-    // far fewer ids a second than a search chain. And the list cannot take work back, so it
-    // keeps at least what it reads while the longest chain range is read, and loses ties.
-    bool split_locked() {
-        const Rates r = rates(running_search_locked() + 1);
-        const double list_ids_per_s = kListLimit * r.list;
-        const double chain_ids_per_s = o_.options_.search_limit * r.chain;
-        double longest = 0;
+    // Splits the range that would end last and starts a chain (search or id-range) on its
+    // upper part, where the two would end together: a chain's range in proportion to the two
+    // chains' rates, the list's likewise. The widest range is not always the one that ends
+    // last: at HubSpot's latency the list reads far fewer ids a second than a search chain.
+    // And the list cannot take work back, so it keeps at least what it reads while the longest
+    // chain range is read, and loses ties.
+    bool split_locked(bool by_id) {
+        const int search_chains = running_search_locked() + (by_id ? 0 : 1);
+        const int id_chains = running_id_locked() + (by_id ? 1 : 0);
+        const Rates r = rates(search_chains, id_chains);
+        const double new_rate = by_id ? r.by_id : r.chain;
+        struct Candidate {
+            double seconds;
+            int id;  // -1 = the list's range
+            RecordId left;
+            double rate;
+        };
+        std::vector<Candidate> candidates;
         double longest_chain = 0;
-        RecordId best = 0;
-        int best_id = -2;  // -1 = the list's range
         if (!list_.done && list_.ordered && list_.top > list_.fetched) {
-            best = list_.top - list_.fetched;
-            longest = static_cast<double>(best) / list_ids_per_s;
-            best_id = -1;
+            const RecordId left = list_.top - list_.fetched;
+            candidates.push_back({static_cast<double>(left) / r.list, -1, left, r.list});
         }
         for (const auto& [id, range] : ranges_) {
             if (range.hi <= range.fetched) continue;
             const RecordId left = range.hi - range.fetched;
-            const double seconds = static_cast<double>(left) / chain_ids_per_s;
+            const double rate = range.by_id ? r.by_id : r.chain;
+            const double seconds = static_cast<double>(left) / rate;
             longest_chain = std::max(longest_chain, seconds);
-            if (seconds >= longest) {
-                longest = seconds;
-                best = left;
-                best_id = id;
+            candidates.push_back({seconds, id, left, rate});
+        }
+        // The range that would end last first; the list loses ties. When the list's range may
+        // not be cut (it keeps what it reads while the longest chain range is read), the next.
+        std::stable_sort(candidates.begin(), candidates.end(),
+                         [](const Candidate& a, const Candidate& b) {
+                             if (a.seconds != b.seconds) return a.seconds > b.seconds;
+                             return a.id > b.id;
+                         });
+        for (const Candidate& c : candidates) {
+            if (c.left < o_.options_.min_split) continue;
+            RecordId kept =
+                static_cast<RecordId>(static_cast<double>(c.left) * c.rate / (c.rate + new_rate));
+            if (c.id == -1) {
+                kept = static_cast<RecordId>(
+                    std::max(static_cast<double>(kept), longest_chain * r.list));
+                if (kept > c.left - o_.options_.min_split / 2) continue;  // not worth a chain
             }
+            RecordId& hi = c.id == -1 ? list_.top : ranges_[c.id].hi;
+            const RecordId base = c.id == -1 ? list_.fetched : ranges_[c.id].fetched;
+            const RecordId at = base + std::clamp<RecordId>(kept, 1, c.left - 1);
+            const int id = next_range_++;
+            ranges_[id] = Range{at, at, hi, by_id, false};
+            hi = at;
+            ++o_.counts_.splits;
+            start_range_chain(id);
+            return true;
         }
-        if (best_id == -2 || best < o_.options_.min_split) return false;
-        RecordId kept = best / 2;
-        if (best_id == -1) {
-            const double fair =
-                static_cast<double>(best) * list_ids_per_s / (list_ids_per_s + chain_ids_per_s);
-            kept = static_cast<RecordId>(std::max(fair, longest_chain * list_ids_per_s));
-            if (kept > best - o_.options_.min_split / 2) return false;  // not worth a chain
-        }
-        RecordId& hi = best_id == -1 ? list_.top : ranges_[best_id].hi;
-        const RecordId base = best_id == -1 ? list_.fetched : ranges_[best_id].fetched;
-        const RecordId at = base + std::clamp<RecordId>(kept, 1, best - 1);
-        const int id = next_range_++;
-        ranges_[id] = Range{at, at, hi};
-        hi = at;
-        ++o_.counts_.splits;
-        start_range_chain(id);
-        return true;
+        return false;
     }
 
     int running_search_locked() const {
         int n = 0;
         for (const auto& [id, r] : ranges_)
-            n += r.running ? 1 : 0;
+            n += r.running && !r.by_id ? 1 : 0;
         return n;
     }
-    int running_locked() const { return running_search_locked() + (list_.running ? 1 : 0); }
+    int running_id_locked() const {
+        int n = 0;
+        for (const auto& [id, r] : ranges_)
+            n += r.running && r.by_id ? 1 : 0;
+        return n;
+    }
+    int running_locked() const {
+        return running_search_locked() + running_id_locked() + (list_.running ? 1 : 0);
+    }
     int running_chains() {
         std::lock_guard lock(mu_);
         return running_locked();
@@ -468,6 +579,7 @@ class SplitBackfill::Runner final {
     std::condition_variable cv_;
     bool stop_ = false;
     ListSide list_;
+    double density_ = 0;  // see SplitState::density
     std::map<int, Range> ranges_;
     int next_range_ = 0;
     std::deque<Item> queue_;
@@ -490,6 +602,11 @@ SplitBackfill::SplitBackfill(HubSpotApi& api, const ObjectType& type, const Requ
 Status SplitBackfill::run(SplitState state) {
     Runner runner(*this, std::move(state));
     return runner.run();
+}
+
+double SplitBackfill::IdSpan::density() const {
+    if (total <= 0 || highest < lowest) return 1.0;
+    return std::min(1.0, static_cast<double>(total) / static_cast<double>(highest - lowest + 1));
 }
 
 Result<SplitBackfill::IdSpan> SplitBackfill::id_span(HubSpotApi& api, const ObjectType& type) {

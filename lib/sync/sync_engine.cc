@@ -268,6 +268,7 @@ class SyncEngine::TypeCycle final {
             if (span.total > 0) {
                 state->list_top = span.highest;
                 if (state->list_after.empty()) state->list_pos = span.lowest - 1;
+                state->density = span.density();
             }
             progress.expected = span.total;
         }
@@ -275,6 +276,7 @@ class SyncEngine::TypeCycle final {
         SplitBackfillOptions so;
         so.search_limit = options_.search_limit;
         so.searches_per_second = options_.searches_per_second;
+        so.range_reads = options_.range_reads;
         so.stop = options_.stop;
         SplitBackfill split(
             api_, type_, plan_, so,
@@ -294,10 +296,10 @@ class SyncEngine::TypeCycle final {
         HS_RETURN_IF_ERROR(split.run(std::move(*state)));
         const auto& counts = split.counts();
         HS_LOG_INFO(
-            "{}: backfill read {} list pages and {} search pages ({} splits, up to {} "
-            "search chains at once)",
-            type_.name, counts.list_pages, counts.search_pages, counts.splits,
-            counts.peak_search_chains);
+            "{}: backfill read {} list pages, {} search pages and {} id-range batch reads ({} "
+            "splits, up to {} search and {} id-range chains at once)",
+            type_.name, counts.list_pages, counts.search_pages, counts.range_pages, counts.splits,
+            counts.peak_search_chains, counts.peak_range_chains);
         return mirror_.set_state({{key(kStateBackfillPhase), std::string("archived")},
                                   {key(kStateBackfillSplit), std::nullopt},
                                   {key(kStateBackfillAfter), std::nullopt}});

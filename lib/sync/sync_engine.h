@@ -64,6 +64,8 @@ struct SyncOptions {
     // Read the active records through both buckets at once (list + search chains); false = the
     // list endpoint alone, one page at a time.
     bool split_backfill = true;
+    // ... and, far from HubSpot, by batch/read of id ranges (see SplitBackfillOptions).
+    bool range_reads = true;
     StopSource* stop = nullptr;
     std::function<void(const SyncProgress&)> on_progress;  // after every page
     // After every page written, and every page of ids the reconcile sweep takes in (watchdog).
