@@ -85,6 +85,8 @@ constexpr int kBatchLimit = 100;
 // Pages whose reads may be in flight ahead of the oldest uncommitted one: enough to keep the
 // API client's most requests in flight busy (two batch reads a search page).
 constexpr std::size_t kPagesAhead = 16;
+// Reconcile pages with candidates held for one confirmation at most (a stop re-walks them).
+constexpr std::size_t kHeldPages = 8;
 
 // Compares HubSpot timestamps as instants; unparseable ones count as oldest.
 std::int64_t instant_ms(const std::string& iso) {
@@ -615,8 +617,9 @@ class SyncEngine::TypeCycle final {
             (void)written;
             return {};
         };
+        ReconcileHeld held;
         ReconcileSweep sweep(api_, type_, so, [&](ReconcileSweep::Page& page) -> Status {
-            HS_RETURN_IF_ERROR(reconcile_page(page, reads));
+            HS_RETURN_IF_ERROR(reconcile_page(page, held, reads));
             sweep_page_done(progress, page.hits.size());
             return reads.commit_ready(commit_page, kPagesAhead);
         });
@@ -628,6 +631,7 @@ class SyncEngine::TypeCycle final {
         }
         if (!state->archived_phase) {
             HS_RETURN_IF_ERROR(sweep.run(*state));
+            HS_RETURN_IF_ERROR(release_held(held, reads));
             HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, 0));
             const auto& counts = sweep.counts();
             HS_LOG_INFO("{}: reconcile walked {} search pages ({} splits, up to {} chains at once)",
@@ -648,11 +652,17 @@ class SyncEngine::TypeCycle final {
         return {};
     }
 
+    // Pages whose rows search did not show wait here until enough candidates are gathered
+    // for one confirmation (or enough pages wait), so deletes spread over many pages cost a
+    // batch/read per 100 candidates, not one per page.
+    struct ReconcileHeld {
+        std::vector<std::pair<std::vector<RecordId>, PageWrite>> pages;  // ids to read, write
+        std::vector<RecordId> candidates;
+    };
+
     // One search page against the mirror's rows in the ids it covers: ids the mirror lacks or
-    // holds stale are queued for reading; active rows search did not show are confirmed by
-    // batch/read, and only the ones HubSpot says are gone are removed (before the page's
-    // progress is committed, so a stop re-walks them at worst).
-    Status reconcile_page(ReconcileSweep::Page& page, ReadPipeline& reads) {
+    // holds stale are queued for reading; active rows search did not show are candidates.
+    Status reconcile_page(ReconcileSweep::Page& page, ReconcileHeld& held, ReadPipeline& reads) {
         const std::vector<RecordId> ids = ids_of(page.hits);
         HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
         std::vector<RecordId> to_read;
@@ -673,16 +683,38 @@ class SyncEngine::TypeCycle final {
         }
         PageWrite write;
         write.state = {{key(kStateReconcileProgress), page.state}};
-        if (!unseen.empty()) {
+        if (held.pages.empty() && unseen.empty()) {
+            reads.push(std::move(to_read), std::move(write));
+            return {};
+        }
+        held.pages.emplace_back(std::move(to_read), std::move(write));
+        held.candidates.insert(held.candidates.end(), unseen.begin(), unseen.end());
+        if (held.candidates.size() < static_cast<std::size_t>(kBatchLimit) &&
+            held.pages.size() < kHeldPages)
+            return {};
+        return release_held(held, reads);
+    }
+
+    // batch/read says what the held candidates are; the ones HubSpot says are gone are removed
+    // before any held page's progress is committed, and the rest (still active, archived,
+    // merged) go with the first held page, so whichever page commits first covers them all.
+    Status release_held(ReconcileHeld& held, ReadPipeline& reads) {
+        if (held.pages.empty()) return {};
+        if (!held.candidates.empty()) {
             HS_RETURN_IF_ERROR(check_stop());
-            HS_ASSIGN_OR_RETURN(auto confirmed, confirm(api_, type_, plan_.properties, unseen));
+            std::sort(held.candidates.begin(), held.candidates.end());
+            HS_ASSIGN_OR_RETURN(auto confirmed,
+                                confirm(api_, type_, plan_.properties, held.candidates));
             HS_ASSIGN_OR_RETURN(const std::int64_t removed,
                                 mirror_.remove_gone(type_, confirmed.gone));
             report_.removed += removed;
-            write.records = std::move(confirmed.records);
-            write.merges = std::move(confirmed.merges);
+            PageWrite& first = held.pages.front().second;
+            first.records = std::move(confirmed.records);
+            first.merges = std::move(confirmed.merges);
         }
-        reads.push(std::move(to_read), std::move(write));
+        for (auto& [ids, write] : held.pages)
+            reads.push(std::move(ids), std::move(write));
+        held = {};
         return {};
     }
 
