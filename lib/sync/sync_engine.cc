@@ -612,9 +612,8 @@ class SyncEngine::TypeCycle final {
         so.searches_per_second = options_.searches_per_second;
         so.stop = options_.stop;
         ReadPipeline reads(batch_reader(), read_pipeline_options());
-        auto commit_page = [&](PageWrite& write) -> Status {
-            HS_ASSIGN_OR_RETURN(auto written, commit(write));
-            (void)written;
+        auto commit_page = [this](PageWrite& write) -> Status {
+            if (auto written = commit(write); !written.ok()) return std::move(written).error();
             return {};
         };
         ReconcileHeld held;
