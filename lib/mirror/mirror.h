@@ -222,6 +222,9 @@ class Mirror {
                                                      int limit) = 0;
     // Ids of the rows marked archived, ascending.
     virtual Result<std::vector<RecordId>> archived_ids(const ObjectType& type) = 0;
+    // How many rows are marked archived (what an archive sweep lists again); cheap: it counts
+    // a partial index.
+    virtual Result<std::int64_t> count_archived(const ObjectType& type) = 0;
     // The lowest and highest id of any row, or nullopt when the table is empty.
     virtual Result<std::optional<IdRange>> id_bounds(const ObjectType& type) = 0;
     virtual Result<RecentActivity> recent_activity(const ObjectType& type,

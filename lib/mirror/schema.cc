@@ -241,6 +241,10 @@ std::string object_ledger_sql(std::string_view table, std::string_view type_name
     const std::string t = sql::quote_identifier(table);
     const std::string name(table);
     const std::string type = sql::quote_literal(type_name);
+    // The <table>_by_any_id view (see schema.h) names `active_<table>` with `*`, which SQLite
+    // expands whenever it reads the schema, so property columns added later show in it as
+    // they do in the active view. A record active under its own id resolves to itself even if
+    // merged_ids still names it (a merge HubSpot later undid), so no id maps to two rows.
     // detected_at / restored_at come from the row's synced_at, which every write sets to the
     // writer's clock: the ledger row is written by the same statement, in the same transaction,
     // as the change that caused it, so a crash can neither lose nor duplicate one.
@@ -274,10 +278,20 @@ BEGIN
     UPDATE deletions SET survivor_id = NEW.merged_into
     WHERE object_type = {5} AND id = NEW.id AND restored_at IS NULL AND reason = 'merged';
 END;
+CREATE VIEW IF NOT EXISTS {7} AS
+    SELECT id AS any_id, * FROM {8}
+    UNION ALL
+    SELECT m.old_id, a.* FROM merged_ids m JOIN {8} a ON a.id = m.survivor_id
+    WHERE m.object_type = {5} AND NOT EXISTS (SELECT 1 FROM {8} x WHERE x.id = m.old_id);
 )sql",
         t, sql::quote_identifier(name + "_active_ids"), sql::quote_identifier(name + "_left_new"),
         sql::quote_identifier(name + "_left"), sql::quote_identifier(name + "_back"), type,
-        sql::quote_identifier(name + "_merged_again"));
+        sql::quote_identifier(name + "_merged_again"), sql::quote_identifier(by_any_id_view(table)),
+        sql::quote_identifier("active_" + name));
+}
+
+std::string by_any_id_view(std::string_view table) {
+    return std::string(table) + "_by_any_id";
 }
 
 int latest_version() {

@@ -25,9 +25,18 @@ int latest_version();
 std::string object_table_sql(std::string_view table);
 
 // The ledger's per-table part for one object type, all IF NOT EXISTS: the index of active ids
-// (range counts for the change detector) and the triggers that write `deletions` rows when a
-// row leaves the active set (archived, merged away) or comes back (restored_at).
+// (range counts for the change detector), the triggers that write `deletions` rows when a
+// row leaves the active set (archived, merged away) or comes back (restored_at), and the
+// <table>_by_any_id view. Run on every registered table whenever a writer opens the database,
+// so a mirror of any earlier version gets them without a migration.
 std::string object_ledger_sql(std::string_view table, std::string_view type_name);
+
+// The view that resolves any id a record ever had to its active row: `any_id`, then the
+// columns of `active_<table>`. Every active record appears under its own id, and every old id
+// in merged_ids under its final survivor's row; archived survivors do not appear. One join on
+// any_id replaces the coalesce over merged_ids. (A property column that is itself called
+// any_id shows as `any_id:1`, SQLite's name for a view's second column of one name.)
+std::string by_any_id_view(std::string_view table);
 
 // The fixed columns of every object table, lower case. A property whose name equals one of these
 // (or a rowid alias) gets the column `property_<name>`.

@@ -192,6 +192,7 @@ class SqliteMirrorImpl final : public Mirror {
                                              int limit) override;
     Result<std::optional<IdRange>> id_bounds(const ObjectType& type) override;
     Result<std::vector<RecordId>> archived_ids(const ObjectType& type) override;
+    Result<std::int64_t> count_archived(const ObjectType& type) override;
     Result<RecentActivity> recent_activity(const ObjectType& type,
                                            const std::string& since_iso) override;
     Status record_verdict(const ObjectType& type, const std::string& verdict,
@@ -1210,6 +1211,17 @@ Result<std::vector<RecordId>> SqliteMirrorImpl::archived_ids(const ObjectType& t
         out.push_back(q.column_int64(0));
     if (rc != SQLITE_DONE) return db_.error(rc, "listing archived records");
     return out;
+}
+
+Result<std::int64_t> SqliteMirrorImpl::count_archived(const ObjectType& type) {
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    if (!t->exists) return std::int64_t{0};
+    HS_ASSIGN_OR_RETURN(
+        sql::Statement q,
+        db_.prepare(fmt::format("SELECT count(*) FROM {} WHERE archived = 1", t->quoted)));
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return db_.error(rc, "counting archived records");
+    return q.column_int64(0);
 }
 
 Result<std::optional<IdRange>> SqliteMirrorImpl::id_bounds(const ObjectType& type) {

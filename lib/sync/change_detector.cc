@@ -49,13 +49,28 @@ std::vector<RecordId> merged_ids_of(const Record& r) {
     return out;
 }
 
+// Searches that list the larger side of a range with `hubspot` and `mirror` active records.
+std::int64_t list_pages(std::int64_t hubspot, std::int64_t mirror, int search_limit) {
+    const std::int64_t size = std::max(hubspot, mirror);
+    return (size + search_limit - 1) / search_limit;
+}
+
 }  // namespace
+
+std::int64_t bisection_searches(std::int64_t hubspot, std::int64_t mirror, int search_limit) {
+    const std::int64_t pages = list_pages(hubspot, mirror, search_limit);
+    const std::int64_t difference = hubspot > mirror ? hubspot - mirror : mirror - hubspot;
+    // Isolating one change by splitting takes about log2(pages) searches.
+    const auto levels =
+        static_cast<std::int64_t>(std::bit_width(static_cast<std::uint64_t>(pages)));
+    return std::min(pages, std::max<std::int64_t>(1, difference * levels));
+}
 
 ChangeDetector::ChangeDetector(HubSpotApi& api, Mirror& mirror, const ObjectType& type,
                                DetectorOptions options)
     : api_(api), mirror_(mirror), type_(type), options_(options) {}
 
-Result<Detection> ChangeDetector::run() {
+Result<Detection> ChangeDetector::count() {
     Detection out;
     // One search: HubSpot's active count, and its highest id (the range to bisect).
     SearchRequest top;
@@ -66,29 +81,38 @@ Result<Detection> ChangeDetector::run() {
     ++searches_;
     HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, top));
     out.hubspot = page.total;
+    out.highest = page.records.empty() ? 0 : page.records.front().id;
     const IdRange everything{std::numeric_limits<RecordId>::min(),
                              std::numeric_limits<RecordId>::max()};
     HS_ASSIGN_OR_RETURN(out.mirror, mirror_.count_active(type_, everything));
     out.agreed = out.hubspot == out.mirror;
-    if (!out.agreed) {
-        HS_ASSIGN_OR_RETURN(auto bounds, mirror_.id_bounds(type_));
-        RecordId hi = page.records.empty() ? 0 : page.records.front().id;
-        if (bounds) hi = std::max(hi, bounds->hi);
-        HS_LOG_INFO("{}: HubSpot counts {} active, the mirror {}; looking for the difference",
-                    type_.name, out.hubspot, out.mirror);
-        // Ids start far above 0 (4000000001 for companies): bisecting from 0 would spend a
-        // search per level on empty halves. Below the mirror's lowest id one count suffices.
-        RecordId lo = 0;
-        std::int64_t hubspot = out.hubspot;
-        if (bounds && bounds->lo > 1) {
-            lo = bounds->lo - 1;
-            HS_ASSIGN_OR_RETURN(const std::int64_t below, hubspot_count(IdRange{0, lo}));
-            HS_RETURN_IF_ERROR(localise(IdRange{0, lo}, below, 0, out));
-            hubspot -= below;
-        }
-        HS_RETURN_IF_ERROR(localise(IdRange{lo, hi}, hubspot, out.mirror, out));
-    }
     out.searches = searches_;
+    return out;
+}
+
+Status ChangeDetector::locate(Detection& found) {
+    if (found.agreed) return Status::Ok();
+    HS_ASSIGN_OR_RETURN(auto bounds, mirror_.id_bounds(type_));
+    RecordId hi = found.highest;
+    if (bounds) hi = std::max(hi, bounds->hi);
+    // Ids start far above 0 (4000000001 for companies): bisecting from 0 would spend a
+    // search per level on empty halves. Below the mirror's lowest id one count suffices.
+    RecordId lo = 0;
+    std::int64_t hubspot = found.hubspot;
+    if (bounds && bounds->lo > 1) {
+        lo = bounds->lo - 1;
+        HS_ASSIGN_OR_RETURN(const std::int64_t below, hubspot_count(IdRange{0, lo}));
+        HS_RETURN_IF_ERROR(localise(IdRange{0, lo}, below, 0, found));
+        hubspot -= below;
+    }
+    HS_RETURN_IF_ERROR(localise(IdRange{lo, hi}, hubspot, found.mirror, found));
+    found.searches = searches_;
+    return Status::Ok();
+}
+
+Result<Detection> ChangeDetector::run() {
+    HS_ASSIGN_OR_RETURN(Detection out, count());
+    HS_RETURN_IF_ERROR(locate(out));
     return out;
 }
 
@@ -106,13 +130,9 @@ Status ChangeDetector::localise(IdRange range, std::int64_t hubspot, std::int64_
                                 Detection& out) {
     if (hubspot == mirror) return Status::Ok();
     HS_RETURN_IF_ERROR(check_stop());
-    const std::int64_t size = std::max(hubspot, mirror);
-    const std::int64_t pages = (size + options_.search_limit - 1) / options_.search_limit;
-    const std::int64_t difference = hubspot > mirror ? hubspot - mirror : mirror - hubspot;
-    // Isolating one change by splitting takes about log2(pages) searches.
-    const auto levels =
-        static_cast<std::int64_t>(std::bit_width(static_cast<std::uint64_t>(pages)));
-    if (pages <= std::max<std::int64_t>(1, difference * levels) || range.hi - range.lo <= 1)
+    const std::int64_t pages = list_pages(hubspot, mirror, options_.search_limit);
+    if (bisection_searches(hubspot, mirror, options_.search_limit) >= pages ||
+        range.hi - range.lo <= 1)
         return compare(range, out);
     const RecordId mid = range.lo + (range.hi - range.lo) / 2;
     const IdRange left{range.lo, mid};

@@ -27,6 +27,7 @@ struct Detection {
     bool agreed = false;        // the first count matched: nothing else was asked
     std::int64_t hubspot = -1;  // HubSpot's active count (search total)
     std::int64_t mirror = -1;   // the mirror's active count
+    RecordId highest = 0;       // HubSpot's highest active id (0 when it has none)
     std::int64_t searches = 0;  // search requests made
     std::int64_t ranges_listed = 0;
     // Ids search shows that the mirror lacks or holds as archived or merged away: to read.
@@ -35,12 +36,24 @@ struct Detection {
     std::vector<RecordId> candidates;
 };
 
+// The searches locate() is expected to spend on a difference between the active counts
+// `hubspot` and `mirror`: listing costs one search per `search_limit` records (`pages`),
+// isolating one change about log2(pages), so about min(pages, difference x log2(pages)).
+// The same rule decides, range by range, between listing and splitting.
+std::int64_t bisection_searches(std::int64_t hubspot, std::int64_t mirror, int search_limit);
+
 class ChangeDetector final {
   public:
     // All references must outlive the detector.
     ChangeDetector(HubSpotApi& api, Mirror& mirror, const ObjectType& type,
                    DetectorOptions options);
 
+    // One search: HubSpot's active count against the mirror's (`agreed` when they match).
+    Result<Detection> count();
+    // Finds the ids behind a count() that disagreed: fills `to_read` and `candidates`;
+    // `searches` counts this detector's searches, the count's included.
+    Status locate(Detection& found);
+    // count(), then locate() when the counts disagree.
     Result<Detection> run();
 
   private:

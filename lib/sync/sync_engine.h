@@ -85,6 +85,9 @@ struct TypeReport {
     std::int64_t requests = 0;           // every request, searches included
     std::int64_t searches = 0;           // search requests (HubSpot's own bucket)
     std::int64_t detector_searches = 0;  // of those, the change detector's
+    // How the detector looked for a difference between the counts: empty when they agreed,
+    // "bisection", or "archive sweep" (the archived list first, being cheaper).
+    std::string detector_route;
     std::int64_t removed = 0;  // rows removed as gone for good (detector or reconcile sweep)
     bool backfill_complete = false;
     bool archive_swept = false;

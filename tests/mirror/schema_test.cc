@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "mirror/mirror_test_util.h"
 #include "mirror/schema.h"
 #include "mirror/sqlite_db.h"
@@ -76,6 +78,7 @@ TEST(MirrorSchema, MatchesTheContract) {
     EXPECT_EQ(db.rows("SELECT name, type_id, table_name FROM object_types"),
               (std::vector<std::string>{"contacts|0-1|contacts"}));
     EXPECT_EQ(db.one("SELECT type FROM sqlite_schema WHERE name = 'active_contacts'"), "view");
+    EXPECT_EQ(db.one("SELECT type FROM sqlite_schema WHERE name = 'contacts_by_any_id'"), "view");
     EXPECT_EQ(db.one("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(db.one("PRAGMA user_version"), std::to_string(SqliteMirror::latest_schema_version()));
 }
@@ -99,6 +102,84 @@ TEST(MirrorSchema, ActiveContactsViewHidesArchivedAndMergedAndFollowsNewColumns)
     RawDb db(path);
     EXPECT_EQ(db.rows("SELECT id, email, phone FROM active_contacts ORDER BY id"),
               (std::vector<std::string>{"1|a@x|NULL"}));
+}
+
+// <table>_by_any_id: one join on any_id finds the active record behind any id it ever had.
+TEST(MirrorSchema, ByAnyIdViewResolvesOldIdsToTheActiveSurvivor) {
+    TempDir dir;
+    const std::string path = dir.file("m.db");
+    auto m = open_mirror(path);
+    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
+    std::vector<Record> records;
+    for (RecordId id = 1; id <= 6; ++id)
+        records.push_back(
+            contact(id, "2024-01-01T00:00:00.000Z", {{"email", fmt::format("{}@x", id)}}));
+    ASSERT_TRUE(write_page(*m, records).ok());
+    // A chain: 1 into 2, then 2 into 3. merged_ids names the final survivor, 3, for both.
+    ASSERT_TRUE(mark_merged(*m, 1, 2).ok());
+    ASSERT_TRUE(mark_merged(*m, 2, 3).ok());
+    // An id the mirror never held (merged before the backfill), named by its survivor.
+    ASSERT_TRUE(mark_merged(*m, 99, 3).ok());
+    // 4 into 5, and 5 archived: neither id resolves to anything.
+    ASSERT_TRUE(mark_merged(*m, 4, 5).ok());
+    PageWrite archive;
+    archive.archived.push_back({5, "2024-02-01T00:00:00.000Z"});
+    ASSERT_TRUE(m->write(contacts_type(), archive).ok());
+
+    RawDb db(path);
+    EXPECT_EQ(db.rows("SELECT any_id, id, email FROM contacts_by_any_id ORDER BY any_id"),
+              (std::vector<std::string>{"1|3|3@x", "2|3|3@x", "3|3|3@x", "6|6|6@x", "99|3|3@x"}));
+    // One join from ids kept elsewhere (a spreadsheet, another system) to today's record.
+    ASSERT_EQ(db.exec("CREATE TEMP TABLE refs (contact_id INTEGER); INSERT INTO refs VALUES "
+                      "(1), (2), (4), (5), (6), (7), (99)"),
+              SQLITE_OK);
+    EXPECT_EQ(db.rows("SELECT r.contact_id, c.id FROM refs r JOIN contacts_by_any_id c ON "
+                      "c.any_id = r.contact_id ORDER BY r.contact_id"),
+              (std::vector<std::string>{"1|3", "2|3", "6|6", "99|3"}));
+    // A lookup by any_id reads the primary keys, never the whole table.
+    for (const std::string& plan :
+         db.rows("EXPLAIN QUERY PLAN SELECT * FROM contacts_by_any_id WHERE any_id = 1"))
+        EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+    for (const std::string& plan : db.rows("EXPLAIN QUERY PLAN SELECT c.id FROM refs r JOIN "
+                                           "contacts_by_any_id c ON c.any_id = r.contact_id"))
+        EXPECT_EQ(plan.find("SCAN contacts"), std::string::npos) << plan;
+
+    // A property column added later shows in the view, for this connection and new ones.
+    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email"), def("phone")}, {}).ok());
+    ASSERT_TRUE(write_page(*m, {contact(3, "2024-03-01T00:00:00.000Z",
+                                        {{"email", "3@x"}, {"phone", "555"}})})
+                    .ok());
+    EXPECT_EQ(db.one("SELECT id, phone FROM contacts_by_any_id WHERE any_id = 1"), "3|555");
+    RawDb fresh(path);
+    EXPECT_EQ(fresh.one("SELECT id, phone FROM contacts_by_any_id WHERE any_id = 99"), "3|555");
+
+    // A record active under its own id again is itself, not also its old survivor.
+    ASSERT_TRUE(
+        write_page(*m, {contact(1, "2024-04-01T00:00:00.000Z", {{"email", "back@x"}})}).ok());
+    EXPECT_EQ(db.rows("SELECT id, email FROM contacts_by_any_id WHERE any_id = 1"),
+              (std::vector<std::string>{"1|back@x"}));
+}
+
+TEST(MirrorSchema, EveryObjectTableHasItsByAnyIdView) {
+    TempDir dir;
+    const std::string path = dir.file("m.db");
+    auto m = open_mirror(path);
+    const ObjectType pets = *custom_object_type("pets", "2-123");
+    for (const ObjectType& type : {*find_standard_type("deals"), pets}) {
+        ASSERT_TRUE(m->apply_properties(type, {def("name")}, {}).ok());
+        PageWrite page;
+        page.records = {contact(10, "2024-01-01T00:00:00.000Z", {{"name", "ten"}}),
+                        contact(11, "2024-01-01T00:00:00.000Z", {{"name", "eleven"}})};
+        page.merges = {{10, 11}};
+        ASSERT_TRUE(m->write(type, page).ok());
+    }
+    RawDb db(path);
+    EXPECT_EQ(db.rows("SELECT any_id, id, name FROM deals_by_any_id ORDER BY any_id"),
+              (std::vector<std::string>{"10|11|eleven", "11|11|eleven"}));
+    EXPECT_EQ(db.rows("SELECT any_id, id, name FROM custom_pets_by_any_id ORDER BY any_id"),
+              (std::vector<std::string>{"10|11|eleven", "11|11|eleven"}));
+    // Each view reads its own type's part of merged_ids.
+    EXPECT_EQ(db.one("SELECT count(*) FROM merged_ids"), "2");
 }
 
 // The schema objects (ignoring the SQL text's whitespace), to compare databases.
@@ -180,6 +261,26 @@ TEST(MirrorSchema, MigratesFromEveryEarlierVersion) {
         EXPECT_EQ(db.one("SELECT count(*) FROM active_contacts"), "2");
         EXPECT_TRUE(m->integrity_check().ok());
     }
+}
+
+// A version 5 mirror, as hubsync wrote it before the views: a writer opening it adds the
+// <table>_by_any_id views without a schema migration (older hubsync can still open it).
+TEST(MirrorSchema, OpeningAVersion5MirrorAddsTheByAnyIdViews) {
+    TempDir dir;
+    const std::string path = dir.file("v5.db");
+    write_old_database(path, 5);
+    {
+        RawDb db(path, false);
+        ASSERT_EQ(db.exec("INSERT INTO merged_ids VALUES ('contacts', 3, 7)"), SQLITE_OK);
+        EXPECT_EQ(db.one("SELECT count(*) FROM sqlite_schema WHERE name = 'contacts_by_any_id'"),
+                  "0");
+    }
+    auto m = open_mirror(path);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m->schema_version(), SqliteMirror::latest_schema_version());
+    RawDb db(path);
+    EXPECT_EQ(db.rows("SELECT any_id, id, email FROM contacts_by_any_id ORDER BY any_id"),
+              (std::vector<std::string>{"3|7|a@x", "7|7|a@x"}));
 }
 
 TEST(MirrorSchema, RefusesADatabaseFromANewerVersion) {

@@ -107,7 +107,10 @@ TEST_P(Deletes, EveryKindIsInTheMirrorAndTheLedgerAfterOneIncrementalCycle) {
     auto r = h.cycle();
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_EQ(r->mode, "incremental");
-    EXPECT_FALSE(r->archive_swept) << "the default 30m archive sweep is not due yet";
+    // The default 30m archive sweep is not due yet, but listing 4 archived rows (one page)
+    // is cheaper than bisecting 2,000 ids (10 searches): the sweep goes first, the detector
+    // finds the GDPR delete and the merge after it.
+    EXPECT_EQ(r->types.front().detector_route, "archive sweep");
     EXPECT_FALSE(r->reconciled);
     h.expect_mirror_equals_truth();
 
@@ -206,6 +209,123 @@ TEST_P(Deletes, AFewDeletesAmongManyAreLocalisedWithoutListingEverything) {
     // about 5 * log2(100) + 1.
     EXPECT_LE(t.detector_searches, 5 * 7 + 1);
     EXPECT_LE(t.requests - t.searches, 1 + 1 + 2) << "properties, a batch read, an archived read";
+}
+
+// Archived requests of the list endpoint (the archive sweep's pages).
+int archived_list_requests(const SyncHarness& h) {
+    int n = 0;
+    for (const auto& r : h.sim->requests())
+        if (r.method == "GET" && r.path.find("/search") == std::string::npos &&
+            r.query.find("archived=true") != std::string::npos)
+            ++n;
+    return n;
+}
+
+// 150 deletes among 6,000: bisection would list all 30 search pages, the archived list holds
+// them in 2 pages. The sweep goes first and a fresh count agrees.
+TEST_P(Deletes, ManyDeletesAreFoundThroughTheArchivedListWithTwoSearches) {
+    SyncHarness h(options(6'000));
+    const std::string type = h.type().name;
+    run_ok(h);
+    h.clock.advance(minutes(5));
+    const auto ids = h.sim->record_ids(type, false);
+    std::vector<RecordId> archived;
+    for (std::size_t i = 0; i < 150; ++i)
+        archived.push_back(ids[i * 39 + 7]);
+    for (const RecordId id : archived)
+        h.sim->archive(type, id);
+    h.clock.advance(minutes(1));
+    h.sim->clear_requests();
+    auto r = h.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    h.expect_mirror_equals_truth();
+    const TypeReport& t = r->types.front();
+    EXPECT_EQ(t.detector_route, "archive sweep");
+    EXPECT_TRUE(t.archive_swept);
+    EXPECT_EQ(t.detector_searches, 2) << "the count, and the fresh count after the sweep";
+    EXPECT_EQ(t.searches, 3) << "the window and the two counts";
+    EXPECT_EQ(archived_list_requests(h), 2) << "150 archived records, 100 a page";
+    EXPECT_EQ(t.requests - t.searches, 1 + 2) << "properties and the two list pages";
+    EXPECT_EQ(h.mirror->counts(h.type())->archived, 150);
+    Reader db(h.dir / "mirror.db");
+    EXPECT_EQ(db.one(fmt::format("SELECT count(*) FROM deletions WHERE object_type = '{}' AND "
+                                 "reason = 'archived' AND restored_at IS NULL",
+                                 type)),
+              "150");
+    for (const RecordId id : {archived.front(), archived.back()})
+        EXPECT_EQ(db.ledger(type, id).size(), 1u) << id;
+    // The periodic sweep's clock was reset: the next idle cycle is one count again.
+    h.clock.advance(minutes(5));
+    auto idle = h.cycle();
+    ASSERT_TRUE(idle.ok()) << idle.error().describe();
+    EXPECT_FALSE(idle->archive_swept);
+    EXPECT_EQ(idle->searches, 2);
+    EXPECT_EQ(idle->types.front().detector_route, "");
+}
+
+// The archived list shows neither merges nor GDPR deletes: after the sweep the fresh count
+// still disagrees, and the detector localises those two.
+TEST_P(Deletes, AMergeAndAGdprDeleteBesideManyDeletesAreFoundAfterTheSweep) {
+    SyncHarness h(options(6'000));
+    const std::string type = h.type().name;
+    run_ok(h);
+    h.clock.advance(minutes(5));
+    const auto ids = h.sim->record_ids(type, false);
+    for (std::size_t i = 0; i < 150; ++i)
+        h.sim->archive(type, ids[i * 39 + 7]);
+    const RecordId gdpr = ids[2'001];
+    const RecordId merged_a = ids[3'001];
+    const RecordId merged_b = ids[5'001];
+    h.sim->gdpr_delete(type, gdpr);
+    const RecordId survivor = h.sim->merge(type, merged_a, merged_b);
+    h.clock.advance(minutes(1));
+    auto r = h.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    h.expect_mirror_equals_truth();
+    const TypeReport& t = r->types.front();
+    EXPECT_EQ(t.detector_route, "archive sweep");
+    // Two counts, then two changes isolated in 30 search pages: well below listing them all.
+    EXPECT_GT(t.detector_searches, 2);
+    EXPECT_LT(t.detector_searches, 2 + 30);
+    Reader db(h.dir / "mirror.db");
+    EXPECT_EQ(db.one(fmt::format("SELECT count(*) FROM deletions WHERE object_type = '{}' AND "
+                                 "reason = 'archived'",
+                                 type)),
+              "150");
+    auto rows = db.ledger(type, gdpr);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows.front().reason, "gone");
+    for (const RecordId m : {merged_a, merged_b}) {
+        rows = db.ledger(type, m);
+        ASSERT_EQ(rows.size(), 1u) << m;
+        EXPECT_EQ(rows.front().reason, "merged");
+        EXPECT_EQ(rows.front().survivor, survivor);
+    }
+}
+
+// A few deletes on a mirror with many archived rows: listing them all again would cost more
+// than bisecting, so the detector bisects and the archived list is not read.
+TEST_P(Deletes, AFewDeletesBesideManyArchivedRowsAreBisected) {
+    SyncHarness h(options(6'000));
+    const std::string type = h.type().name;
+    auto ids = h.sim->record_ids(type, false);
+    for (std::size_t i = 0; i < 2'000; ++i)
+        h.sim->archive(type, ids[i * 3]);
+    run_ok(h);
+    h.clock.advance(minutes(5));
+    ids = h.sim->record_ids(type, false);
+    h.sim->archive(type, ids[1'000]);
+    h.clock.advance(minutes(1));
+    h.sim->clear_requests();
+    auto r = h.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    h.expect_mirror_equals_truth();
+    const TypeReport& t = r->types.front();
+    EXPECT_EQ(t.detector_route, "bisection") << "21 list pages against about 5 searches";
+    EXPECT_FALSE(t.archive_swept);
+    EXPECT_EQ(archived_list_requests(h), 0);
+    // The count, the count below the lowest id, about log2(20) levels and a listed range.
+    EXPECT_LE(t.detector_searches, 10);
 }
 
 TEST_P(Deletes, SearchLagIsAHintNeverAReasonToDelete) {
