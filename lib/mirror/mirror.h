@@ -199,6 +199,9 @@ class Mirror {
     // too. Refuses (kBadData) when nothing was seen but the table has rows, as a guard against a
     // failed listing. Returns the number of rows removed. Ends the sweep.
     virtual Result<std::int64_t> reconcile_finish(int batch_size = 5000) = 0;
+    // Removes rows merged into a record the mirror no longer has (the survivor was removed as
+    // gone, so the absorbed records' copies go too), following chains. Returns the rows removed.
+    virtual Result<std::int64_t> remove_orphaned_merges(const ObjectType& type) = 0;
 
     // Removes rows HubSpot confirmed it no longer has (a GDPR delete, a purge after 90 days),
     // each with a `deletions` row (reason `gone`; an open `archived` row becomes `gone`), in one

@@ -181,6 +181,7 @@ class SqliteMirrorImpl final : public Mirror {
     Result<std::vector<RecordId>> reconcile_missing_ids() override;
     Result<std::int64_t> reconcile_finish(int batch_size) override;
     Result<std::vector<RecordId>> reconcile_unseen_ids() override;
+    Result<std::int64_t> remove_orphaned_merges(const ObjectType& type) override;
     Result<std::int64_t> remove_gone(const ObjectType& type,
                                      const std::vector<RecordId>& ids) override;
 
@@ -245,6 +246,7 @@ class SqliteMirrorImpl final : public Mirror {
     // their `gone` ledger rows (?3 = the type's name, ?4 = now): run in this order, in one
     // transaction.
     Result<std::vector<sql::Statement>> gone_statements(const Table& t, const std::string& where);
+    Result<std::int64_t> remove_orphans(const Table& t, const std::string& also);
     Result<std::int64_t> run_gone(std::vector<sql::Statement>& statements, const Table& t,
                                   std::int64_t a, std::int64_t b, const std::string& now);
     // Reads the typed columns the table has and the recorded property -> column mapping.
@@ -986,14 +988,31 @@ Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
         cursor = upper;
     }
 
-    // Merged-away rows stay while their survivor is in the mirror; when the survivor is gone
-    // (e.g. a GDPR delete), so is the absorbed row's copy of that record. Repeats for chains.
+    HS_ASSIGN_OR_RETURN(const std::int64_t orphans,
+                        remove_orphans(t,
+                                       "NOT EXISTS (SELECT 1 FROM temp.reconcile_seen s "
+                                       "WHERE s.id = {0}.id) AND "));
+    removed += orphans;
+    HS_RETURN_IF_ERROR(db_.exec("DELETE FROM temp.reconcile_seen", "ending the reconcile sweep"));
+    reconcile_table_ = nullptr;
+    if (removed > 0)
+        HS_LOG_INFO("mirror: reconcile removed {} {} gone from HubSpot", removed, name);
+    return removed;
+}
+
+// Merged-away rows stay while their survivor is in the mirror; when the survivor is gone
+// (e.g. a GDPR delete), so is the absorbed row's copy of that record. Repeats for chains.
+// `also` is a further condition ({0} = the table) ending in AND, or empty.
+Result<std::int64_t> SqliteMirrorImpl::remove_orphans(const Table& t, const std::string& also) {
+    const std::string& name = t.type.name;
     HS_ASSIGN_OR_RETURN(
         sql::Statement orphans,
-        db_.prepare(fmt::format("DELETE FROM {0} WHERE merged_into IS NOT NULL AND NOT EXISTS "
-                                "(SELECT 1 FROM temp.reconcile_seen s WHERE s.id = {0}.id) AND "
-                                "NOT EXISTS (SELECT 1 FROM {0} v WHERE v.id = {0}.merged_into)",
-                                t.quoted)));
+        db_.prepare(
+            fmt::format(fmt::runtime("DELETE FROM {0} WHERE merged_into IS NOT NULL AND " + also +
+                                     "NOT EXISTS (SELECT 1 FROM {0} v WHERE v.id = "
+                                     "{0}.merged_into)"),
+                        t.quoted)));
+    std::int64_t removed = 0;
     for (int pass = 0; pass < 64; ++pass) {
         std::int64_t changed = 0;
         HS_RETURN_IF_ERROR(transaction(
@@ -1005,11 +1024,13 @@ Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
         removed += changed;
         if (changed == 0) break;
     }
-    HS_RETURN_IF_ERROR(db_.exec("DELETE FROM temp.reconcile_seen", "ending the reconcile sweep"));
-    reconcile_table_ = nullptr;
-    if (removed > 0)
-        HS_LOG_INFO("mirror: reconcile removed {} {} gone from HubSpot", removed, name);
     return removed;
+}
+
+Result<std::int64_t> SqliteMirrorImpl::remove_orphaned_merges(const ObjectType& type) {
+    if (options_.read_only) return read_only_error(path_);
+    HS_ASSIGN_OR_RETURN(Table * t, table(type));
+    return remove_orphans(*t, "");
 }
 
 Result<std::vector<RecordId>> SqliteMirrorImpl::reconcile_unseen_ids() {

@@ -15,6 +15,7 @@
 
 #include "sync/change_detector.h"
 #include "sync/pipeline.h"
+#include "sync/reconcile_sweep.h"
 #include "sync/split_backfill.h"
 
 #include "core/log.h"
@@ -84,6 +85,8 @@ constexpr int kBatchLimit = 100;
 // Pages whose reads may be in flight ahead of the oldest uncommitted one: enough to keep the
 // API client's most requests in flight busy (two batch reads a search page).
 constexpr std::size_t kPagesAhead = 16;
+// Reconcile pages with candidates held for one confirmation at most (a stop re-walks them).
+constexpr std::size_t kHeldPages = 8;
 
 // Compares HubSpot timestamps as instants; unparseable ones count as oldest.
 std::int64_t instant_ms(const std::string& iso) {
@@ -628,7 +631,10 @@ class SyncEngine::TypeCycle final {
 
     // --- reconcile ----------------------------------------------------------------------
 
+    // Due every reconcile_interval, and at once while a stopped sweep has progress to finish.
     bool reconcile_due() {
+        auto progress = mirror_.state(key(kStateReconcileProgress));
+        if (!progress.ok() || *progress) return true;
         auto last = mirror_.state(key(kStateLastReconcile));
         if (!last.ok() || !*last) return true;
         Instant t;
@@ -638,107 +644,172 @@ class SyncEngine::TypeCycle final {
 
     // Walks every id, active and archived, and makes the mirror agree: rows HubSpot no longer
     // has are removed, rows it lacks or holds stale are read and written. Active ids come from
-    // search (ids only, 200 a page, its own bucket), so the 10-second bucket stays free for
-    // incremental sync; archived ones from the archived list. Search lags, so an id it did not
-    // show is only a candidate: batch/read confirms it gone before anything is removed.
+    // search (ids only, 200 a page, its own bucket, several chains at once; see
+    // reconcile_sweep.h), so the 10-second bucket stays free for incremental sync; archived
+    // ones from the archived list. Search lags, so an id it did not show is only a candidate:
+    // batch/read confirms it gone before anything is removed. The progress is committed with
+    // every page; a stopped sweep continues from it in the next cycle.
     Status reconcile() {
-        const std::string started = format_iso8601(clock_.now());
-        HS_RETURN_IF_ERROR(mirror_.reconcile_begin(type_));
-        std::vector<RecordId> stale;
+        HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(key(kStateReconcileProgress)));
+        std::optional<ReconcileState> state;
+        if (saved) state = ReconcileState::decode(*saved);
         SyncProgress progress = new_progress("reconcile");
-        HS_RETURN_IF_ERROR(walk_active_ids(stale, progress));
-        HS_RETURN_IF_ERROR(walk_archived_ids(progress));
-        HS_ASSIGN_OR_RETURN(auto missing, mirror_.reconcile_missing_ids());
-        HS_RETURN_IF_ERROR(write_by_id(missing));
-        HS_RETURN_IF_ERROR(write_by_id(stale));
-        HS_RETURN_IF_ERROR(confirm_unseen());
-        HS_ASSIGN_OR_RETURN(const std::int64_t removed, mirror_.reconcile_finish());
-        report_.removed += removed;
-        if (removed > 0)
-            HS_LOG_INFO("reconcile removed {} {} HubSpot no longer has", removed, type_.name);
-        HS_RETURN_IF_ERROR(mirror_.set_state({{key(kStateLastReconcile), started}}));
+        ReconcileSweepOptions so;
+        so.search_limit = options_.search_limit;
+        so.searches_per_second = options_.searches_per_second;
+        so.stop = options_.stop;
+        ReadPipeline reads(batch_reader(), read_pipeline_options());
+        auto commit_page = [this](PageWrite& write) -> Status {
+            if (auto written = commit(write); !written.ok()) return std::move(written).error();
+            return {};
+        };
+        ReconcileHeld held;
+        ReconcileSweep sweep(api_, type_, so, [&](ReconcileSweep::Page& page) -> Status {
+            HS_RETURN_IF_ERROR(reconcile_page(page, held, reads));
+            sweep_page_done(progress, page.hits.size());
+            return reads.commit_ready(commit_page, kPagesAhead);
+        });
+        if (!state) {
+            HS_ASSIGN_OR_RETURN(state, sweep.fresh_state());
+        } else {
+            HS_LOG_INFO("{}: reconcile resumes with {} id ranges left{}", type_.name,
+                        state->ranges.size(), state->archived_phase ? " (archived list)" : "");
+        }
+        if (!state->archived_phase) {
+            HS_RETURN_IF_ERROR(sweep.run(*state));
+            HS_RETURN_IF_ERROR(release_held(held, reads));
+            HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, 0));
+            const auto& counts = sweep.counts();
+            HS_LOG_INFO("{}: reconcile walked {} search pages ({} splits, up to {} chains at once)",
+                        type_.name, counts.pages, counts.splits, counts.peak_chains);
+            ReconcileState next;
+            next.top = state->top;
+            next.archived_phase = true;
+            HS_RETURN_IF_ERROR(mirror_.set_state({{key(kStateReconcileProgress), next.encode()}}));
+        }
+        HS_RETURN_IF_ERROR(reconcile_archived(progress));
+        HS_ASSIGN_OR_RETURN(const std::int64_t orphans, mirror_.remove_orphaned_merges(type_));
+        report_.removed += orphans;
+        // A sweep that took several cycles counts from when it ended.
+        HS_RETURN_IF_ERROR(
+            mirror_.set_state({{key(kStateLastReconcile), format_iso8601(clock_.now())},
+                               {key(kStateReconcileProgress), std::nullopt}}));
         report_.reconciled = true;
         return {};
     }
 
-    // Every active id through search, keyset on hs_object_id: never an offset, so never near
-    // the 10,000-result cap.
-    Status walk_active_ids(std::vector<RecordId>& stale, SyncProgress& progress) {
-        RecordId last = 0;
-        while (true) {
-            HS_RETURN_IF_ERROR(check_stop());
-            SearchRequest q;
-            if (last > 0)
-                q.filter_groups = {{{"hs_object_id", "GT", std::to_string(last), {}, {}}}};
-            q.sort_property = "hs_object_id";
-            q.ascending = true;
-            q.properties = {"hs_object_id", type_.last_modified_property};
-            q.limit = options_.search_limit;
-            HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, q));
-            const std::vector<RecordId> ids = ids_of(page.records);
-            HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
-            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
-            for (const auto& c : page.records) {
-                const auto found = versions.find(c.id);
-                if (found == versions.end()) continue;  // fetched with the missing ids
-                if (mirror_is_stale(c, &found->second, type_.last_modified_property))
-                    stale.push_back(c.id);
-            }
-            sweep_page_done(progress, ids.size());
-            if (static_cast<int>(page.records.size()) < options_.search_limit) return {};
-            last = page.records.back().id;
+    // Pages whose rows search did not show wait here until enough candidates are gathered
+    // for one confirmation (or enough pages wait), so deletes spread over many pages cost a
+    // batch/read per 100 candidates, not one per page.
+    struct ReconcileHeld {
+        std::vector<std::pair<std::vector<RecordId>, PageWrite>> pages;  // ids to read, write
+        std::vector<RecordId> candidates;
+    };
+
+    // One search page against the mirror's rows in the ids it covers: ids the mirror lacks or
+    // holds stale are queued for reading; active rows search did not show are candidates.
+    Status reconcile_page(ReconcileSweep::Page& page, ReconcileHeld& held, ReadPipeline& reads) {
+        const std::vector<RecordId> ids = ids_of(page.hits);
+        HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
+        std::vector<RecordId> to_read;
+        for (const auto& c : page.hits) {
+            const auto found = versions.find(c.id);
+            if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second,
+                                type_.last_modified_property))
+                to_read.push_back(c.id);
         }
+        std::vector<RecordId> unseen;
+        for (IdRange rest = page.covered; rest.lo < rest.hi;) {
+            constexpr int kChunk = 10'000;
+            HS_ASSIGN_OR_RETURN(const auto mirrored, mirror_.active_ids(type_, rest, kChunk));
+            std::set_difference(mirrored.begin(), mirrored.end(), ids.begin(), ids.end(),
+                                std::back_inserter(unseen));
+            if (static_cast<int>(mirrored.size()) < kChunk) break;
+            rest.lo = mirrored.back();
+        }
+        PageWrite write;
+        write.state = {{key(kStateReconcileProgress), page.state}};
+        if (held.pages.empty() && unseen.empty()) {
+            reads.push(std::move(to_read), std::move(write));
+            return {};
+        }
+        held.pages.emplace_back(std::move(to_read), std::move(write));
+        held.candidates.insert(held.candidates.end(), unseen.begin(), unseen.end());
+        if (held.candidates.size() < static_cast<std::size_t>(kBatchLimit) &&
+            held.pages.size() < kHeldPages)
+            return {};
+        return release_held(held, reads);
     }
 
-    Status walk_archived_ids(SyncProgress& progress) {
+    // batch/read says what the held candidates are; the ones HubSpot says are gone are removed
+    // before any held page's progress is committed, and the rest (still active, archived,
+    // merged) go with the first held page, so whichever page commits first covers them all.
+    Status release_held(ReconcileHeld& held, ReadPipeline& reads) {
+        if (held.pages.empty()) return {};
+        if (!held.candidates.empty()) {
+            HS_RETURN_IF_ERROR(check_stop());
+            std::sort(held.candidates.begin(), held.candidates.end());
+            HS_ASSIGN_OR_RETURN(auto confirmed,
+                                confirm(api_, type_, plan_.properties, held.candidates));
+            HS_ASSIGN_OR_RETURN(const std::int64_t removed,
+                                mirror_.remove_gone(type_, confirmed.gone));
+            report_.removed += removed;
+            PageWrite& first = held.pages.front().second;
+            first.records = std::move(confirmed.records);
+            first.merges = std::move(confirmed.merges);
+        }
+        for (auto& [ids, write] : held.pages)
+            reads.push(std::move(ids), std::move(write));
+        held = {};
+        return {};
+    }
+
+    // The archived list (ids and what properties fit): records the mirror lacks are written
+    // as listed, rows it holds active are marked archived; then mirrored archived rows the
+    // list did not show are confirmed by batch/read (restored, merged or gone). A resumed
+    // sweep walks it from the start: the unlisted rows need the whole list.
+    Status reconcile_archived(SyncProgress& progress) {
         std::optional<std::string> after;
+        std::vector<RecordId> listed;
         while (true) {
             HS_RETURN_IF_ERROR(check_stop());
-            ListRequest list{kListLimit, after.value_or(""), {"hs_object_id"}, true};
+            ListRequest list{kListLimit, after.value_or(""), archived_list_properties_, true};
             HS_ASSIGN_OR_RETURN(auto page, api_.list(type_, list));
-            std::vector<RecordId> ids = ids_of(page.records);
-            HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(ids));
+            const std::vector<RecordId> ids = ids_of(page.records);
+            listed.insert(listed.end(), ids.begin(), ids.end());
             HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
-            PageWrite marks;
-            for (const auto& c : page.records) {
+            PageWrite write;
+            for (auto& c : page.records) {
                 const auto found = versions.find(c.id);
-                if (found != versions.end() && !found->second.archived)
-                    marks.archived.push_back({c.id, c.archived_at});
+                if (found == versions.end()) {
+                    c.archived = true;
+                    write.records.push_back(std::move(c));
+                } else if (!found->second.archived) {
+                    write.archived.push_back({c.id, c.archived_at});
+                }
             }
-            if (!marks.archived.empty()) {
-                if (auto marked = commit(marks); !marked.ok()) return std::move(marked).error();
+            if (!write.records.empty() || !write.archived.empty()) {
+                if (auto written = commit(write); !written.ok()) return std::move(written).error();
             }
             sweep_page_done(progress, ids.size());
-            if (page.next_after.empty()) return {};
+            if (page.next_after.empty()) break;
             after = page.next_after;
         }
+        HS_ASSIGN_OR_RETURN(const auto archived, mirror_.archived_ids(type_));
+        std::sort(listed.begin(), listed.end());
+        std::vector<RecordId> unlisted;
+        std::set_difference(archived.begin(), archived.end(), listed.begin(), listed.end(),
+                            std::back_inserter(unlisted));
+        return apply_confirmed(unlisted);
     }
 
     void sweep_page_done(SyncProgress& progress, std::size_t ids) {
         progress.pages += 1;
         progress.records += static_cast<std::int64_t>(ids);
         if (options_.on_progress) options_.on_progress(progress);
-        // The ids went to the sweep's own table, not a mirror page, but the sweep is alive:
-        // the watchdog hears of it too.
+        // The ids went to the comparison, not always to a mirror page, but the sweep is
+        // alive: the watchdog hears of it too.
         if (options_.on_page) options_.on_page();
-    }
-
-    // The rows neither walk showed: batch/read says which still exist (search lagged, or they
-    // were merged or archived meanwhile); those are written and count as seen, so
-    // reconcile_finish() removes only the ones HubSpot confirmed gone.
-    Status confirm_unseen() {
-        HS_ASSIGN_OR_RETURN(const auto unseen, mirror_.reconcile_unseen_ids());
-        if (unseen.empty()) return {};
-        HS_ASSIGN_OR_RETURN(auto confirmed, confirm(api_, type_, plan_.properties, unseen));
-        std::vector<RecordId> present;
-        std::set_difference(unseen.begin(), unseen.end(), confirmed.gone.begin(),
-                            confirmed.gone.end(), std::back_inserter(present));
-        HS_RETURN_IF_ERROR(mirror_.reconcile_add_seen(present));
-        PageWrite write;
-        write.records = std::move(confirmed.records);
-        write.merges = std::move(confirmed.merges);
-        if (auto written = commit(write); !written.ok()) return std::move(written).error();
-        return {};
     }
 
     // Reads `ids` with every property and writes them, a batch per transaction, with reads in

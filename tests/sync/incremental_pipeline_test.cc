@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "model/endpoints.h"
+#include "running_clock.h"
 #include "sync_harness.h"
 
 namespace hubsync::testing {
