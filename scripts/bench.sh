@@ -2,6 +2,8 @@
 # Benchmarks of hubsync against hubspot-sim (separate processes, loopback HTTP), printing
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
 # Usage: [BUILD_DIR=build] [CONTACTS=N] [DELETES="100 10000"] scripts/bench.sh
+#        (latency: [LATENCY_CONTACTS=N] [LATENCIES="0 100 300 800"] [LIMITS="110 190"]
+#         [ID_SPACING=K], the simulator's --id-spacing)
 #          [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
@@ -247,10 +249,10 @@ timed_latency() {
 
 bench_latency() {
   local n=${LATENCY_CONTACTS:-100000}
-  echo "# 7. far from HubSpot: backfill of $n contacts x 50 properties, the simulator's limits on"
-  for limit in 110 190; do
+  echo "# 7. far from HubSpot: backfill of $n contacts x 50 properties, the simulator's limits on, ids spaced ${ID_SPACING:-3}"
+  for limit in ${LIMITS:-110 190}; do
     for ms in ${LATENCIES:-0 100 300 800}; do
-      start_sim "$n" 26 --rate-limit "$limit" --latency "$ms"
+      start_sim "$n" 26 --rate-limit "$limit" --latency "$ms" --id-spacing "${ID_SPACING:-3}"
       timed_latency "backfill, $limit/10 s, $ms ms" "$n" "$limit"
     done
   done

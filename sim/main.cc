@@ -13,6 +13,7 @@ namespace {
 const char kUsage[] =
     "usage: hubspot-sim --port P [--contacts N] [--companies N] [--deals N] [--tickets N]\n"
     "                   [--custom-records N] [--owners N] [--custom-properties M] [--seed S]\n"
+    "                   [--id-spacing K]\n"
     "                   [--token-ttl SECONDS] [--no-rate-limits] [--auto-consent]\n"
     "                   [--client-id ID --client-secret SECRET] [--redirect-uri URI ...]\n"
     "                   [--index-delay MS[:MAX_MS]] [--max-url-length N]\n"
@@ -29,6 +30,8 @@ const char kUsage[] =
     "  --companies, --deals, --tickets, --custom-records   generated records of each type;\n"
     "                 default contacts/5, contacts/2, contacts/10 and contacts/20\n"
     "  --owners       generated owners (default 10; every fifth archived, every seventh a queue)\n"
+    "  --id-spacing   generated ids step by K, each record somewhere in its step (default 3: a\n"
+    "                 third of the id space is records; 1: no gaps)\n"
     "  --legacy-off   answer 404 on every legacy path, as HubSpot will once they retire\n"
     "  --fail         answer STATUS (e.g. 423, 477, 502-504, 521-524) on matching paths;\n"
     "                 COUNT -1 = always. More faults: POST /_sim/faults (docs/sim.md)\n"
@@ -103,6 +106,8 @@ int main(int argc, char** argv) {
             opts.owners = static_cast<int>(n);
         } else if (arg == "--custom-properties" && value(n) && n >= 0) {
             opts.custom_properties = static_cast<int>(n);
+        } else if (arg == "--id-spacing" && value(n) && n >= 1 && n <= 1000) {
+            opts.id_spacing = static_cast<int>(n);
         } else if (arg == "--seed" && value(n)) {
             opts.seed = static_cast<std::uint64_t>(n);
         } else if (arg == "--token-ttl" && value(n) && n > 0) {

@@ -40,11 +40,13 @@ struct TypeInfo {
     // types archiving leaves hs_lastmodifieddate alone.
     bool archive_touches_modified = false;
 
-    // How the records are generated: ids first_id + 3i + (0..2), values from the simulator's
+    // How the records are generated: ids first_id + s*i + (0..s-1) with s = id_spacing (a third
+    // of the ids are records by default), values from the simulator's
     // seed mixed with seed_salt (0 for contacts, which keeps their values as they always were),
     // bulk imports sharing import_start_ms.
     std::uint64_t seed_salt = 0;
     std::int64_t first_id = 1000;
+    int id_spacing = 3;
     std::int64_t import_start_ms = 0;
 };
 

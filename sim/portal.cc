@@ -40,6 +40,7 @@ Portal::Portal(const SimOptions& opts)
       delay_min_ms_(opts.index_delay_min.count()),
       delay_max_ms_(opts.index_delay_max.count()),
       hub_id_(opts.hub_id),
+      id_spacing_(opts.id_spacing),
       owners_(opts.owners, opts.seed) {
     pipelines_.set("deals", generated_deal_pipelines(), kDataStartMs);
     pipelines_.set("tickets", generated_ticket_pipelines(), kDataStartMs);
@@ -70,6 +71,7 @@ References Portal::references(std::string_view type) const {
 }
 
 void Portal::add_store(TypeSchema schema, int records) {
+    schema.info.id_spacing = id_spacing_;
     References refs = references(schema.info.type.name);
     stores_.push_back(std::make_unique<RecordStore>(std::move(schema), records, seed_,
                                                     delay_min_ms_, delay_max_ms_, std::move(refs)));
@@ -124,6 +126,7 @@ RecordStore& Portal::add_custom_type(const CustomObjectSpec& spec, std::int64_t 
     pipelines_.set(spec.name, spec.pipelines, now_ms);  // none: the endpoint lists none
     TypeSchema schema = custom_schema(spec, custom_type_id(ordinal), hub_id_, ordinal);
     schema.info.created_ms = now_ms;
+    schema.info.id_spacing = id_spacing_;
     References refs = references(spec.name);
     stores_.push_back(std::make_unique<RecordStore>(std::move(schema), spec.records, seed_,
                                                     delay_min_ms_, delay_max_ms_, std::move(refs)));

@@ -51,6 +51,7 @@ class Portal final {
     const std::uint64_t seed_;
     const std::int64_t delay_min_ms_, delay_max_ms_;
     const std::int64_t hub_id_;
+    const int id_spacing_;
     OwnerStore owners_;
     PipelineStore pipelines_;
     AssociationStore associations_;  // before the stores: their observers point here

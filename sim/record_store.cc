@@ -133,7 +133,9 @@ void RecordStore::generate_records(int count) {
     for (int i = 0; i < count; ++i) {
         const std::uint64_t h = mix64(seed_ ^ (static_cast<std::uint64_t>(i) * 0x9E3779B9ULL));
         auto& r = records_[static_cast<std::size_t>(i)];
-        r.id = info_.first_id + 3 * static_cast<std::int64_t>(i) + static_cast<std::int64_t>(h % 3);
+        const std::int64_t spacing = std::max(info_.id_spacing, 1);
+        r.id = info_.first_id + spacing * static_cast<std::int64_t>(i) +
+               static_cast<std::int64_t>(h % static_cast<std::uint64_t>(spacing));
         r.cur.created_ms = kDataStartMs + i * step + static_cast<std::int64_t>((h >> 8) % step);
         if ((h >> 20) % 4 != 0) {
             r.cur.updated_ms = info_.import_start_ms + (i / kImportBatch) * 5 * kDayMs;

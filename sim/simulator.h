@@ -97,6 +97,9 @@ struct SimOptions {
     // Custom properties cycling through every property type, on contacts, companies, deals and
     // tickets alike.
     int custom_properties = 10;
+    // Generated ids step by this (each record at a random offset inside its step): 3 = a third
+    // of the id space is records, 1 = no gaps.
+    int id_spacing = 3;
     std::uint64_t seed = 1;  // same seed, same data
     std::chrono::seconds token_ttl{1800};
     bool rate_limits = true;    // rate_limit per rolling 10 s, search 5 per second; per account

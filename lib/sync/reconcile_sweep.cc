@@ -38,7 +38,7 @@ std::string ReconcileState::encode() const {
 std::optional<ReconcileState> ReconcileState::decode(const std::string& text) {
     const std::string_view rest = text;
     auto field = [&](std::string_view name) -> std::optional<std::string_view> {
-        const std::string prefix = ";" + std::string(name) + "=";
+        const std::string prefix = fmt::format(";{}=", name);
         const auto at = rest.find(prefix);
         if (at == std::string_view::npos) return std::nullopt;
         const std::string_view v = rest.substr(at + prefix.size());

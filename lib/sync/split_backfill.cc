@@ -50,7 +50,7 @@ std::string SplitState::encode() const {
 std::optional<SplitState> SplitState::decode(const std::string& text) {
     std::string_view rest = text;
     auto field = [&](std::string_view name) -> std::optional<std::string_view> {
-        const std::string prefix = ";" + std::string(name) + "=";
+        const std::string prefix = fmt::format(";{}=", name);
         const auto at = rest.find(prefix);
         if (at == std::string_view::npos) return std::nullopt;
         std::string_view v = rest.substr(at + prefix.size());
