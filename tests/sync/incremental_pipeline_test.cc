@@ -76,19 +76,8 @@ class IncrementalPipeline : public ::testing::Test {
 
     // Most batch reads the simulator held at once (each from its arrival for its latency).
     int peak_batch_reads_held() {
-        const std::string path =
-            endpoint_path(Endpoint::kBatchReadObjects, default_api_version(), "contacts");
-        std::vector<std::pair<Instant, int>> edges;
-        for (const auto& r : h_.sim->requests()) {
-            if (r.path != path) continue;
-            edges.emplace_back(r.at, 1);
-            edges.emplace_back(r.at + r.latency, -1);
-        }
-        std::sort(edges.begin(), edges.end());  // an end before a start at the same instant
-        int held = 0, peak = 0;
-        for (const auto& [at, step] : edges)
-            peak = std::max(peak, held += step);
-        return peak;
+        return peak_held(h_.sim->requests(), endpoint_path(Endpoint::kBatchReadObjects,
+                                                           default_api_version(), "contacts"));
     }
 
     int requests_to(Endpoint endpoint) {

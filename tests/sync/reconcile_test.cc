@@ -120,16 +120,8 @@ class ReconcileAtLatency : public ::testing::Test {
 
     // Most searches the simulator held at once (each from its arrival for its latency).
     int peak_searches_held() {
-        std::vector<std::pair<Instant, int>> edges;
-        for (const auto& r : searches()) {
-            edges.emplace_back(r.at, 1);
-            edges.emplace_back(r.at + r.latency, -1);
-        }
-        std::sort(edges.begin(), edges.end());  // an end before a start at the same instant
-        int held = 0, peak = 0;
-        for (const auto& [at, step] : edges)
-            peak = std::max(peak, held += step);
-        return peak;
+        return peak_held(h_.sim->requests(), endpoint_path(Endpoint::kSearchObjects,
+                                                           default_api_version(), "contacts"));
     }
 
     // The most searches the simulator counted in any one second.

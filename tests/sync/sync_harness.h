@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -47,6 +48,22 @@ class SimTokenSource final : public AccessTokenSource {
     std::string token_;
     Instant expires_;
 };
+
+// Most requests to `path` the simulator held at once (each from its arrival for its latency).
+inline int peak_held(const std::vector<sim::Simulator::RequestRecord>& requests,
+                     const std::string& path) {
+    std::vector<std::pair<Instant, int>> edges;
+    for (const auto& r : requests) {
+        if (r.path != path) continue;
+        edges.emplace_back(r.at, 1);
+        edges.emplace_back(r.at + r.latency, -1);
+    }
+    std::sort(edges.begin(), edges.end());  // an end before a start at the same instant
+    int held = 0, peak = 0;
+    for (const auto& [at, step] : edges)
+        peak = std::max(peak, held += step);
+    return peak;
+}
 
 // The differences between a mirror and the simulator's truth, one line each; empty when equal.
 std::vector<std::string> mirror_differences(const sim::Simulator& sim, Mirror& mirror);
