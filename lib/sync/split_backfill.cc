@@ -341,7 +341,6 @@ class SplitBackfill::Runner final {
                 Range& r = ranges_[item.chain];
                 r.cursor = std::max(r.cursor, std::min(f.last, r.hi));
                 if (f.done) r.cursor = std::max(r.cursor, r.hi);
-                page.from_search = !r.by_id;
                 ++(r.by_id ? o_.counts_.range_pages : o_.counts_.search_pages);
             }
             page.state = committed_locked().encode();

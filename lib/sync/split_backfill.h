@@ -74,7 +74,6 @@ class SplitBackfill final {
     struct Page {
         std::vector<Record> records;
         std::string state;  // the split state after this page, to commit with it
-        bool from_search = false;
     };
     // Writes a page with its state; returns the records written.
     using Commit = std::function<Result<std::int64_t>(Page&)>;
