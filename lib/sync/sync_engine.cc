@@ -15,7 +15,7 @@
 
 #include "sync/change_detector.h"
 #include "sync/pipeline.h"
-#include "sync/reconcile_sweep.h"
+#include "sync/search_chains.h"
 #include "sync/split_backfill.h"
 
 #include "core/log.h"
@@ -87,6 +87,8 @@ constexpr int kBatchLimit = 100;
 constexpr std::size_t kPagesAhead = 16;
 // Reconcile pages with candidates held for one confirmation at most (a stop re-walks them).
 constexpr std::size_t kHeldPages = 8;
+// Search chains do not split an id range narrower than this.
+constexpr RecordId kMinSplitIds = 400;
 
 // Compares HubSpot timestamps as instants; unparseable ones count as oldest.
 std::int64_t instant_ms(const std::string& iso) {
@@ -94,28 +96,59 @@ std::int64_t instant_ms(const std::string& iso) {
     return parse_iso8601(iso, t) ? to_epoch_ms(t) : -1;
 }
 
+// An incremental window: changes in [since, until], walked by id. Before its first page is
+// read it is one range from 0 (`top` 0); after a full first page, the ids above it are cut into
+// ranges for search chains up to `top`, the highest id the window holds.
 struct Window {
     std::int64_t since_ms = 0;
     std::int64_t until_ms = 0;
-    RecordId last_id = 0;
+    std::vector<IdWalkRange> ranges = {{0, kLargestRecordId}};
+    RecordId top = 0;
+
+    bool first_page_read() const { return top > 0 || ranges.empty(); }
 
     std::string encode() const {
-        return std::to_string(since_ms) + ":" + std::to_string(until_ms) + ":" +
-               std::to_string(last_id);
+        return fmt::format("v2;since={};until={};top={};r={}", since_ms, until_ms, top,
+                           encode_ranges(ranges));
     }
+    // Also reads the one-chain form "since:until:last_id" a window stopped by an older version
+    // left: its ids above last_id are left, as one range.
     static std::optional<Window> decode(const std::optional<std::string>& text) {
         if (!text) return std::nullopt;
         Window w;
-        const auto a = text->find(':');
-        const auto b = text->find(':', a == std::string::npos ? a : a + 1);
-        if (a == std::string::npos || b == std::string::npos) return std::nullopt;
-        auto since = parse_int<std::int64_t>(text->substr(0, a));
-        auto until = parse_int<std::int64_t>(text->substr(a + 1, b - a - 1));
-        auto last = parse_int<std::int64_t>(text->substr(b + 1));
+        const std::string_view t = *text;
+        if (t.substr(0, 3) == "v2;") {
+            auto field = [&](std::string_view name) -> std::optional<std::string_view> {
+                const std::string prefix = fmt::format(";{}=", name);
+                const auto at = t.find(prefix);
+                if (at == std::string_view::npos) return std::nullopt;
+                const std::string_view v = t.substr(at + prefix.size());
+                return v.substr(0, v.find(';'));
+            };
+            const auto since = field("since"), until = field("until"), top = field("top"),
+                       r = field("r");
+            if (!since || !until || !top || !r) return std::nullopt;
+            const auto s = parse_int<std::int64_t>(*since);
+            const auto u = parse_int<std::int64_t>(*until);
+            const auto tp = parse_int<RecordId>(*top);
+            auto ranges = decode_ranges(*r);
+            if (!s || !u || !tp || !ranges) return std::nullopt;
+            w.since_ms = *s;
+            w.until_ms = *u;
+            w.top = *tp;
+            w.ranges = std::move(*ranges);
+            return w;
+        }
+        const auto a = t.find(':');
+        const auto b = t.find(':', a == std::string_view::npos ? a : a + 1);
+        if (a == std::string_view::npos || b == std::string_view::npos) return std::nullopt;
+        auto since = parse_int<std::int64_t>(t.substr(0, a));
+        auto until = parse_int<std::int64_t>(t.substr(a + 1, b - a - 1));
+        auto last = parse_int<std::int64_t>(t.substr(b + 1));
         if (!since || !until || !last) return std::nullopt;
         w.since_ms = *since;
         w.until_ms = *until;
-        w.last_id = *last;
+        w.ranges = {{*last, kLargestRecordId}};
         return w;
     }
 };
@@ -394,6 +427,13 @@ class SyncEngine::TypeCycle final {
 
     // --- incremental --------------------------------------------------------------------
 
+    // Changed ids come from search in the window [since, until] by id (keyset, so no query
+    // nears the 10,000-result cap, even when more than 10,000 records share one millisecond).
+    // The first page is read alone: an idle cycle pays one search. When it is full, one more
+    // search finds the window's highest id, and the ids above the first page are walked by as
+    // many search chains at once as the latency asks (see search_chains.h). Each page's changed ids
+    // are read by batch/read while later searches go out; pages are committed in the order they
+    // came, each with the ranges left, so a stopped window resumes where it ended.
     Status incremental() {
         HS_ASSIGN_OR_RETURN(auto saved, mirror_.state(key(kStateWindow)));
         Window window;
@@ -415,54 +455,97 @@ class SyncEngine::TypeCycle final {
             if (options_.on_progress) options_.on_progress(progress);
             return {};
         };
-        // The next search goes out while this page's batch reads are in flight; pages are
-        // committed oldest first, each with the window as it stood after that page.
         ReadPipeline reads(batch_reader(), read_pipeline_options());
-        while (true) {
-            HS_RETURN_IF_ERROR(check_stop());
-            HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, window_query(window)));
-            if (progress.expected < 0 && window.last_id == 0) progress.expected = page.total;
-            HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids_of(page.records)));
-            std::vector<RecordId> changed;
-            for (const auto& c : page.records) {
-                const auto found = versions.find(c.id);
-                if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second,
-                                    type_.last_modified_property))
-                    changed.push_back(c.id);
-            }
+        // Queues a page's changed ids for reading, its write carrying the window as it stands.
+        auto window_page = [&](const std::vector<Record>& hits, const Window& after) -> Status {
+            HS_ASSIGN_OR_RETURN(auto changed, stale_ids(hits));
             PageWrite write;
-            const bool last = static_cast<int>(page.records.size()) < options_.search_limit;
-            if (!page.records.empty()) window.last_id = page.records.back().id;
-            if (last) {
-                write.state = {{key(kStateHighWater), std::to_string(window.until_ms)},
-                               {key(kStateWindow), std::nullopt}};
-            } else {
-                write.state = {{key(kStateWindow), window.encode()}};
-            }
+            write.state = {{key(kStateWindow), after.encode()}};
             reads.push(std::move(changed), std::move(write));
-            HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, last ? 0 : kPagesAhead));
-            if (last) return {};
+            return reads.commit_ready(commit_page, kPagesAhead);
+        };
+        SearchChains chains(api_, type_, search_chains_options(window_filters(window)),
+                            [&](SearchChains::Page& page) -> Status {
+                                Window after = window;
+                                after.ranges = std::move(page.left);
+                                return window_page(page.hits, after);
+                            });
+        if (!window.first_page_read()) {
+            HS_RETURN_IF_ERROR(check_stop());
+            const RecordId from = window.ranges.empty() ? 0 : window.ranges.front().cursor;
+            HS_ASSIGN_OR_RETURN(auto page, api_.search(type_, window_query(window, from, true)));
+            progress.expected = page.total;
+            const bool full = static_cast<int>(page.records.size()) >= options_.search_limit;
+            if (full) {
+                // The window's highest id: the span the chains share and split as the latency
+                // asks.
+                SearchRequest highest = window_query(window, from, false);
+                highest.limit = 1;
+                HS_ASSIGN_OR_RETURN(auto top, api_.search(type_, highest));
+                const RecordId last = page.records.back().id;
+                window.top = top.records.empty() ? last : std::max(last, top.records.front().id);
+                window.ranges =
+                    even_ranges(last, last, window.top, chains.chains_wanted(), kMinSplitIds);
+            } else {
+                window.ranges.clear();
+            }
+            HS_RETURN_IF_ERROR(window_page(page.records, window));
         }
+        if (!window.ranges.empty()) {
+            HS_RETURN_IF_ERROR(chains.run(window.ranges, window.top));
+            const auto& counts = chains.counts();
+            HS_LOG_INFO(
+                "{}: incremental read {} search pages in chains ({} splits, up to {} "
+                "at once)",
+                type_.name, counts.pages, counts.splits, counts.peak_chains);
+        }
+        HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, 0));
+        return mirror_.set_state({{key(kStateHighWater), std::to_string(window.until_ms)},
+                                  {key(kStateWindow), std::nullopt}});
     }
 
-    // Keyset paging (hs_object_id > last seen) instead of offsets: no query ever approaches
-    // the 10,000-result cap, even when more than 10,000 records share one millisecond, and
-    // a resumed window continues exactly where the last committed page ended.
-    SearchRequest window_query(const Window& w) const {
-        SearchRequest q;
+    // The window's modification-time filters.
+    std::vector<SearchFilter> window_filters(const Window& w) const {
         const std::string& modified = type_.last_modified_property;
-        std::vector<SearchFilter> group = {
-            {modified, "GTE", std::to_string(w.since_ms), {}, {}},
-            {modified, "LTE", std::to_string(w.until_ms), {}, {}},
-        };
-        if (w.last_id > 0)
-            group.push_back({"hs_object_id", "GT", std::to_string(w.last_id), {}, {}});
+        return {{modified, "GTE", std::to_string(w.since_ms), {}, {}},
+                {modified, "LTE", std::to_string(w.until_ms), {}, {}}};
+    }
+
+    // The window's ids above `from`, by id, ascending (the next page) or descending (the
+    // highest first).
+    SearchRequest window_query(const Window& w, RecordId from, bool ascending) const {
+        SearchRequest q;
+        std::vector<SearchFilter> group = window_filters(w);
+        if (from > 0) group.push_back({"hs_object_id", "GT", std::to_string(from), {}, {}});
         q.filter_groups = {group};
         q.sort_property = "hs_object_id";
-        q.ascending = true;
-        q.properties = {"hs_object_id", modified};
+        q.ascending = ascending;
+        q.properties = {"hs_object_id", type_.last_modified_property};
         q.limit = options_.search_limit;
         return q;
+    }
+
+    SearchChainsOptions search_chains_options(std::vector<SearchFilter> filters) const {
+        SearchChainsOptions o;
+        o.search_limit = options_.search_limit;
+        o.searches_per_second = options_.searches_per_second;
+        o.min_split = kMinSplitIds;
+        o.filters = std::move(filters);
+        o.stop = options_.stop;
+        return o;
+    }
+
+    // The hits the mirror lacks or holds older than search shows.
+    Result<std::vector<RecordId>> stale_ids(const std::vector<Record>& hits) {
+        HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids_of(hits)));
+        std::vector<RecordId> out;
+        for (const auto& c : hits) {
+            const auto found = versions.find(c.id);
+            if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second,
+                                type_.last_modified_property))
+                out.push_back(c.id);
+        }
+        return out;
     }
 
     // True when the search hit is newer than the mirror's row (or the row is missing,
@@ -645,7 +728,7 @@ class SyncEngine::TypeCycle final {
     // Walks every id, active and archived, and makes the mirror agree: rows HubSpot no longer
     // has are removed, rows it lacks or holds stale are read and written. Active ids come from
     // search (ids only, 200 a page, its own bucket, several chains at once; see
-    // reconcile_sweep.h), so the 10-second bucket stays free for incremental sync; archived
+    // search_chains.h), so the 10-second bucket stays free for incremental sync; archived
     // ones from the archived list. Search lags, so an id it did not show is only a candidate:
     // batch/read confirms it gone before anything is removed. The progress is committed with
     // every page; a stopped sweep continues from it in the next cycle.
@@ -654,32 +737,35 @@ class SyncEngine::TypeCycle final {
         std::optional<ReconcileState> state;
         if (saved) state = ReconcileState::decode(*saved);
         SyncProgress progress = new_progress("reconcile");
-        ReconcileSweepOptions so;
-        so.search_limit = options_.search_limit;
-        so.searches_per_second = options_.searches_per_second;
-        so.stop = options_.stop;
         ReadPipeline reads(batch_reader(), read_pipeline_options());
         auto commit_page = [this](PageWrite& write) -> Status {
             if (auto written = commit(write); !written.ok()) return std::move(written).error();
             return {};
         };
         ReconcileHeld held;
-        ReconcileSweep sweep(api_, type_, so, [&](ReconcileSweep::Page& page) -> Status {
-            HS_RETURN_IF_ERROR(reconcile_page(page, held, reads));
-            sweep_page_done(progress, page.hits.size());
-            return reads.commit_ready(commit_page, kPagesAhead);
-        });
+        RecordId top = state ? state->top : 0;
+        SearchChains chains(
+            api_, type_, search_chains_options({}), [&](SearchChains::Page& page) -> Status {
+                ReconcileState left;
+                left.ranges = std::move(page.left);
+                left.top = top;
+                HS_RETURN_IF_ERROR(reconcile_page(page, left.encode(), held, reads));
+                sweep_page_done(progress, page.hits.size());
+                return reads.commit_ready(commit_page, kPagesAhead);
+            });
         if (!state) {
-            HS_ASSIGN_OR_RETURN(state, sweep.fresh_state());
+            HS_ASSIGN_OR_RETURN(
+                state, fresh_reconcile_state(api_, type_, chains.chains_wanted(), kMinSplitIds));
+            top = state->top;
         } else {
             HS_LOG_INFO("{}: reconcile resumes with {} id ranges left{}", type_.name,
                         state->ranges.size(), state->archived_phase ? " (archived list)" : "");
         }
         if (!state->archived_phase) {
-            HS_RETURN_IF_ERROR(sweep.run(*state));
+            HS_RETURN_IF_ERROR(chains.run(state->ranges, state->top));
             HS_RETURN_IF_ERROR(release_held(held, reads));
             HS_RETURN_IF_ERROR(reads.commit_ready(commit_page, 0));
-            const auto& counts = sweep.counts();
+            const auto& counts = chains.counts();
             HS_LOG_INFO("{}: reconcile walked {} search pages ({} splits, up to {} chains at once)",
                         type_.name, counts.pages, counts.splits, counts.peak_chains);
             ReconcileState next;
@@ -708,16 +794,10 @@ class SyncEngine::TypeCycle final {
 
     // One search page against the mirror's rows in the ids it covers: ids the mirror lacks or
     // holds stale are queued for reading; active rows search did not show are candidates.
-    Status reconcile_page(ReconcileSweep::Page& page, ReconcileHeld& held, ReadPipeline& reads) {
+    Status reconcile_page(SearchChains::Page& page, const std::string& state, ReconcileHeld& held,
+                          ReadPipeline& reads) {
         const std::vector<RecordId> ids = ids_of(page.hits);
-        HS_ASSIGN_OR_RETURN(const auto versions, versions_by_id(ids));
-        std::vector<RecordId> to_read;
-        for (const auto& c : page.hits) {
-            const auto found = versions.find(c.id);
-            if (mirror_is_stale(c, found == versions.end() ? nullptr : &found->second,
-                                type_.last_modified_property))
-                to_read.push_back(c.id);
-        }
+        HS_ASSIGN_OR_RETURN(auto to_read, stale_ids(page.hits));
         std::vector<RecordId> unseen;
         for (IdRange rest = page.covered; rest.lo < rest.hi;) {
             constexpr int kChunk = 10'000;
@@ -728,7 +808,7 @@ class SyncEngine::TypeCycle final {
             rest.lo = mirrored.back();
         }
         PageWrite write;
-        write.state = {{key(kStateReconcileProgress), page.state}};
+        write.state = {{key(kStateReconcileProgress), state}};
         if (held.pages.empty() && unseen.empty()) {
             reads.push(std::move(to_read), std::move(write));
             return {};

@@ -25,9 +25,9 @@ namespace hubsync {
 // sync_state keys owned by the engine (besides the ones mirror.h names), per object type.
 inline constexpr const char* kStateBackfillPhase = "backfill.phase";         // active|archived
 inline constexpr const char* kStateBackfillStarted = "backfill.started_ms";  // epoch ms
-inline constexpr const char* kStateWindow = "incremental.window";            // since:until:last_id
-inline constexpr const char* kStateArchivedSweep = "archived.last_ms";       // epoch ms
-inline constexpr const char* kStateBackfillSplit = "backfill.split";         // SplitState::encode()
+inline constexpr const char* kStateWindow = "incremental.window";  // v2;since;until;top;r=ranges
+inline constexpr const char* kStateArchivedSweep = "archived.last_ms";  // epoch ms
+inline constexpr const char* kStateBackfillSplit = "backfill.split";    // SplitState::encode()
 
 struct SyncProgress {
     std::string object_type;  // contacts, deals, ...

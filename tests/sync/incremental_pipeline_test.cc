@@ -1,11 +1,15 @@
-// The incremental window at HubSpot's latency: batch reads of changed records overlap each
-// other and the next search, while pages are still committed in cursor order, so a failure
-// between pages leaves exactly the committed prefix and the next cycle resumes from it.
+// The incremental window at HubSpot's latency: search chains walk the window's id ranges at
+// once and batch reads of changed records overlap each other and the searches, while pages are
+// still committed in the order they came with the ranges left, so a failure between pages
+// leaves exactly what the committed ranges say and the next cycle walks only those.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <mutex>
 
 #include "model/endpoints.h"
 #include "running_clock.h"
+#include "sync/search_chains.h"
 #include "sync_harness.h"
 
 namespace hubsync::testing {
@@ -16,7 +20,7 @@ using std::chrono::minutes;
 
 constexpr int kRecords = 3'000;
 constexpr int kChanged = 1'200;  // six full search pages of 200, twelve batch reads
-constexpr milliseconds kLatency{100};
+constexpr milliseconds kLatency{300};
 
 class IncrementalPipeline : public ::testing::Test {
   protected:
@@ -49,11 +53,21 @@ class IncrementalPipeline : public ::testing::Test {
         rate_limited_before_ = h_.api->stats().rate_limited;
     }
 
-    // The committed window's last id (0 when no window is open).
-    RecordId committed_last_id() {
+    // The committed window's id ranges left (nullopt when no window is open).
+    std::optional<std::vector<IdWalkRange>> committed_left() {
         auto saved = h_.mirror->state(state_key(h_.type(), "incremental.window"));
-        if (!saved.ok() || !*saved) return 0;
-        return std::stoll((*saved)->substr((*saved)->rfind(':') + 1));
+        if (!saved.ok() || !*saved) return std::nullopt;
+        const auto at = (*saved)->find(";r=");
+        EXPECT_NE(at, std::string::npos) << **saved;
+        if (at == std::string::npos) return std::nullopt;
+        auto ranges = decode_ranges(std::string_view(**saved).substr(at + 3));
+        EXPECT_TRUE(ranges.has_value()) << **saved;
+        return ranges;
+    }
+
+    static bool left_holds(const std::vector<IdWalkRange>& left, RecordId id) {
+        return std::any_of(left.begin(), left.end(),
+                           [&](const IdWalkRange& r) { return id > r.cursor && id <= r.hi; });
     }
 
     bool mirrored_as_changed(RecordId id) {
@@ -62,16 +76,23 @@ class IncrementalPipeline : public ::testing::Test {
                (*row)->properties_json.find("\"" + text_ + "\":\"changed\"") != std::string::npos;
     }
 
-    // The committed prefix: changed records up to the committed last id are written, none
-    // after it. Returns how many are written.
-    int expect_committed_prefix(RecordId last_id) {
+    // What the committed ranges say: changed records outside every range left are written,
+    // none inside one. Returns how many are written.
+    int expect_committed(const std::vector<IdWalkRange>& left) {
         int written = 0;
         for (RecordId id : changed_) {
             const bool mirrored = mirrored_as_changed(id);
-            EXPECT_EQ(mirrored, id <= last_id) << "id " << id << ", window at " << last_id;
+            EXPECT_EQ(mirrored, !left_holds(left, id))
+                << "id " << id << ", ranges left " << encode_ranges(left);
             written += mirrored ? 1 : 0;
         }
         return written;
+    }
+
+    // Most searches the simulator held at once.
+    int peak_searches_held() {
+        return peak_held(h_.sim->requests(), endpoint_path(Endpoint::kSearchObjects,
+                                                           default_api_version(), "contacts"));
     }
 
     // Most batch reads the simulator held at once (each from its arrival for its latency).
@@ -97,28 +118,33 @@ class IncrementalPipeline : public ::testing::Test {
     std::int64_t rate_limited_before_ = 0;
 };
 
-TEST_F(IncrementalPipeline, KeepsSeveralBatchReadsInFlightAndCommitsInCursorOrder) {
-    std::vector<RecordId> committed;
+TEST_F(IncrementalPipeline, SearchChainsAndBatchReadsOverlapAndCommitsFollowTheRangesLeft) {
+    std::vector<std::vector<IdWalkRange>> committed;
     h_.sync_options.on_page = [&] {
-        const RecordId last = committed_last_id();
-        // Every page commits the prefix up to its own cursor, never a later page's records.
-        if (last > 0) expect_committed_prefix(last);
-        committed.push_back(last);
+        const auto left = committed_left();
+        ASSERT_TRUE(left.has_value()) << "every page commits the window with it";
+        // Every page commits exactly what lies outside the ranges left, never a later page's.
+        expect_committed(*left);
+        committed.push_back(*left);
     };
     auto r = h_.cycle();
     ASSERT_TRUE(r.ok()) << r.error().describe();
     EXPECT_EQ(r->mode, "incremental");
     EXPECT_EQ(r->records_written, kChanged);
     h_.expect_mirror_equals_truth();
-    // Six full pages and the short one that closes the window, in cursor order.
-    ASSERT_EQ(committed.size(), 7u);
-    EXPECT_TRUE(std::is_sorted(committed.begin(), committed.end() - 1));
-    EXPECT_EQ(committed.back(), 0) << "the last page closes the window";
-    EXPECT_EQ(requests_to(Endpoint::kBatchReadObjects), kChanged / 100);
+    EXPECT_FALSE(committed_left().has_value()) << "the finished window is closed";
+    // Six full pages' worth at least, and the last page committed leaves nothing.
+    ASSERT_GE(committed.size(), 6u);
+    EXPECT_TRUE(committed.back().empty());
+    EXPECT_GE(peak_searches_held(), 2) << "search chains overlapped at the simulator";
     EXPECT_GE(peak_batch_reads_held(), 2) << "batch reads overlapped at the simulator";
+    // A short page (a range's end) costs a batch read of its own, no more.
+    EXPECT_GE(requests_to(Endpoint::kBatchReadObjects), kChanged / 100);
+    EXPECT_LE(requests_to(Endpoint::kBatchReadObjects),
+              kChanged / 100 + static_cast<int>(committed.size()));
     const ApiStats stats = h_.api->stats();
     EXPECT_GE(stats.budget.latency_ms, kLatency.count());
-    EXPECT_GE(stats.budget.in_flight_peak, 3) << "a search and two batch reads at once";
+    EXPECT_GE(stats.budget.in_flight_peak, 3) << "searches and batch reads at once";
     EXPECT_EQ(stats.rate_limited - rate_limited_before_, 0);
     EXPECT_EQ(h_.sim->count_status(429), 0);
 }
@@ -135,24 +161,59 @@ TEST_F(IncrementalPipeline, AFailedReadLeavesLaterPagesUncommittedAndTheNextCycl
     auto failed = h_.cycle();
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.error().kind, ErrorKind::kTransient) << failed.error().describe();
-    const RecordId last = committed_last_id();
-    ASSERT_GT(last, 0) << "the window stays open at the last committed page";
-    const int written = expect_committed_prefix(last);
-    EXPECT_GE(written, 2 * 200);
+    const auto left = committed_left();
+    ASSERT_TRUE(left.has_value()) << "the window stays open at the last committed page";
+    ASSERT_FALSE(left->empty());
+    const int written = expect_committed(*left);
+    EXPECT_GE(written, 200);
     EXPECT_LT(written, kChanged);
 
     h_.sim->clear_faults();
     h_.sim->clear_requests();
-    h_.sync_options.on_page = nullptr;
+    // The resumed cycle walks only what was left: no range it commits reaches outside them.
+    h_.sync_options.on_page = [&] {
+        const auto now = committed_left();
+        ASSERT_TRUE(now.has_value());
+        for (const auto& r : *now) {
+            const bool inside = std::any_of(left->begin(), left->end(), [&](const IdWalkRange& l) {
+                return r.cursor >= l.cursor && r.hi <= l.hi;
+            });
+            EXPECT_TRUE(inside) << encode_ranges(*now) << " outside " << encode_ranges(*left);
+        }
+    };
     auto resumed = h_.cycle();
     ASSERT_TRUE(resumed.ok()) << resumed.error().describe();
     h_.expect_mirror_equals_truth();
-    // It went on from the committed cursor: the pages left and the closing one, no more (and
-    // the change detector's one count).
-    const int pages_left = (kChanged - written) / 200;
-    EXPECT_EQ(requests_to(Endpoint::kSearchObjects), pages_left + 1 + 1);
-    EXPECT_EQ(requests_to(Endpoint::kBatchReadObjects), (kChanged - written) / 100);
     EXPECT_EQ(resumed->records_written, kChanged - written);
+    EXPECT_GE(requests_to(Endpoint::kBatchReadObjects), (kChanged - written) / 100);
+}
+
+// A window an older version stopped part way ("since:until:last_id", one chain) is finished
+// from its last id: the changes below it count as written, the ones above are read.
+TEST_F(IncrementalPipeline, AWindowStoppedByAnOlderVersionResumesFromItsLastId) {
+    const RecordId last_id = changed_[changed_.size() / 2];
+    const std::int64_t until = to_epoch_ms(time_.now());
+    const std::string old_form = fmt::format(
+        "{}:{}:{}", until - std::chrono::milliseconds(minutes(30)).count(), until, last_id);
+    ASSERT_TRUE(
+        h_.mirror->set_state({{state_key(h_.type(), "incremental.window"), old_form}}).ok());
+    auto r = h_.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    int above = 0;
+    for (RecordId id : changed_) {
+        EXPECT_EQ(mirrored_as_changed(id), id > last_id) << "id " << id;
+        above += id > last_id ? 1 : 0;
+    }
+    EXPECT_EQ(r->records_written, above);
+    EXPECT_FALSE(committed_left().has_value()) << "the window is closed";
+    auto high = h_.mirror->state(state_key(h_.type(), "incremental.high_water_ms"));
+    ASSERT_TRUE(high.ok() && *high);
+    EXPECT_EQ(**high, std::to_string(until));
+    // The next cycle's window reaches back over the lookback and finds the rest.
+    time_.advance(minutes(1));
+    auto next = h_.cycle();
+    ASSERT_TRUE(next.ok()) << next.error().describe();
+    h_.expect_mirror_equals_truth();
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // a sweep stopped part way resumes from its committed progress without walking the finished
 // ranges again and without skipping any; and an id search does not show is removed only when
 // batch/read says it is gone.
-#include "sync/reconcile_sweep.h"
+#include "sync/search_chains.h"
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -41,6 +41,28 @@ TEST(ReconcileState, RoundTripsThroughItsText) {
     EXPECT_TRUE(done->ranges.empty());
     EXPECT_FALSE(ReconcileState::decode("v2;top=1;archived=0;r=").has_value());
     EXPECT_FALSE(ReconcileState::decode("v1;top=1;archived=0;r=5:3").has_value());
+}
+
+TEST(SearchChainRanges, EvenRangesCoverEveryIdAboveTheStartOnce) {
+    // Four ranges at even steps over (1000, 9000], the first from 500, the last to the end.
+    const auto r = even_ranges(500, 1000, 9000, 4, 400);
+    ASSERT_EQ(r.size(), 4u) << encode_ranges(r);
+    EXPECT_EQ(r.front().cursor, 500);
+    EXPECT_EQ(r[1].cursor, 3000);
+    EXPECT_EQ(r.back().hi, kLargestRecordId);
+    for (std::size_t i = 1; i < r.size(); ++i)
+        EXPECT_EQ(r[i].cursor, r[i - 1].hi) << encode_ranges(r);
+    // Steps below the start are skipped; too narrow a span stays one range.
+    const auto above = even_ranges(5000, 1000, 9000, 4, 400);
+    EXPECT_EQ(above.front().cursor, 5000);
+    EXPECT_EQ(above.size(), 2u) << encode_ranges(above);
+    EXPECT_EQ(even_ranges(100, 100, 500, 4, 400).size(), 1u);
+    const auto back = decode_ranges(encode_ranges(r));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->size(), r.size());
+    EXPECT_FALSE(decode_ranges("5:3").has_value());
+    EXPECT_FALSE(decode_ranges("5").has_value());
+    EXPECT_TRUE(decode_ranges("")->empty());
 }
 
 // Runs SQL on the mirror file behind the engine's back (what a lost write or an old backup

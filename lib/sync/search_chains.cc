@@ -1,7 +1,7 @@
-// ReconcileSweep: chains on worker threads fetch search pages (API only); the calling thread
-// hands them to the comparison (mirror only) and decides the splits. Each chain's pages arrive
-// in its own order, so a committed cursor never passes a page that was not compared.
-#include "sync/reconcile_sweep.h"
+// SearchChains: chains on worker threads fetch search pages (API only); the calling thread
+// hands them to the caller (mirror only) and decides the splits. Each chain's pages arrive in
+// its own order, so a committed cursor never passes a page that was not handled.
+#include "sync/search_chains.h"
 
 #include <fmt/core.h>
 
@@ -20,19 +20,54 @@
 namespace hubsync {
 namespace {
 
-constexpr RecordId kLargestId = std::numeric_limits<RecordId>::max();
+constexpr RecordId kLargestId = kLargestRecordId;
 
 }  // namespace
 
 // --- state ----------------------------------------------------------------------------------
 
-std::string ReconcileState::encode() const {
-    std::string out = fmt::format("v1;top={};archived={};r=", top, archived_phase ? 1 : 0);
+std::string encode_ranges(const std::vector<IdWalkRange>& ranges) {
+    std::string out;
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         if (i) out += ',';
         out += fmt::format("{}:{}", ranges[i].cursor, ranges[i].hi);
     }
     return out;
+}
+
+std::optional<std::vector<IdWalkRange>> decode_ranges(std::string_view list) {
+    std::vector<IdWalkRange> out;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view item = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        const auto colon = item.find(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        const auto cursor = parse_int<RecordId>(item.substr(0, colon));
+        const auto hi = parse_int<RecordId>(item.substr(colon + 1));
+        if (!cursor || !hi || *cursor > *hi) return std::nullopt;
+        out.push_back({*cursor, *hi});
+    }
+    return out;
+}
+
+std::vector<IdWalkRange> even_ranges(RecordId from, RecordId lowest, RecordId top, int chains,
+                                     RecordId min_split) {
+    std::vector<IdWalkRange> out;
+    const RecordId width = top > lowest && chains > 0 ? (top - lowest) / chains : 0;
+    for (int i = 1; i < chains && width >= min_split; ++i) {
+        const RecordId at = lowest + width * i;
+        if (at <= from) continue;
+        out.push_back({from, at});
+        from = at;
+    }
+    out.push_back({from, kLargestId});
+    return out;
+}
+
+std::string ReconcileState::encode() const {
+    return fmt::format("v1;top={};archived={};r={}", top, archived_phase ? 1 : 0,
+                       encode_ranges(ranges));
 }
 
 std::optional<ReconcileState> ReconcileState::decode(const std::string& text) {
@@ -54,27 +89,19 @@ std::optional<ReconcileState> ReconcileState::decode(const std::string& text) {
     if (!t) return std::nullopt;
     s.top = *t;
     s.archived_phase = *archived == "1";
-    std::string_view list = *ranges;
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        const std::string_view item = list.substr(0, comma);
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-        const auto colon = item.find(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        const auto cursor = parse_int<RecordId>(item.substr(0, colon));
-        const auto hi = parse_int<RecordId>(item.substr(colon + 1));
-        if (!cursor || !hi || *cursor > *hi) return std::nullopt;
-        s.ranges.push_back({*cursor, *hi});
-    }
+    auto list = decode_ranges(*ranges);
+    if (!list) return std::nullopt;
+    s.ranges = std::move(*list);
     return s;
 }
 
 // --- the run --------------------------------------------------------------------------------
 
-class ReconcileSweep::Runner final {
+class SearchChains::Runner final {
   public:
-    Runner(ReconcileSweep& owner, const ReconcileState& state) : o_(owner), top_(state.top) {
-        for (const auto& r : state.ranges)
+    Runner(SearchChains& owner, const std::vector<IdWalkRange>& ranges, RecordId top)
+        : o_(owner), top_(top) {
+        for (const auto& r : ranges)
             if (r.cursor < r.hi) ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi};
     }
 
@@ -101,8 +128,8 @@ class ReconcileSweep::Runner final {
                 std::lock_guard lock(mu_);
                 if (running_locked() == 0 && queue_.empty())
                     return make_error(ErrorKind::kInternal,
-                                      "reconcile sweep: ranges left but no chain to walk them",
-                                      "run the sweep again; it resumes from its committed pages");
+                                      "search chains: ranges left but no chain to walk them",
+                                      "sync again; it resumes from its committed pages");
                 continue;
             }
             cv_.notify_all();  // a chain may wait for room in the queue
@@ -170,7 +197,8 @@ class ReconcileSweep::Runner final {
     // Keyset: ids in (from, hi], ascending, ids and modification times only.
     Result<Fetched> fetch(RecordId from, RecordId hi) {
         SearchRequest q;
-        std::vector<SearchFilter> group = {{"hs_object_id", "GT", std::to_string(from), {}, {}}};
+        std::vector<SearchFilter> group = o_.options_.filters;
+        group.push_back({"hs_object_id", "GT", std::to_string(from), {}, {}});
         if (hi < kLargestId) group.push_back({"hs_object_id", "LTE", std::to_string(hi), {}, {}});
         q.filter_groups = {std::move(group)};
         q.sort_property = "hs_object_id";
@@ -195,7 +223,7 @@ class ReconcileSweep::Runner final {
         cv_.notify_all();
     }
 
-    // --- the comparison (this thread: mirror only) --------------------------------------
+    // --- the caller's handling (this thread: mirror only) --------------------------------
 
     Status apply(Item& item) {
         Fetched& f = item.result.value();
@@ -209,19 +237,18 @@ class ReconcileSweep::Runner final {
             std::erase_if(f.hits, [&](const Record& h) { return h.id > end; });
             page.covered = IdRange{f.from, end};
             r.cursor = std::max(r.cursor, end);
-            page.state = state_locked().encode();
+            page.left = left_locked();
             ++o_.counts_.pages;
         }
         page.hits = std::move(f.hits);
         return o_.apply_(page);
     }
 
-    ReconcileState state_locked() const {
-        ReconcileState s;
-        s.top = top_;
+    std::vector<IdWalkRange> left_locked() const {
+        std::vector<IdWalkRange> out;
         for (const auto& [id, r] : ranges_)
-            if (r.cursor < r.hi) s.ranges.push_back({r.cursor, r.hi});
-        return s;
+            if (r.cursor < r.hi) out.push_back({r.cursor, r.hi});
+        return out;
     }
 
     // Keeps the search bucket busy: as many chains as its rate times the latency, each on a
@@ -316,7 +343,7 @@ class ReconcileSweep::Runner final {
         }
     }
 
-    ReconcileSweep& o_;
+    SearchChains& o_;
     const RecordId top_;
     std::mutex mu_;
     std::condition_variable cv_;
@@ -327,42 +354,38 @@ class ReconcileSweep::Runner final {
     std::map<int, std::thread> threads_;
 };
 
-ReconcileSweep::ReconcileSweep(HubSpotApi& api, const ObjectType& type,
-                               ReconcileSweepOptions options, Apply apply)
-    : api_(api), type_(type), options_(options), apply_(std::move(apply)) {
+SearchChains::SearchChains(HubSpotApi& api, const ObjectType& type, SearchChainsOptions options,
+                           Apply apply)
+    : api_(api), type_(type), options_(std::move(options)), apply_(std::move(apply)) {
     options_.max_chains = std::max(options_.max_chains, 1);
     options_.max_queued_pages = std::max(options_.max_queued_pages, 1);
     options_.min_split = std::max<RecordId>(options_.min_split, 2);
 }
 
-int ReconcileSweep::chains_wanted() const {
+int SearchChains::chains_wanted() const {
     const double latency_s = api_.stats().budget.latency_ms / 1000.0;
+    // A chain sends its next search when the last one is answered: rate x latency chains keep
+    // the bucket busy, and a quarter more covers the answers that take longer.
     const int wanted =
-        static_cast<int>(std::ceil(options_.searches_per_second * std::max(latency_s, 0.0))) + 1;
+        static_cast<int>(std::ceil(options_.searches_per_second * std::max(latency_s, 0.0) * 1.25));
     return std::clamp(wanted, 1, options_.max_chains);
 }
 
-Result<ReconcileState> ReconcileSweep::fresh_state() const {
-    HS_ASSIGN_OR_RETURN(const auto span, SplitBackfill::id_span(api_, type_));
-    ReconcileState s;
-    s.top = span.highest;
-    const int chains = chains_wanted();
-    const RecordId width = span.total > 0 ? (span.highest - span.lowest) / chains : 0;
-    RecordId from = 0;
-    // Ranges start at even steps from the lowest id; the first reaches down to 0 and the last
-    // up to the largest id, so every row the mirror holds lies in one.
-    for (int i = 1; i < chains && width >= options_.min_split; ++i) {
-        const RecordId at = span.lowest - 1 + width * i;
-        s.ranges.push_back({from, at});
-        from = at;
-    }
-    s.ranges.push_back({from, kLargestId});
-    return s;
+Status SearchChains::run(const std::vector<IdWalkRange>& ranges, RecordId top) {
+    Runner runner(*this, ranges, top);
+    return runner.run();
 }
 
-Status ReconcileSweep::run(const ReconcileState& state) {
-    Runner runner(*this, state);
-    return runner.run();
+Result<ReconcileState> fresh_reconcile_state(HubSpotApi& api, const ObjectType& type, int chains,
+                                             RecordId min_split) {
+    HS_ASSIGN_OR_RETURN(const auto span, SplitBackfill::id_span(api, type));
+    ReconcileState s;
+    s.top = span.highest;
+    // Ranges start at even steps from the lowest id; the first reaches down to 0 and the last
+    // up to the largest id, so every row the mirror holds lies in one.
+    s.ranges = span.total > 0 ? even_ranges(0, span.lowest - 1, span.highest, chains, min_split)
+                              : std::vector<IdWalkRange>{{0, kLargestId}};
+    return s;
 }
 
 }  // namespace hubsync
