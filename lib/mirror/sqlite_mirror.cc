@@ -407,15 +407,23 @@ Status SqliteMirrorImpl::prepare_table_statements(Table& t) {
                                                 t.quoted),
                                     true));
     // merged_ids always names the final survivor, so an old id resolves in one join: a new
-    // merge re-points the ids that named the absorbed record.
-    HS_ASSIGN_OR_RETURN(t.merged_id_set,
-                        db_.prepare("INSERT INTO merged_ids (object_type, old_id, survivor_id) "
-                                    "VALUES (?1, ?2, ?3) ON CONFLICT (object_type, old_id) DO "
-                                    "UPDATE SET survivor_id = excluded.survivor_id",
-                                    true));
+    // merge re-points the ids that named the absorbed record, and a merge into a record that
+    // was itself merged away (written after, e.g. A into B after B into C) names where that
+    // one went.
+    constexpr const char* kFinalSurvivor =
+        "COALESCE((SELECT f.survivor_id FROM merged_ids f WHERE f.object_type = ?1 AND "
+        "f.old_id = ?3 AND f.survivor_id <> ?2), ?3)";
+    HS_ASSIGN_OR_RETURN(
+        t.merged_id_set,
+        db_.prepare(fmt::format("INSERT INTO merged_ids (object_type, old_id, survivor_id) "
+                                "VALUES (?1, ?2, {}) ON CONFLICT (object_type, old_id) DO "
+                                "UPDATE SET survivor_id = excluded.survivor_id",
+                                kFinalSurvivor),
+                    true));
     HS_ASSIGN_OR_RETURN(t.merged_id_flatten,
-                        db_.prepare("UPDATE merged_ids SET survivor_id = ?3 WHERE object_type = "
-                                    "?1 AND survivor_id = ?2",
+                        db_.prepare(fmt::format("UPDATE merged_ids SET survivor_id = {} WHERE "
+                                                "object_type = ?1 AND survivor_id = ?2",
+                                                kFinalSurvivor),
                                     true));
     return Status::Ok();
 }

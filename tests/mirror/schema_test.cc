@@ -160,6 +160,28 @@ TEST(MirrorSchema, ByAnyIdViewResolvesOldIdsToTheActiveSurvivor) {
               (std::vector<std::string>{"1|back@x"}));
 }
 
+// Merges written out of order (B into C seen before A into B, as pages of different ranges
+// may arrive): A still resolves to C, the final survivor, and so do ids that named A.
+TEST(MirrorSchema, ByAnyIdViewResolvesMergesWrittenOutOfOrder) {
+    TempDir dir;
+    const std::string path = dir.file("m.db");
+    auto m = open_mirror(path);
+    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
+    std::vector<Record> records;
+    for (RecordId id = 1; id <= 3; ++id)
+        records.push_back(
+            contact(id, "2024-01-01T00:00:00.000Z", {{"email", fmt::format("{}@x", id)}}));
+    ASSERT_TRUE(write_page(*m, records).ok());
+    ASSERT_TRUE(mark_merged(*m, 2, 3).ok());
+    ASSERT_TRUE(mark_merged(*m, 7, 1).ok());  // 7 named 1 before 1 was merged
+    ASSERT_TRUE(mark_merged(*m, 1, 2).ok());  // written last, though it happened first
+    RawDb db(path);
+    EXPECT_EQ(db.rows("SELECT any_id, id FROM contacts_by_any_id ORDER BY any_id"),
+              (std::vector<std::string>{"1|3", "2|3", "3|3", "7|3"}));
+    EXPECT_EQ(db.rows("SELECT old_id, survivor_id FROM merged_ids ORDER BY old_id"),
+              (std::vector<std::string>{"1|3", "2|3", "7|3"}));
+}
+
 TEST(MirrorSchema, EveryObjectTableHasItsByAnyIdView) {
     TempDir dir;
     const std::string path = dir.file("m.db");
