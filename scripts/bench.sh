@@ -3,7 +3,7 @@
 # contacts/s, CPU seconds, peak RSS and requests per 1,000 contacts, with the load average.
 # Usage: [BUILD_DIR=build] [CONTACTS=N] [DELETES="100 10000"] scripts/bench.sh
 #        (latency: [LATENCY_CONTACTS=N] [LATENCIES="0 100 300 800"] [LIMITS="110 190"]
-#         [ID_SPACING=K], the simulator's --id-spacing)
+#         [ID_SPACING=K], the simulator's --id-spacing; [SEARCHES_PER_SECOND=N], default 4)
 #          [backfill|floor|million|limits|incremental|objects|links|latency|deletes|reconcile|all]
 # Throughput runs use bench/bench_sync (the sync engine and mirror of `hubsync sync`, with the
 # client-side limiter off, which the config keys cannot do); the limits and incremental runs
@@ -223,7 +223,8 @@ bucket_counts() {
 }
 
 # timed_latency LABEL RECORDS LIMIT [bench_sync args...]: one cycle by bench_sync with the limiter
-# on auto (what the simulator's headers say) and 4 searches/s, as `hubsync` runs by default.
+# on auto (what the simulator's headers say) and 4 searches/s, as `hubsync` runs by default
+# (SEARCHES_PER_SECOND=N for another search budget).
 # Prints wall, records/s, the fraction of the list-only ceiling (LIMIT requests per 10 s x 100
 # records), peak in-flight requests, 429s, requests per bucket and peak RSS.
 timed_latency() {
@@ -231,7 +232,7 @@ timed_latency() {
   clear_requests
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin/bench/bench_sync" --url "$sim_url" \
     --token-file "$work/token" --db "$work/hubspot.db" --requests-per-10s auto \
-    --searches-per-second 4 "$@" 2>/dev/null >"$work/engine"
+    --searches-per-second "${SEARCHES_PER_SECOND:-4}" "$@" 2>/dev/null >"$work/engine"
   read -r wall user sys rss < <(tail -n1 "$work/time")
   local written; written=$(sed -n 's/.* contacts=\([0-9]*\).*/\1/p' "$work/engine")
   local peak; peak=$(sed -n 's/.*in_flight_peak=\([0-9]*\).*/\1/p' "$work/engine")

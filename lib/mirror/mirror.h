@@ -182,23 +182,7 @@ class Mirror {
     // Sets or deletes sync_state keys in one transaction.
     virtual Status set_state(const std::vector<StateUpdate>& updates) = 0;
 
-    // --- Reconcile sweep ------------------------------------------------------------------
-    // The sweep collects every id HubSpot still lists for `type` (active and archived) without
-    // holding a write lock, then removes the rows HubSpot no longer has, in short batched
-    // transactions so readers and the writer's own pages interleave. One sweep at a time; a
-    // crash before reconcile_finish() changes nothing.
-    virtual Status reconcile_begin(const ObjectType& type) = 0;
-    virtual Status reconcile_add_seen(const std::vector<RecordId>& ids) = 0;
-    // Ids HubSpot lists that the mirror does not have (to fetch and write).
-    virtual Result<std::vector<RecordId>> reconcile_missing_ids() = 0;
-    // Rows (not merged away) whose id was not seen so far, ascending: the candidates to confirm
-    // before reconcile_finish() removes them (search lags; see ChangeDetector::confirm).
-    virtual Result<std::vector<RecordId>> reconcile_unseen_ids() = 0;
-    // Deletes rows whose id was not seen, each with a `deletions` row (as remove_gone). Rows merged
-    // into a surviving (still present) record are kept; ones whose survivor is gone are removed
-    // too. Refuses (kBadData) when nothing was seen but the table has rows, as a guard against a
-    // failed listing. Returns the number of rows removed. Ends the sweep.
-    virtual Result<std::int64_t> reconcile_finish(int batch_size = 5000) = 0;
+    // --- Removing what HubSpot no longer has ---------------------------------------------
     // Removes rows merged into a record the mirror no longer has (the survivor was removed as
     // gone, so the absorbed records' copies go too), following chains. Returns the rows removed.
     virtual Result<std::int64_t> remove_orphaned_merges(const ObjectType& type) = 0;

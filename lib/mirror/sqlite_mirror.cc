@@ -176,11 +176,6 @@ class SqliteMirrorImpl final : public Mirror {
         return transaction("the sync state", [&] { return apply_state(updates, now); });
     }
 
-    Status reconcile_begin(const ObjectType& type) override;
-    Status reconcile_add_seen(const std::vector<RecordId>& ids) override;
-    Result<std::vector<RecordId>> reconcile_missing_ids() override;
-    Result<std::int64_t> reconcile_finish(int batch_size) override;
-    Result<std::vector<RecordId>> reconcile_unseen_ids() override;
     Result<std::int64_t> remove_orphaned_merges(const ObjectType& type) override;
     Result<std::int64_t> remove_gone(const ObjectType& type,
                                      const std::vector<RecordId>& ids) override;
@@ -246,7 +241,7 @@ class SqliteMirrorImpl final : public Mirror {
     // their `gone` ledger rows (?3 = the type's name, ?4 = now): run in this order, in one
     // transaction.
     Result<std::vector<sql::Statement>> gone_statements(const Table& t, const std::string& where);
-    Result<std::int64_t> remove_orphans(const Table& t, const std::string& also);
+    Result<std::int64_t> remove_orphans(const Table& t);
     Result<std::int64_t> run_gone(std::vector<sql::Statement>& statements, const Table& t,
                                   std::int64_t a, std::int64_t b, const std::string& now);
     // Reads the typed columns the table has and the recorded property -> column mapping.
@@ -272,8 +267,6 @@ class SqliteMirrorImpl final : public Mirror {
     sql::Statement begin_immediate_;
     sql::Statement commit_;
     sql::Statement rollback_;
-    sql::Statement seen_insert_;
-    Table* reconcile_table_ = nullptr;  // the type being swept, between begin and finish
 
     // Reused per row so the hot loop does not allocate.
     std::string json_;
@@ -885,140 +878,17 @@ Result<PageResult> SqliteMirrorImpl::write(const ObjectType& type, const PageWri
     return result;
 }
 
-// --- Reconcile ------------------------------------------------------------------------------
-
-Status SqliteMirrorImpl::reconcile_begin(const ObjectType& type) {
-    if (options_.read_only) return read_only_error(path_);
-    HS_ASSIGN_OR_RETURN(reconcile_table_, table(type));
-    // A TEMP table lives in this connection's private temp database: filling it with a
-    // million ids takes no lock on the mirror. The temp database is a file (temp_store =
-    // FILE) with a 4 MiB cache, so the sweep's memory does not grow with the portal (in
-    // memory, 1M ids took 15 MB more).
-    HS_RETURN_IF_ERROR(
-        db_.exec("CREATE TEMP TABLE IF NOT EXISTS reconcile_seen "
-                 "(id INTEGER PRIMARY KEY);"
-                 "DELETE FROM temp.reconcile_seen;",
-                 "starting the reconcile sweep"));
-    if (!seen_insert_) {
-        HS_ASSIGN_OR_RETURN(
-            seen_insert_,
-            db_.prepare("INSERT OR IGNORE INTO temp.reconcile_seen (id) VALUES (?1)", true));
-    }
-    return Status::Ok();
-}
-
-namespace {
-Error outside_sweep(const char* call) {
-    return make_error(ErrorKind::kInternal, fmt::format("mirror: {}() outside a sweep", call),
-                      "call reconcile_begin() first");
-}
-}  // namespace
-
-Status SqliteMirrorImpl::reconcile_add_seen(const std::vector<RecordId>& ids) {
-    if (!reconcile_table_) return outside_sweep("reconcile_add_seen");
-    HS_RETURN_IF_ERROR(db_.exec("BEGIN", "collecting reconcile ids"));
-    for (RecordId id : ids) {
-        seen_insert_.bind(1, std::int64_t{id});
-        if (Status s = db_.run(seen_insert_, "collecting reconcile ids"); !s.ok()) {
-            if (Status r = db_.exec("ROLLBACK", "rolling back"); !r.ok())
-                HS_LOG_WARN("{}", r.error().describe());
-            return s;
-        }
-    }
-    return db_.exec("COMMIT", "collecting reconcile ids");
-}
-
-Result<std::vector<RecordId>> SqliteMirrorImpl::reconcile_missing_ids() {
-    if (!reconcile_table_) return outside_sweep("reconcile_missing_ids");
-    HS_ASSIGN_OR_RETURN(sql::Statement q,
-                        db_.prepare(fmt::format("SELECT s.id FROM temp.reconcile_seen s WHERE NOT "
-                                                "EXISTS (SELECT 1 FROM main.{} c WHERE c.id = "
-                                                "s.id) ORDER BY s.id",
-                                                reconcile_table_->quoted)));
-    std::vector<RecordId> ids;
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW)
-        ids.push_back(q.column_int64(0));
-    if (rc != SQLITE_DONE) return db_.error(rc, "listing ids missing from the mirror");
-    return ids;
-}
-
-Result<std::int64_t> SqliteMirrorImpl::reconcile_finish(int batch_size) {
-    if (!reconcile_table_) return outside_sweep("reconcile_finish");
-    const Table& t = *reconcile_table_;
-    const std::string& name = t.type.name;
-    HS_ASSIGN_OR_RETURN(std::int64_t seen,
-                        db_.query_int("SELECT count(*) FROM temp.reconcile_seen"));
-    HS_ASSIGN_OR_RETURN(std::int64_t rows,
-                        db_.query_int(fmt::format("SELECT count(*) FROM {}", t.quoted)));
-    if (seen == 0 && rows > 0) {
-        return make_error(
-            ErrorKind::kBadData,
-            fmt::format("reconcile sweep saw no {} ids at all; nothing was removed", name),
-            fmt::format("HubSpot listed no {}: if the portal really has none, delete the "
-                        "database and sync again",
-                        name));
-    }
-
-    // Batches over id ranges: each transaction covers at most `batch_size` rows, so the
-    // write lock is held for milliseconds even with a million records.
-    HS_ASSIGN_OR_RETURN(sql::Statement range,
-                        db_.prepare(fmt::format("SELECT max(id), count(*) FROM (SELECT id FROM {} "
-                                                "WHERE id > ?1 ORDER BY id LIMIT ?2)",
-                                                t.quoted)));
-    HS_ASSIGN_OR_RETURN(
-        auto gone,
-        gone_statements(t, fmt::format("id > ?1 AND id <= ?2 AND merged_into IS NULL AND NOT "
-                                       "EXISTS (SELECT 1 FROM temp.reconcile_seen s WHERE s.id = "
-                                       "{0}.id)",
-                                       t.quoted)));
-    const std::string removing = fmt::format("removing {} gone from HubSpot", name);
-    const std::string now = now_iso();
-    std::int64_t removed = 0;
-    std::int64_t cursor = std::numeric_limits<std::int64_t>::min();
-    for (;;) {
-        range.bind(1, cursor);
-        range.bind(2, std::int64_t{batch_size});
-        const int rc = range.step();
-        if (rc != SQLITE_ROW) {
-            range.reset();
-            return db_.error(rc, fmt::format("scanning {} for the reconcile sweep", name));
-        }
-        const std::int64_t upper = range.column_int64(0);
-        const std::int64_t count = range.column_int64(1);
-        range.reset();
-        if (count == 0) break;
-        HS_RETURN_IF_ERROR(transaction(removing, [&]() -> Status {
-            HS_ASSIGN_OR_RETURN(const std::int64_t n, run_gone(gone, t, cursor, upper, now));
-            removed += n;
-            return Status::Ok();
-        }));
-        cursor = upper;
-    }
-
-    HS_ASSIGN_OR_RETURN(const std::int64_t orphans,
-                        remove_orphans(t,
-                                       "NOT EXISTS (SELECT 1 FROM temp.reconcile_seen s "
-                                       "WHERE s.id = {0}.id) AND "));
-    removed += orphans;
-    HS_RETURN_IF_ERROR(db_.exec("DELETE FROM temp.reconcile_seen", "ending the reconcile sweep"));
-    reconcile_table_ = nullptr;
-    if (removed > 0)
-        HS_LOG_INFO("mirror: reconcile removed {} {} gone from HubSpot", removed, name);
-    return removed;
-}
+// --- Removing what HubSpot no longer has ---------------------------------------------------
 
 // Merged-away rows stay while their survivor is in the mirror; when the survivor is gone
 // (e.g. a GDPR delete), so is the absorbed row's copy of that record. Repeats for chains.
-// `also` is a further condition ({0} = the table) ending in AND, or empty.
-Result<std::int64_t> SqliteMirrorImpl::remove_orphans(const Table& t, const std::string& also) {
+Result<std::int64_t> SqliteMirrorImpl::remove_orphans(const Table& t) {
     const std::string& name = t.type.name;
     HS_ASSIGN_OR_RETURN(
         sql::Statement orphans,
         db_.prepare(
-            fmt::format(fmt::runtime("DELETE FROM {0} WHERE merged_into IS NOT NULL AND " + also +
-                                     "NOT EXISTS (SELECT 1 FROM {0} v WHERE v.id = "
-                                     "{0}.merged_into)"),
+            fmt::format("DELETE FROM {0} WHERE merged_into IS NOT NULL AND NOT EXISTS (SELECT 1 "
+                        "FROM {0} v WHERE v.id = {0}.merged_into)",
                         t.quoted)));
     std::int64_t removed = 0;
     for (int pass = 0; pass < 64; ++pass) {
@@ -1038,23 +908,7 @@ Result<std::int64_t> SqliteMirrorImpl::remove_orphans(const Table& t, const std:
 Result<std::int64_t> SqliteMirrorImpl::remove_orphaned_merges(const ObjectType& type) {
     if (options_.read_only) return read_only_error(path_);
     HS_ASSIGN_OR_RETURN(Table * t, table(type));
-    return remove_orphans(*t, "");
-}
-
-Result<std::vector<RecordId>> SqliteMirrorImpl::reconcile_unseen_ids() {
-    if (!reconcile_table_) return outside_sweep("reconcile_unseen_ids");
-    HS_ASSIGN_OR_RETURN(sql::Statement q,
-                        db_.prepare(fmt::format("SELECT c.id FROM main.{} c WHERE c.merged_into "
-                                                "IS NULL AND NOT EXISTS (SELECT 1 FROM "
-                                                "temp.reconcile_seen s WHERE s.id = c.id) ORDER "
-                                                "BY c.id",
-                                                reconcile_table_->quoted)));
-    std::vector<RecordId> ids;
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW)
-        ids.push_back(q.column_int64(0));
-    if (rc != SQLITE_DONE) return db_.error(rc, "listing rows the reconcile sweep did not see");
-    return ids;
+    return remove_orphans(*t);
 }
 
 Result<std::vector<sql::Statement>> SqliteMirrorImpl::gone_statements(const Table& t,

@@ -343,7 +343,10 @@ TEST_F(MirrorWrite, MergesFromMarkersAndFromTheSurvivorsMergedIds) {
               (std::vector<std::string>{"4", "10"}));
 }
 
-TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
+// What the reconcile sweep does once batch/read confirmed ids gone: the rows go, merged rows
+// whose survivor went go with it (through chains), and rows merged into a survivor that stays
+// are kept.
+TEST_F(MirrorWrite, RemovingGoneRowsTakesTheRowsMergedIntoThem) {
     apply({def("email")});
     std::vector<Record> page;
     for (int i = 1; i <= 20'000; ++i) {
@@ -356,36 +359,22 @@ TEST_F(MirrorWrite, ReconcileRemovesWhatHubSpotNoLongerHasInBatches) {
     ASSERT_TRUE(mark_merged(*mirror_, 5, 6).ok());  // survivor 6 stays
     ASSERT_TRUE(mark_merged(*mirror_, 8, 7).ok());  // survivor 7 is GDPR-deleted
     ASSERT_TRUE(mark_merged(*mirror_, 9, 8).ok());  // chain through 8 to 7
-    ASSERT_TRUE(mirror_->reconcile_begin(contacts_type()).ok());
-    std::vector<RecordId> seen;
-    for (int i = 1; i <= 20'000; ++i)
-        if (i % 10 != 0 && i != 7 && i != 5 && i != 8 && i != 9) seen.push_back(i);
-    seen.push_back(30'001);  // HubSpot has it, the mirror does not
-    ASSERT_TRUE(mirror_->reconcile_add_seen(seen).ok());
-    auto missing = mirror_->reconcile_missing_ids();
-    ASSERT_TRUE(missing.ok());
-    EXPECT_EQ(*missing, std::vector<RecordId>{30'001});
-
-    auto removed = mirror_->reconcile_finish(/*batch_size=*/1000);
+    std::vector<RecordId> gone = {7};
+    for (int i = 10; i <= 20'000; i += 10)
+        gone.push_back(i);
+    auto removed = mirror_->remove_gone(contacts_type(), gone);
     ASSERT_TRUE(removed.ok()) << removed.error().describe();
-    // 2,000 multiples of 10, contact 7, and 8 and 9 whose survivor chain ended at 7.
-    EXPECT_EQ(*removed, 2003);
+    EXPECT_EQ(*removed, 2001);  // 2,000 multiples of 10 and contact 7
+    auto orphans = mirror_->remove_orphaned_merges(contacts_type());
+    ASSERT_TRUE(orphans.ok()) << orphans.error().describe();
+    EXPECT_EQ(*orphans, 2);  // 8 and 9, whose survivor chain ended at 7
     EXPECT_TRUE(mirror_->get_record(contacts_type(), 5)->has_value());
     EXPECT_FALSE(mirror_->get_record(contacts_type(), 7)->has_value());
+    EXPECT_FALSE(mirror_->get_record(contacts_type(), 8)->has_value());
     EXPECT_FALSE(mirror_->get_record(contacts_type(), 9)->has_value());
     EXPECT_FALSE(mirror_->get_record(contacts_type(), 20'000)->has_value());
     EXPECT_EQ(mirror_->counts(contacts_type())->total, 20'000 - 2003);
     EXPECT_TRUE(mirror_->integrity_check().ok());
-}
-
-TEST_F(MirrorWrite, ReconcileRefusesToEmptyTheMirrorWhenNothingWasSeen) {
-    apply({def("email")});
-    write({contact(1, "2024-01-01T00:00:00.000Z")});
-    ASSERT_TRUE(mirror_->reconcile_begin(contacts_type()).ok());
-    auto removed = mirror_->reconcile_finish();
-    ASSERT_FALSE(removed.ok());
-    EXPECT_EQ(removed.error().kind, ErrorKind::kBadData);
-    EXPECT_EQ(mirror_->counts(contacts_type())->total, 1);
 }
 
 TEST_F(MirrorWrite, AFailedPageCommitsNeitherRowsNorCursor) {
