@@ -62,9 +62,10 @@ FaultRule::Kind parse_kind(const std::string& s) {
     if (s == "truncated_json") return K::kTruncatedJson;
     if (s == "malformed_json") return K::kMalformedJson;
     if (s == "html_error") return K::kHtmlError;
+    if (s == "empty_results") return K::kEmptyResults;
     throw std::invalid_argument("unknown fault kind '" + s +
                                 "' (status, rate_limit, reset, delay, truncated_json, "
-                                "malformed_json, html_error)");
+                                "malformed_json, html_error, empty_results)");
 }
 
 std::vector<PropertyOption> parse_options(const JsonObject& o) {

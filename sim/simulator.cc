@@ -517,6 +517,11 @@ void Simulator::Impl::answer(SimRequest& req, SimResponse& resp) {
                 resp.body =
                     R"({"results":[{"id":"1","properties":{"email":"x@example.com",}},],"paging":)";
                 break;
+            case Kind::kEmptyResults:
+                resp.status = 200;
+                resp.content_type = "application/json;charset=utf-8";
+                resp.body = R"({"total":0,"results":[]})";
+                break;
             default:
                 break;
         }

@@ -167,6 +167,8 @@ struct FaultRule {
                          // (Content-Length matches the cut body)
         kMalformedJson,  // process the request, send 200 with a syntactically broken body
         kHtmlError,      // answer `status` (default 502) with an HTML error page (a proxy's)
+        kEmptyResults,   // answer 200 with no results and a total of 0 (a search index that
+                         // lost its documents)
     };
     Kind kind = Kind::kStatus;
     std::string path_prefix;

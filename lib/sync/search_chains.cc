@@ -377,8 +377,9 @@ Status SearchChains::run(const std::vector<IdWalkRange>& ranges, RecordId top) {
 }
 
 Result<ReconcileState> fresh_reconcile_state(HubSpotApi& api, const ObjectType& type, int chains,
-                                             RecordId min_split) {
+                                             RecordId min_split, std::int64_t* search_total) {
     HS_ASSIGN_OR_RETURN(const auto span, SplitBackfill::id_span(api, type));
+    if (search_total) *search_total = span.total;
     ReconcileState s;
     s.top = span.highest;
     // Ranges start at even steps from the lowest id; the first reaches down to 0 and the last

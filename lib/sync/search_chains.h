@@ -118,8 +118,10 @@ class SearchChains final {
 };
 
 // A new reconcile sweep: every id from 0 up, split into as many ranges as chains are wanted at
-// even steps over HubSpot's id span (two searches).
+// even steps over HubSpot's id span (two searches). `search_total`, when given, receives how
+// many records search counts.
 Result<ReconcileState> fresh_reconcile_state(HubSpotApi& api, const ObjectType& type, int chains,
-                                             RecordId min_split);
+                                             RecordId min_split,
+                                             std::int64_t* search_total = nullptr);
 
 }  // namespace hubsync

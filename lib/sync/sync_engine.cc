@@ -754,9 +754,24 @@ class SyncEngine::TypeCycle final {
                 return reads.commit_ready(commit_page, kPagesAhead);
             });
         if (!state) {
-            HS_ASSIGN_OR_RETURN(
-                state, fresh_reconcile_state(api_, type_, chains.chains_wanted(), kMinSplitIds));
+            std::int64_t search_total = -1;
+            HS_ASSIGN_OR_RETURN(state, fresh_reconcile_state(api_, type_, chains.chains_wanted(),
+                                                             kMinSplitIds, &search_total));
             top = state->top;
+            HS_ASSIGN_OR_RETURN(const MirrorCounts counts, mirror_.counts(type_));
+            if (search_total == 0 && counts.active > 0) {
+                // Search showing nothing while the mirror holds active rows is far likelier a
+                // search outage than a portal emptied since the last cycle (which the change
+                // detector and the archived list see anyway). Walking it would make every row
+                // a candidate for batch/read: about one request per 100 rows, to learn nothing.
+                HS_LOG_WARN(
+                    "{}: search counts no active records but the mirror holds {}; the "
+                    "reconcile sweep skips its active walk this time (the archived "
+                    "list still runs)",
+                    type_.name, counts.active);
+                state->ranges.clear();
+                state->archived_phase = true;
+            }
         } else {
             HS_LOG_INFO("{}: reconcile resumes with {} id ranges left{}", type_.name,
                         state->ranges.size(), state->archived_phase ? " (archived list)" : "");

@@ -311,5 +311,36 @@ TEST(ReconcileSearchLag, AnIdSearchDoesNotShowIsKeptWhileBatchReadSaysItLives) {
     h.expect_mirror_equals_truth();
 }
 
+// Search answering nothing at all (an index outage: 200, total 0) while the mirror holds
+// active rows: the sweep skips its active walk instead of sending every row to batch/read, and
+// removes nothing. The change detector, which also sees the counts disagree, confirms through
+// batch/read what it finds missing (one read per 100 rows); the sweep adds no reads of its own.
+TEST(ReconcileSearchOutage, AnEmptySearchSkipsTheActiveWalkAndRemovesNothing) {
+    HarnessOptions o;
+    o.contacts = 2'000;
+    o.custom_properties = 3;
+    o.rate_limits = false;
+    SyncHarness h(o);
+    auto backfill = h.cycle();
+    ASSERT_TRUE(backfill.ok()) << backfill.error().describe();
+    h.clock.advance(minutes(5));
+    const std::string search =
+        endpoint_path(Endpoint::kSearchObjects, default_api_version(), "contacts");
+    h.sim->add_fault(sim::FaultRule::of_kind(sim::FaultRule::Kind::kEmptyResults, search, -1));
+    h.sim->clear_requests();
+    auto r = h.cycle(CycleRequest{false, true});
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_TRUE(r->reconciled) << "the archived list still ran and the sweep is done";
+    EXPECT_EQ(r->removed, 0);
+    h.sim->clear_faults();
+    h.expect_mirror_equals_truth();
+    int batch_reads = 0;
+    const std::string batch_read =
+        endpoint_path(Endpoint::kBatchReadObjects, default_api_version(), "contacts");
+    for (const auto& req : h.sim->requests())
+        batch_reads += req.path == batch_read ? 1 : 0;
+    EXPECT_LE(batch_reads, 2'000 / 100 + 1) << "the detector's confirmation, and no more";
+}
+
 }  // namespace
 }  // namespace hubsync::testing
