@@ -366,7 +366,8 @@ bool Simulator::Impl::take_secondly(SimResponse& resp) {
 void Simulator::Impl::log_request(const SimRequest& req, const SimResponse& resp,
                                   Instant received) {
     RequestRecord rec{req.method,         req.path,  resp.status, received,
-                      resp.expired_token, req.query, resp.hold};
+                      resp.expired_token, req.query, resp.hold,   {}};
+    if (req.method == "POST") rec.body_head = req.body.substr(0, RequestRecord::kKeptBodyBytes);
     std::lock_guard lock(log_mu_);
     log_.push_back(std::move(rec));
     ++served_;

@@ -356,6 +356,9 @@ class Simulator final {
         bool expired_token = false;  // a 401 because the bearer token had expired
         std::string query;
         std::chrono::microseconds latency{0};  // how long the answer was held (SimOptions::latency)
+        // The first kKeptBodyBytes of a POST body (a search's filters, a batch read's first ids).
+        std::string body_head;
+        static constexpr std::size_t kKeptBodyBytes = 512;
     };
     std::vector<RequestRecord> requests() const;
     // Requests answered since start (not reset by clear_requests): a cheap progress counter.

@@ -3,11 +3,14 @@
 // number of the run's requests plus a random sub-3-ms jitter, so the moment is random whatever
 // the speed of the build. After every kill the database must pass quick_check and the next
 // run must start; at the end the mirror must equal the truth.
+#include <fmt/core.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <thread>
 
 #include "chaos.h"
+#include "core/text.h"
 
 namespace hubsync::chaos {
 namespace {
@@ -34,6 +37,92 @@ Kill run_and_kill(Workspace& ws, bool full, int requests, std::mt19937_64& rng) 
     child->signal(SIGKILL);
     const auto code = child->wait_exit(30s);
     return {code == 128 + SIGKILL, code.value_or(-1)};
+}
+
+// What a backfill had committed before a restart: the list's cursor and the cursors of the
+// split backfill's chains (search keyset or, with `by_id`, batch/read of consecutive ids).
+struct SavedBackfill {
+    std::string list_after;
+    struct Chain {
+        std::string cursor;
+        bool by_id = false;
+    };
+    std::vector<Chain> chains;
+    bool any() const { return !list_after.empty() || !chains.empty(); }
+};
+
+std::string state_value(const std::string& database, const std::string& key) {
+    sqlite3* db = nullptr;
+    std::string out;
+    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT value FROM sync_state WHERE key = ?1", -1, &stmt,
+                               nullptr) == SQLITE_OK) {
+            sqlite3_bind_text(stmt, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(stmt) == SQLITE_ROW)
+                if (const auto* text = sqlite3_column_text(stmt, 0))
+                    out = reinterpret_cast<const char*>(text);
+        }
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+// Reads contacts.backfill.after and the split state ("v1;after=A;...;r=c:h,c:h:b").
+SavedBackfill saved_backfill(const std::string& database) {
+    SavedBackfill saved;
+    saved.list_after = state_value(database, "contacts.backfill.after");
+    const std::string split = state_value(database, "contacts.backfill.split");
+    auto field = [&](const std::string& name) {
+        const auto at = split.find(";" + name + "=");
+        if (at == std::string::npos) return std::string();
+        const auto from = at + name.size() + 2;
+        return split.substr(from, split.find(';', from) - from);
+    };
+    if (const std::string after = field("after"); !after.empty()) saved.list_after = after;
+    std::string ranges = field("r");
+    while (!ranges.empty()) {
+        const auto comma = ranges.find(',');
+        const std::string item = ranges.substr(0, comma);
+        ranges = comma == std::string::npos ? std::string() : ranges.substr(comma + 1);
+        const auto colon = item.find(':');
+        if (colon == std::string::npos) continue;
+        saved.chains.push_back({item.substr(0, colon), item.size() > 2 && item.ends_with(":b")});
+    }
+    return saved;
+}
+
+// True when a restarted backfill's requests went on from what it had committed: no fresh plan
+// (a new split starts with two limit=1 searches for the id span), and the list from its saved
+// cursor (active or archived phase) or a chain from its range's saved cursor (a search for ids
+// above it, or a batch read starting at the next id).
+bool resumed_from(const SavedBackfill& saved,
+                  const std::vector<sim::Simulator::RequestRecord>& requests) {
+    bool continued = false;
+    for (const auto& r : requests) {
+        if (r.method == "GET" && r.path == "/crm/objects/2026-09/contacts" &&
+            !saved.list_after.empty() &&
+            r.query.find("after=" + saved.list_after) != std::string::npos)
+            continued = true;
+        if (r.method != "POST") continue;
+        if (r.body_head.find(R"("limit":1})") != std::string::npos ||
+            r.body_head.find(R"("limit":1,")") != std::string::npos)
+            return false;  // the id span of a fresh plan
+        for (const auto& chain : saved.chains) {
+            if (chain.by_id) {
+                const auto next = parse_int<std::int64_t>(chain.cursor);
+                if (next && r.body_head.find(fmt::format(R"("inputs":[{{"id":"{}"}})",
+                                                         *next + 1)) != std::string::npos)
+                    continued = true;
+            } else if (r.body_head.find(R"("operator":"GT","value":")" + chain.cursor + '"') !=
+                       std::string::npos) {
+                continued = true;
+            }
+        }
+    }
+    return continued;
 }
 
 }  // namespace
@@ -74,18 +163,16 @@ Outcome run_kills(const Options& options) {
         if (ok && (k.landed || k.exit_code == 0)) ++healthy;
     };
 
-    // Backfill, killed early and often; a restarted backfill must continue from its cursor.
+    // Backfill, killed early and often; a restarted backfill must continue from its cursors
+    // (the list's and every chain's, as committed before the kill).
     for (int i = 0; i < backfill_kills; ++i) {
+        const SavedBackfill saved = saved_backfill(ws.database());
         const std::uint64_t before = ws.sim().requests_served();
         const Kill k = run_and_kill(ws, false, 2 + static_cast<int>(rng() % 12), rng);
         after_kill(k);
-        for (const auto& r : ws.sim().requests_since(before)) {
-            if (r.path != "/crm/objects/2026-09/contacts" || r.method != "GET") continue;
-            if (i > 0 && r.query.find("archived=true") == std::string::npos) {
-                ++restarts;
-                if (r.query.find("after=") != std::string::npos) ++resumed;
-            }
-            break;
+        if (saved.any()) {
+            ++restarts;
+            if (resumed_from(saved, ws.sim().requests_since(before))) ++resumed;
         }
         progress(options, "backfill kill " + std::to_string(i + 1) + (k.landed ? "" : " (done)"));
     }
@@ -106,7 +193,7 @@ Outcome run_kills(const Options& options) {
     o.measure(std::to_string(landed) + " kills mid-work, " + std::to_string(finished_first) +
               " runs finished first");
     o.measure(std::to_string(resumed) + "/" + std::to_string(restarts) +
-              " restarted backfills resumed from the cursor");
+              " restarted backfills with committed progress resumed from a committed cursor");
     if (landed < o.ran * 3 / 4) o.fail("fewer than 3/4 of the kills landed mid-work");
     if (restarts > 0 && resumed == 0) o.fail("no restarted backfill resumed from its cursor");
 
