@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
+#include <future>
 #include <map>
 #include <utility>
 
@@ -15,6 +17,9 @@
 
 namespace hubsync {
 namespace {
+
+// Association reads in flight at most (each holds a thread while it waits for HubSpot).
+constexpr int kMaxLinkReadsInFlight = 16;
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
     std::int64_t v = 0;
@@ -212,18 +217,44 @@ Result<std::vector<RecordLinks>> LinksSync::read_links(const ObjectType& from, c
     return out;
 }
 
-Status LinksSync::read_and_write(const ObjectType& from, const ObjectType& to,
-                                 const std::vector<RecordId>& ids,
-                                 const std::vector<StateUpdate>& state,
-                                 std::set<RecordId>* changed) {
-    HS_ASSIGN_OR_RETURN(const auto links, read_links(from, to, ids));
-    HS_ASSIGN_OR_RETURN(const auto changes, store_.replace_links(from, to, ids, links, state));
-    report_.records_read += static_cast<std::int64_t>(ids.size());
-    report_.rows_inserted += changes.inserted;
-    report_.rows_removed += changes.removed;
-    if (changed) changed->insert(changes.changed_to_ids.begin(), changes.changed_to_ids.end());
-    if (options_.on_page) options_.on_page();
-    return Status::Ok();
+Status LinksSync::read_and_write_all(const NextBatch& next) {
+    struct InFlight {
+        LinkBatch batch;
+        std::future<Result<std::vector<RecordLinks>>> links;
+    };
+    std::deque<InFlight> queue;  // destroying a future of std::async waits for its read
+    bool more = true;
+    while (true) {
+        const auto width = static_cast<std::size_t>(
+            std::clamp(api_.suggested_in_flight(), 1, kMaxLinkReadsInFlight));
+        while (more && queue.size() < width) {
+            HS_ASSIGN_OR_RETURN(auto batch, next());
+            if (!batch) {
+                more = false;
+                break;
+            }
+            InFlight f{std::move(*batch), {}};
+            f.links = std::async(std::launch::async,
+                                 [this, from = f.batch.from, to = f.batch.to, ids = f.batch.ids] {
+                                     return read_links(*from, *to, ids);
+                                 });
+            queue.push_back(std::move(f));
+        }
+        if (queue.empty()) return Status::Ok();
+        InFlight f = std::move(queue.front());
+        queue.pop_front();
+        HS_ASSIGN_OR_RETURN(const auto links, f.links.get());
+        const LinkBatch& b = f.batch;
+        HS_ASSIGN_OR_RETURN(const auto changes,
+                            store_.replace_links(*b.from, *b.to, b.ids, links, b.state));
+        report_.records_read += static_cast<std::int64_t>(b.ids.size());
+        report_.rows_inserted += changes.inserted;
+        report_.rows_removed += changes.removed;
+        if (b.changed)
+            b.changed->insert(changes.changed_to_ids.begin(), changes.changed_to_ids.end());
+        if (b.written) b.written();
+        if (options_.on_page) options_.on_page();
+    }
 }
 
 // Every active record's links, pair by pair, a cursor committed with each batch.
@@ -234,24 +265,33 @@ Status LinksSync::sweep(const std::vector<Pair>& pairs) {
     SyncProgress progress;
     progress.object_type = "associations";
     progress.phase = "association sweep";
-    for (std::size_t i = cursor.pair; i < pairs.size(); ++i) {
-        const Pair& p = pairs[i];
-        RecordId after = i == cursor.pair ? cursor.last_id : 0;
-        while (true) {
+    std::size_t pair = cursor.pair;
+    RecordId after = cursor.last_id;
+    HS_RETURN_IF_ERROR(read_and_write_all([&]() -> Result<std::optional<LinkBatch>> {
+        for (; pair < pairs.size(); ++pair, after = 0) {
             HS_RETURN_IF_ERROR(check_stop());
+            const Pair& p = pairs[pair];
             HS_ASSIGN_OR_RETURN(
-                const auto ids,
+                auto ids,
                 store_.active_ids(*p.from, after, static_cast<int>(kMaxAssociationInputs)));
-            if (ids.empty()) break;
-            const SweepCursor next{cursor.started_ms, i, ids.back()};
-            HS_RETURN_IF_ERROR(
-                read_and_write(*p.from, *p.to, ids, {{kStateLinksSweep, next.encode()}}, nullptr));
+            if (ids.empty()) continue;
             after = ids.back();
-            progress.pages += 1;
-            progress.records += static_cast<std::int64_t>(ids.size());
-            if (options_.on_progress) options_.on_progress(progress);
+            const SweepCursor next{cursor.started_ms, pair, ids.back()};
+            const auto count = static_cast<std::int64_t>(ids.size());
+            LinkBatch batch{p.from,
+                            p.to,
+                            std::move(ids),
+                            {{kStateLinksSweep, next.encode()}},
+                            nullptr,
+                            [&progress, count, this] {
+                                progress.pages += 1;
+                                progress.records += count;
+                                if (options_.on_progress) options_.on_progress(progress);
+                            }};
+            return std::optional<LinkBatch>(std::move(batch));
         }
-    }
+        return std::optional<LinkBatch>();
+    }));
     HS_RETURN_IF_ERROR(mirror_.set_state({{kStateLinksSweptMs, std::to_string(cursor.started_ms)},
                                           {kStateLinksSweep, std::nullopt}}));
     report_.swept = true;
@@ -269,19 +309,32 @@ Status LinksSync::incremental(const std::vector<ObjectType>& types, const std::v
             if (*p.from == from && *p.to == to) return p.index;
         return pairs.size();
     };
-    auto read_chunks = [&](const ObjectType& from, const ObjectType& to,
-                           const std::vector<RecordId>& ids,
-                           std::set<RecordId>* changed) -> Status {
+    // Batches of `ids` (every read in flight together, see read_and_write_all).
+    std::deque<LinkBatch> batches;
+    auto add_batches = [&](const ObjectType& from, const ObjectType& to,
+                           const std::vector<RecordId>& ids, std::set<RecordId>* changed) {
         for (std::size_t i = 0; i < ids.size(); i += kMaxAssociationInputs) {
             const auto end = std::min(ids.size(), i + kMaxAssociationInputs);
-            const std::vector<RecordId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                              ids.begin() + static_cast<std::ptrdiff_t>(end));
-            HS_RETURN_IF_ERROR(read_and_write(from, to, chunk, {}, changed));
+            batches.push_back(
+                {&from,
+                 &to,
+                 std::vector<RecordId>(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                       ids.begin() + static_cast<std::ptrdiff_t>(end)),
+                 {},
+                 changed,
+                 nullptr});
         }
-        auto& done = read[{from.name, to.name}];
-        done.insert(ids.begin(), ids.end());
-        return Status::Ok();
+        read[{from.name, to.name}].insert(ids.begin(), ids.end());
     };
+    auto next = [&]() -> Result<std::optional<LinkBatch>> {
+        HS_RETURN_IF_ERROR(check_stop());
+        if (batches.empty()) return std::optional<LinkBatch>();
+        LinkBatch b = std::move(batches.front());
+        batches.pop_front();
+        return std::optional<LinkBatch>(std::move(b));
+    };
+    // (to, from) pair index -> the `to` ids whose links to `from` changed.
+    std::map<std::pair<std::size_t, std::size_t>, std::set<RecordId>> changed;
     for (const ObjectType& from : types) {
         const TypeReport* r = report_of(cycle, from);
         if (!r || r->written_ids.empty()) continue;
@@ -289,12 +342,13 @@ Status LinksSync::incremental(const std::vector<ObjectType>& types, const std::v
         if (ids.empty()) continue;
         for (const ObjectType& to : types) {
             if (from == to) continue;
-            std::set<RecordId> changed;
-            HS_RETURN_IF_ERROR(read_chunks(from, to, ids, &changed));
-            // The reverse rows of the links that changed: to -> from.
-            neighbors[pair_index(to, from)].insert(changed.begin(), changed.end());
+            add_batches(from, to, ids, &changed[{pair_index(from, to), pair_index(to, from)}]);
         }
     }
+    HS_RETURN_IF_ERROR(read_and_write_all(next));
+    // The reverse rows of the links that changed: to -> from.
+    for (const auto& [indexes, ids] : changed)
+        neighbors[indexes.second].insert(ids.begin(), ids.end());
     for (const auto& [index, ids] : neighbors) {
         if (index >= pairs.size() || ids.empty()) continue;
         const Pair& p = pairs[index];
@@ -303,9 +357,9 @@ Status LinksSync::incremental(const std::vector<ObjectType>& types, const std::v
         for (RecordId id : ids)
             if (!done.count(id)) todo.push_back(id);
         HS_ASSIGN_OR_RETURN(const auto active, store_.filter_active(*p.from, todo));
-        HS_RETURN_IF_ERROR(read_chunks(*p.from, *p.to, active, nullptr));
+        add_batches(*p.from, *p.to, active, nullptr);
     }
-    return Status::Ok();
+    return read_and_write_all(next);
 }
 
 // Rows of records that were archived, merged away or removed go with them.

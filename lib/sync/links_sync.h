@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -86,11 +87,23 @@ class LinksSync final {
     Status incremental(const std::vector<ObjectType>& types, const std::vector<Pair>& pairs,
                        const std::vector<TypeReport>& cycle);
     Status prune(const std::vector<ObjectType>& types, const std::vector<TypeReport>& cycle);
-    // Reads the links of `ids` (<= kMaxAssociationInputs) from `from` to `to`, following
-    // per-record paging, and writes them with `state`. Adds the changed `to` ids to `changed`.
-    Status read_and_write(const ObjectType& from, const ObjectType& to,
-                          const std::vector<RecordId>& ids, const std::vector<StateUpdate>& state,
-                          std::set<RecordId>* changed);
+    // Records whose links to one type are read and written together.
+    struct LinkBatch {
+        const ObjectType* from = nullptr;
+        const ObjectType* to = nullptr;
+        std::vector<RecordId> ids;                // at most kMaxAssociationInputs
+        std::vector<StateUpdate> state;           // committed with the batch's rows
+        std::set<RecordId>* changed = nullptr;    // receives the `to` ids whose links changed
+        std::function<void()> written = nullptr;  // after the write (progress)
+    };
+    // The next batch, or nullopt when there are no more. Called on the calling thread.
+    using NextBatch = std::function<Result<std::optional<LinkBatch>>()>;
+    // Reads the batches `next` gives with as many reads in flight as the API suggests (each on
+    // a thread of its own, API only) and writes them on this thread in the order they came, so
+    // a cursor committed with a batch never passes one not yet written. On an error no further
+    // batch is started or written; the reads in flight are waited for.
+    Status read_and_write_all(const NextBatch& next);
+    // The links of `ids` from `from` to `to`, following per-record paging. API only.
     Result<std::vector<RecordLinks>> read_links(const ObjectType& from, const ObjectType& to,
                                                 const std::vector<RecordId>& ids);
     Status check_stop() const;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mirror/links.h"
+#include "running_clock.h"
 #include "sync_harness.h"
 
 namespace hubsync::testing {
@@ -33,7 +34,8 @@ HarnessOptions links_options(int contacts = 1000) {
 
 // A harness mirroring the four standard types, associations swept every 6 hours.
 struct LinksHarness : SyncHarness {
-    explicit LinksHarness(int contacts = 1000) : SyncHarness(links_options(contacts)) {
+    explicit LinksHarness(int contacts = 1000) : LinksHarness(links_options(contacts)) {}
+    explicit LinksHarness(HarnessOptions o) : SyncHarness(std::move(o)) {
         sync_options.objects = kTypes;
         sync_options.links.associations_interval = hours(6);
     }
@@ -388,6 +390,91 @@ TEST(LinksSync, ReportViewsResolveNamesBesideIds) {
     EXPECT_FALSE(h.query("SELECT stage, company_name, count(*), total(amount) FROM deals_report "
                          "GROUP BY stage, company_name ORDER BY 4 DESC LIMIT 5")
                      .empty());
+}
+
+// Far from HubSpot, association reads overlap (as many in flight as the rate budget suggests)
+// while batches are still written in order with the sweep's cursor: a sweep stopped part way
+// resumes after its last written batch, and both end equal to the truth.
+class LinksAtLatency : public ::testing::Test {
+  protected:
+    LinksAtLatency() : h_(options()) {}
+
+    HarnessOptions options() {
+        HarnessOptions o = links_options(2'000);
+        o.time = &time_;
+        o.transport_pool = true;
+        return o;
+    }
+
+    void SetUp() override {
+        h_.run();                 // backfill (and every written record's links) without latency
+        time_.advance(hours(7));  // the association sweep is due
+        h_.sim->set_latency(std::chrono::milliseconds(100));
+        h_.sim->clear_requests();
+    }
+
+    std::string batch_path(const std::string& from, const std::string& to) {
+        return endpoint_path(Endpoint::kAssociationsBatchRead, default_api_version(), from, to);
+    }
+
+    int association_reads() {
+        int n = 0;
+        for (const auto& r : h_.sim->requests())
+            n += r.path.find("/associations/") != std::string::npos &&
+                         r.path.ends_with("/batch/read")
+                     ? 1
+                     : 0;
+        return n;
+    }
+
+    RunningClock time_;
+    LinksHarness h_;
+};
+
+TEST_F(LinksAtLatency, TheSweepKeepsSeveralReadsInFlightAndWritesEveryLink) {
+    // A link added at HubSpot that no record change reveals: only the sweep finds it.
+    const auto [a, b] = unlinked(h_, "contacts", "companies");
+    h_.sim->associate("contacts", a, "companies", b);
+    const CycleReport r = h_.run();
+    EXPECT_TRUE(r.links.swept);
+    expect_no_differences(h_.link_differences());
+    EXPECT_GE(peak_held(h_.sim->requests(), batch_path("contacts", "companies")), 2)
+        << "association reads overlapped at the simulator";
+    EXPECT_GE(h_.api->stats().budget.in_flight_peak, 2);
+}
+
+TEST_F(LinksAtLatency, AStoppedSweepResumesAfterItsLastWrittenBatch) {
+    const CycleReport full = h_.run();  // the whole sweep, to count its reads
+    ASSERT_TRUE(full.links.swept);
+    const int all_reads = association_reads();
+    time_.advance(hours(7));
+    const auto [a, b] = unlinked(h_, "deals", "tickets");
+    h_.sim->associate("deals", a, "tickets", b);
+    h_.sim->clear_requests();
+    StopSource stop;
+    int batches = 0;
+    h_.sync_options.stop = &stop;
+    h_.sync_options.on_page = [&] {
+        const auto sweeping = h_.mirror->state("links.associations.sweep");
+        if (sweeping.ok() && *sweeping && ++batches == 4) stop.request_stop();
+    };
+    auto stopped = h_.cycle();
+    ASSERT_FALSE(stopped.ok());
+    EXPECT_EQ(stopped.error().kind, ErrorKind::kCancelled);
+    const auto cursor = h_.mirror->state("links.associations.sweep");
+    ASSERT_TRUE(cursor.ok() && *cursor) << "the sweep's cursor is committed";
+    const int before_stop = association_reads();
+
+    h_.sync_options.stop = nullptr;
+    h_.sync_options.on_page = nullptr;
+    h_.sim->clear_requests();
+    const CycleReport resumed = h_.run();
+    EXPECT_TRUE(resumed.links.swept);
+    expect_no_differences(h_.link_differences());
+    // The resumed sweep read what was left, not everything again.
+    EXPECT_LT(association_reads(), all_reads);
+    EXPECT_LE(association_reads() + before_stop, all_reads + 16)
+        << "no more than the reads in flight at the stop are read twice";
 }
 
 }  // namespace
