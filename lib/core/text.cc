@@ -17,4 +17,17 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
+std::optional<std::string_view> state_field(std::string_view text, std::string_view name) {
+    for (std::size_t at = text.find(';'); at != std::string_view::npos;
+         at = text.find(';', at + 1)) {
+        const std::string_view rest = text.substr(at + 1);
+        if (rest.size() > name.size() && rest.substr(0, name.size()) == name &&
+            rest[name.size()] == '=') {
+            const std::string_view value = rest.substr(name.size() + 1);
+            return value.substr(0, value.find(';'));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace hubsync

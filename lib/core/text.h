@@ -18,6 +18,10 @@ std::string lower(std::string_view text);
 // of the locale.
 std::string_view trim(std::string_view text);
 
+// The value of `name` in a state text of the form "v1;name=value;other=value": what follows
+// ";name=" up to the next ';' or the end. nullopt when the field is absent.
+std::optional<std::string_view> state_field(std::string_view text, std::string_view name);
+
 // The whole of `text` as a decimal integer: an optional '-' (signed types only) and digits,
 // nothing else (no spaces, no '+', no trailing text). nullopt when it is not one or does not
 // fit in T.

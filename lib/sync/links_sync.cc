@@ -4,7 +4,6 @@
 #include "sync/links_sync.h"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <future>
 #include <map>
@@ -13,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "sync/sync_engine.h"
 
 namespace hubsync {
@@ -20,13 +20,6 @@ namespace {
 
 // Association reads in flight at most (each holds a thread while it waits for HubSpot).
 constexpr int kMaxLinkReadsInFlight = 16;
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-    std::int64_t v = 0;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-    return v;
-}
 
 // A sweep's progress: when it started, the pair it is on and the last record written.
 struct SweepCursor {
@@ -40,9 +33,9 @@ struct SweepCursor {
         const auto a = text->find(':');
         const auto b = a == std::string::npos ? a : text->find(':', a + 1);
         if (b == std::string::npos) return std::nullopt;
-        const auto started = parse_int(std::string_view(*text).substr(0, a));
-        const auto pair = parse_int(std::string_view(*text).substr(a + 1, b - a - 1));
-        const auto last = parse_int(std::string_view(*text).substr(b + 1));
+        const auto started = parse_int<std::int64_t>(std::string_view(*text).substr(0, a));
+        const auto pair = parse_int<std::int64_t>(std::string_view(*text).substr(a + 1, b - a - 1));
+        const auto last = parse_int<std::int64_t>(std::string_view(*text).substr(b + 1));
         if (!started || !pair || !last || *pair < 0) return std::nullopt;
         return SweepCursor{*started, static_cast<std::size_t>(*pair), *last};
     }
@@ -125,7 +118,7 @@ Status LinksSync::write_options(const std::vector<ObjectType>& types,
 
 Result<bool> LinksSync::due(const char* key, Millis interval) {
     HS_ASSIGN_OR_RETURN(const auto last, mirror_.state(key));
-    const auto last_ms = last ? parse_int(*last) : std::nullopt;
+    const auto last_ms = last ? parse_int<std::int64_t>(*last) : std::nullopt;
     return !last_ms || clock_.now_ms() - *last_ms >= interval.count();
 }
 

@@ -72,13 +72,7 @@ std::string ReconcileState::encode() const {
 
 std::optional<ReconcileState> ReconcileState::decode(const std::string& text) {
     const std::string_view rest = text;
-    auto field = [&](std::string_view name) -> std::optional<std::string_view> {
-        const std::string prefix = fmt::format(";{}=", name);
-        const auto at = rest.find(prefix);
-        if (at == std::string_view::npos) return std::nullopt;
-        const std::string_view v = rest.substr(at + prefix.size());
-        return v.substr(0, v.find(';'));
-    };
+    auto field = [&](std::string_view name) { return state_field(rest, name); };
     if (rest.substr(0, 3) != "v1;") return std::nullopt;
     const auto top = field("top");
     const auto archived = field("archived");

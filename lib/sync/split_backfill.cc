@@ -49,13 +49,7 @@ std::string SplitState::encode() const {
 
 std::optional<SplitState> SplitState::decode(const std::string& text) {
     std::string_view rest = text;
-    auto field = [&](std::string_view name) -> std::optional<std::string_view> {
-        const std::string prefix = fmt::format(";{}=", name);
-        const auto at = rest.find(prefix);
-        if (at == std::string_view::npos) return std::nullopt;
-        std::string_view v = rest.substr(at + prefix.size());
-        return v.substr(0, v.find(';'));
-    };
+    auto field = [&](std::string_view name) { return state_field(rest, name); };
     if (rest.substr(0, 2) != "v1") return std::nullopt;
     SplitState s;
     const auto after = field("after");

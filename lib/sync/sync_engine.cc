@@ -118,13 +118,7 @@ struct Window {
         Window w;
         const std::string_view t = *text;
         if (t.substr(0, 3) == "v2;") {
-            auto field = [&](std::string_view name) -> std::optional<std::string_view> {
-                const std::string prefix = fmt::format(";{}=", name);
-                const auto at = t.find(prefix);
-                if (at == std::string_view::npos) return std::nullopt;
-                const std::string_view v = t.substr(at + prefix.size());
-                return v.substr(0, v.find(';'));
-            };
+            auto field = [&](std::string_view name) { return state_field(t, name); };
             const auto since = field("since"), until = field("until"), top = field("top"),
                        r = field("r");
             if (!since || !until || !top || !r) return std::nullopt;

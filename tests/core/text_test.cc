@@ -40,5 +40,16 @@ TEST(ParseInt, RefusesWhatDoesNotFitTheType) {
     EXPECT_EQ(parse_int<std::int64_t>("9223372036854775808"), std::nullopt);
 }
 
+TEST(StateField, FindsANamedFieldAfterASemicolonUpToTheNext) {
+    const std::string_view text = "v2;since=10;until=20;top=7;r=0:5,5:9";
+    EXPECT_EQ(state_field(text, "since"), "10");
+    EXPECT_EQ(state_field(text, "top"), "7");
+    EXPECT_EQ(state_field(text, "r"), "0:5,5:9");
+    EXPECT_EQ(state_field(text, "to"), std::nullopt) << "a prefix of another name is no match";
+    EXPECT_EQ(state_field(text, "v2"), std::nullopt) << "the version is no field";
+    EXPECT_EQ(state_field("v1;r=", "r"), "");
+    EXPECT_EQ(state_field("", "r"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hubsync
