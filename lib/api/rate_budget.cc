@@ -48,7 +48,7 @@ RateBudget::RateBudget(Clock& clock, const RateBudgetOptions& options, StopSourc
     : clock_(clock),
       options_(options),
       stop_(stop),
-      general_(kAssumedMax - kMargin, kTenSeconds + kTenSeconds / kArrivalSkewShare),
+      general_(kAssumedMax - kMargin, kTenSeconds + kTenSeconds / kArrivalSkewShare, kLatencyKept),
       search_(std::max(options.searches_per_second, 1), kOneSecond),
       search_spacing_(kOneSecond / std::max(options.searches_per_second, 1)) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
@@ -120,7 +120,6 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
             if (slot <= now) {
                 limiter.record(now);
                 if (bucket == Bucket::kSearch) last_search_ = now;
-                if (bucket == Bucket::kGeneral) recent_sends_.push_back(now);
                 ++in_flight_;
                 in_flight_peak_ = std::max(in_flight_peak_, in_flight_);
                 return Ticket{bucket == Bucket::kGeneral ? ++sent_ : 0, now};
@@ -163,11 +162,7 @@ void RateBudget::learn_limits_locked(const HttpResponse& response) {
 // the header must add no wait. (With a dozen requests in flight, those sent after `seq` that
 // arrived before it were counted twice, read as a full window, and stalled every reader.)
 int RateBudget::ours_counted_locked(Instant now, Millis latency) {
-    const Instant from = now - latency - interval_;
-    while (!recent_sends_.empty() && recent_sends_.front() + interval_ + kLatencyKept <= now)
-        recent_sends_.pop_front();
-    return static_cast<int>(recent_sends_.end() -
-                            std::upper_bound(recent_sends_.begin(), recent_sends_.end(), from));
+    return general_.sent_since(now - latency - interval_, now);
 }
 
 void RateBudget::observe_locked(std::uint64_t seq, const HttpResponse& response, Instant now,

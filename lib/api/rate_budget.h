@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -86,15 +85,14 @@ class RateBudget final {
     RateBudgetOptions options_;
     StopSource* stop_;
     mutable std::mutex mu_;
+    // General send times are kept a minute past the window: a Remaining header describes the
+    // window as it stood at an earlier arrival.
     RollingWindowLimiter general_;
     RollingWindowLimiter search_;
     Instant quiet_until_{};   // no general request before this (low Remaining, 429)
     Instant last_search_{};   // when the last search was let go
     Millis search_spacing_;   // searches go out at least this far apart
     std::uint64_t sent_ = 0;  // general requests sent so far (sequence numbers)
-    // Send times of general requests for a window plus the longest latency kept (the limiter
-    // forgets them after one window; a header describes the window at an earlier arrival).
-    std::deque<Instant> recent_sends_;
     int hubspot_max_ = 0;
     Millis interval_{10'000};
     std::int64_t daily_limit_ = -1;

@@ -1,12 +1,15 @@
-// RollingWindowLimiter: remembers the send time of every request still inside the window.
+// RollingWindowLimiter: remembers the send time of every request still inside the window (and,
+// with a history, a while longer).
 #include "api/rate_limiter.h"
 
 #include <algorithm>
 
 namespace hubsync {
 
-RollingWindowLimiter::RollingWindowLimiter(int budget, Millis window)
-    : budget_(std::max(budget, 1)), window_(std::max(window, Millis(1))) {}
+RollingWindowLimiter::RollingWindowLimiter(int budget, Millis window, Millis history)
+    : budget_(std::max(budget, 1)),
+      window_(std::max(window, Millis(1))),
+      history_(std::max(history, Millis(0))) {}
 
 void RollingWindowLimiter::set_budget(int budget) {
     budget_ = std::max(budget, 1);
@@ -16,15 +19,17 @@ void RollingWindowLimiter::set_window(Millis window) {
     window_ = std::max(window, Millis(1));
 }
 
-void RollingWindowLimiter::expire(Instant now) {
-    // A request sent at t occupies the half-open window [t, t + window).
-    while (!sent_.empty() && sent_.front() + window_ <= now)
+std::size_t RollingWindowLimiter::expire(Instant now) {
+    while (!sent_.empty() && sent_.front() + window_ + history_ <= now)
         sent_.pop_front();
+    // A request sent at t occupies the half-open window [t, t + window).
+    const auto first = std::upper_bound(sent_.begin(), sent_.end(), now - window_);
+    return static_cast<std::size_t>(first - sent_.begin());
 }
 
 Instant RollingWindowLimiter::next_slot(Instant now) {
-    expire(now);
-    if (static_cast<int>(sent_.size()) < budget_) return now;
+    const std::size_t counted = sent_.size() - expire(now);
+    if (static_cast<int>(counted) < budget_) return now;
     // The oldest request that must leave the window before one more fits.
     return sent_[sent_.size() - static_cast<std::size_t>(budget_)] + window_;
 }
@@ -35,14 +40,18 @@ void RollingWindowLimiter::record(Instant at) {
 }
 
 int RollingWindowLimiter::in_window(Instant now) {
-    expire(now);
-    return static_cast<int>(sent_.size());
+    return static_cast<int>(sent_.size() - expire(now));
 }
 
 Instant RollingWindowLimiter::nth_newest_leaves(int n, Instant now) {
-    expire(now);
-    if (n < 1 || n > static_cast<int>(sent_.size())) return now;
+    const std::size_t counted = sent_.size() - expire(now);
+    if (n < 1 || n > static_cast<int>(counted)) return now;
     return sent_[sent_.size() - static_cast<std::size_t>(n)] + window_;
+}
+
+int RollingWindowLimiter::sent_since(Instant from, Instant now) {
+    expire(now);
+    return static_cast<int>(sent_.end() - std::upper_bound(sent_.begin(), sent_.end(), from));
 }
 
 }  // namespace hubsync

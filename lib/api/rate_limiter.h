@@ -11,7 +11,8 @@ namespace hubsync {
 // Not thread-safe; the RateBudget that owns it locks around it.
 class RollingWindowLimiter final {
   public:
-    RollingWindowLimiter(int budget, Millis window);
+    // `history`: how much longer than the window send times are kept, for sent_since().
+    RollingWindowLimiter(int budget, Millis window, Millis history = Millis(0));
 
     // The earliest instant at or after `now` at which one more request fits the window.
     Instant next_slot(Instant now);
@@ -22,6 +23,8 @@ class RollingWindowLimiter final {
     // When the n-th newest request counted at `now` (n >= 1) leaves the window; `now` when
     // fewer than n are counted.
     Instant nth_newest_leaves(int n, Instant now);
+    // Requests sent after `from` (at most window + history before `now`).
+    int sent_since(Instant from, Instant now);
 
     int budget() const { return budget_; }
     Millis window() const { return window_; }
@@ -30,10 +33,13 @@ class RollingWindowLimiter final {
     void set_window(Millis window);
 
   private:
-    void expire(Instant now);
+    // Forgets sends older than window + history; returns how many of the rest are outside the
+    // window (the oldest ones).
+    std::size_t expire(Instant now);
 
     int budget_;
     Millis window_;
+    Millis history_;
     std::deque<Instant> sent_;
 };
 

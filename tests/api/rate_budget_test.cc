@@ -2,6 +2,7 @@
 // cap stays a cap), slows down and then pauses before the daily cap, keeps any number of
 // concurrent senders inside the window, and says how many requests are worth having in flight.
 #include "api/rate_budget.h"
+#include "api/rate_limiter.h"
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,29 @@ void answer(RateBudget& budget, const HttpResponse& response) {
     auto ticket = budget.acquire(Bucket::kGeneral, "test");
     ASSERT_TRUE(ticket.ok()) << ticket.error().describe();
     budget.finished(Bucket::kGeneral, ticket->seq, &response, Millis(0));
+}
+
+// Sends kept past the window answer sent_since() but never count against the window.
+TEST(RollingWindowLimiter, KeepsHistoryForSentSinceWithoutCountingItInTheWindow) {
+    const Instant t0 = ManualClock::default_start();
+    RollingWindowLimiter limiter(2, Millis(1'000), Millis(5'000));
+    limiter.record(t0);
+    limiter.record(t0 + Millis(100));
+    EXPECT_EQ(limiter.in_window(t0 + Millis(500)), 2);
+    EXPECT_EQ(limiter.next_slot(t0 + Millis(500)), t0 + Millis(1'000));
+    // Past the window: room again, both still known to sent_since.
+    const Instant later = t0 + Millis(1'200);
+    EXPECT_EQ(limiter.in_window(later), 0);
+    EXPECT_EQ(limiter.next_slot(later), later);
+    EXPECT_EQ(limiter.nth_newest_leaves(1, later), later);
+    EXPECT_EQ(limiter.sent_since(t0 - Millis(1), later), 2);
+    EXPECT_EQ(limiter.sent_since(t0, later), 1);
+    limiter.record(later);
+    EXPECT_EQ(limiter.in_window(later), 1);
+    EXPECT_EQ(limiter.nth_newest_leaves(1, later), later + Millis(1'000));
+    EXPECT_EQ(limiter.sent_since(t0 - Millis(1), later), 3);
+    // Past window + history they are forgotten.
+    EXPECT_EQ(limiter.sent_since(t0 - Millis(1), t0 + Millis(6'150)), 1);
 }
 
 TEST(RateBudget, AutoLearnsTheLimitFromTheHeaders) {
