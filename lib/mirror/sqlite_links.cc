@@ -148,6 +148,13 @@ class SqliteLinks final : public LinkMirror {
     Status replace_view(std::string_view name, const std::string& select);
     Result<std::string> deals_report();
     Result<std::string> contacts_report();
+    // The columns and join of a report row's Primary company (`alias` the row's table, of
+    // `type`): company_id and company_name, NULL when companies are not mirrored.
+    struct CompanyJoin {
+        std::string columns;
+        std::string join;
+    };
+    Result<CompanyJoin> primary_company(std::string_view type, std::string_view alias);
     Result<std::string> companies_report();
     Result<std::string> tickets_report();
 
@@ -570,22 +577,24 @@ std::string option_label(std::string_view type, std::string_view property,
         type, property, value);
 }
 
-Result<std::string> SqliteLinks::deals_report() {
+Result<SqliteLinks::CompanyJoin> SqliteLinks::primary_company(std::string_view type,
+                                                              std::string_view alias) {
     HS_ASSIGN_OR_RETURN(const bool companies, object_exists("active_companies"));
+    if (!companies) return CompanyJoin{"NULL AS company_id, NULL AS company_name", ""};
+    HS_ASSIGN_OR_RETURN(const auto company_name, column("companies", "name", "c"));
+    return CompanyJoin{"c.id AS company_id, " + company_name + " AS company_name",
+                       "\nLEFT JOIN active_companies c ON c.id = " +
+                           primary_link(type, fmt::format("{}.id", alias), "companies")};
+}
+
+Result<std::string> SqliteLinks::deals_report() {
     HS_ASSIGN_OR_RETURN(const auto name, column("deals", "dealname", "d"));
     HS_ASSIGN_OR_RETURN(const auto amount, column("deals", "amount", "d"));
     HS_ASSIGN_OR_RETURN(const auto close, column("deals", "closedate", "d"));
     HS_ASSIGN_OR_RETURN(const auto pipeline, column("deals", "pipeline", "d"));
     HS_ASSIGN_OR_RETURN(const auto stage, column("deals", "dealstage", "d"));
     HS_ASSIGN_OR_RETURN(const auto owner, column("deals", "hubspot_owner_id", "d"));
-    HS_ASSIGN_OR_RETURN(const auto company_name, column("companies", "name", "c"));
-    std::string company_cols = "NULL AS company_id, NULL AS company_name";
-    std::string company_join;
-    if (companies) {
-        company_cols = "c.id AS company_id, " + company_name + " AS company_name";
-        company_join = "\nLEFT JOIN active_companies c ON c.id = " +
-                       primary_link("deals", "d.id", "companies");
-    }
+    HS_ASSIGN_OR_RETURN(const auto company, primary_company("deals", "d"));
     return fmt::format(
         "SELECT d.id AS deal_id, {0} AS deal_name, {1} AS amount, {2} AS close_date,\n"
         "  {3} AS pipeline_id, p.label AS pipeline, {4} AS stage_id, s.label AS stage,\n"
@@ -597,24 +606,17 @@ Result<std::string> SqliteLinks::deals_report() {
         "LEFT JOIN pipeline_stages s ON s.object_type = 'deals' AND s.pipeline_id = {3} AND "
         "s.id = {4}\n"
         "LEFT JOIN owners o ON o.id = {5}{8}",
-        name, amount, close, pipeline, stage, owner, owner_name("o"), company_cols, company_join);
+        name, amount, close, pipeline, stage, owner, owner_name("o"), company.columns,
+        company.join);
 }
 
 Result<std::string> SqliteLinks::contacts_report() {
-    HS_ASSIGN_OR_RETURN(const bool companies, object_exists("active_companies"));
     HS_ASSIGN_OR_RETURN(const auto email, column("contacts", "email", "t"));
     HS_ASSIGN_OR_RETURN(const auto first, column("contacts", "firstname", "t"));
     HS_ASSIGN_OR_RETURN(const auto last, column("contacts", "lastname", "t"));
     HS_ASSIGN_OR_RETURN(const auto stage, column("contacts", "lifecyclestage", "t"));
     HS_ASSIGN_OR_RETURN(const auto owner, column("contacts", "hubspot_owner_id", "t"));
-    HS_ASSIGN_OR_RETURN(const auto company_name, column("companies", "name", "c"));
-    std::string company_cols = "NULL AS company_id, NULL AS company_name";
-    std::string company_join;
-    if (companies) {
-        company_cols = "c.id AS company_id, " + company_name + " AS company_name";
-        company_join = "\nLEFT JOIN active_companies c ON c.id = " +
-                       primary_link("contacts", "t.id", "companies");
-    }
+    HS_ASSIGN_OR_RETURN(const auto company, primary_company("contacts", "t"));
     return fmt::format(
         "SELECT t.id AS contact_id, {0} AS email, {1} AS first_name, {2} AS last_name,\n"
         "  {3} AS lifecycle_stage, {4} AS lifecycle_stage_label,\n"
@@ -623,7 +625,7 @@ Result<std::string> SqliteLinks::contacts_report() {
         "FROM active_contacts t\n"
         "LEFT JOIN owners o ON o.id = {5}{8}",
         email, first, last, stage, option_label("contacts", "lifecyclestage", stage), owner,
-        owner_name("o"), company_cols, company_join);
+        owner_name("o"), company.columns, company.join);
 }
 
 Result<std::string> SqliteLinks::companies_report() {
@@ -665,22 +667,15 @@ Result<std::string> SqliteLinks::companies_report() {
 }
 
 Result<std::string> SqliteLinks::tickets_report() {
-    HS_ASSIGN_OR_RETURN(const bool companies, object_exists("active_companies"));
     HS_ASSIGN_OR_RETURN(const bool contacts, object_exists("active_contacts"));
     HS_ASSIGN_OR_RETURN(const auto subject, column("tickets", "subject", "k"));
     HS_ASSIGN_OR_RETURN(const auto pipeline, column("tickets", "hs_pipeline", "k"));
     HS_ASSIGN_OR_RETURN(const auto stage, column("tickets", "hs_pipeline_stage", "k"));
     HS_ASSIGN_OR_RETURN(const auto priority, column("tickets", "hs_ticket_priority", "k"));
     HS_ASSIGN_OR_RETURN(const auto owner, column("tickets", "hubspot_owner_id", "k"));
-    HS_ASSIGN_OR_RETURN(const auto company_name, column("companies", "name", "c"));
+    HS_ASSIGN_OR_RETURN(const auto company, primary_company("tickets", "k"));
     HS_ASSIGN_OR_RETURN(const auto email, column("contacts", "email", "t"));
-    std::string joins;
-    std::string company_cols = "NULL AS company_id, NULL AS company_name";
-    if (companies) {
-        company_cols = "c.id AS company_id, " + company_name + " AS company_name";
-        joins += "\nLEFT JOIN active_companies c ON c.id = " +
-                 primary_link("tickets", "k.id", "companies");
-    }
+    std::string joins = company.join;
     std::string contact_cols = "NULL AS contact_id, NULL AS contact_email";
     if (contacts) {
         contact_cols = "t.id AS contact_id, " + email + " AS contact_email";
@@ -698,7 +693,7 @@ Result<std::string> SqliteLinks::tickets_report() {
         "s.id = {2}\n"
         "LEFT JOIN owners o ON o.id = {5}{9}",
         subject, pipeline, stage, priority, option_label("tickets", "hs_ticket_priority", priority),
-        owner, owner_name("o"), company_cols, contact_cols, joins);
+        owner, owner_name("o"), company.columns, contact_cols, joins);
 }
 
 Status SqliteLinks::replace_view(std::string_view name, const std::string& select) {
