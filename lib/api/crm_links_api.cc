@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "api/decode.h"
+#include "api/decoder_core.h"
 #include "api/json_reader.h"
 #include "core/json_string.h"
 #include "http/url.h"
@@ -17,40 +18,12 @@ namespace {
 
 using Type = JsonReader::Type;
 
-// A JsonReader with the first shape problem remembered.
-class LinkDecoder final {
+// The links decoders' reads on top of the shared core.
+class LinkDecoder final : public decoding::DecoderCore {
   public:
-    LinkDecoder(std::string_view body, const char* what) : body_(body), r_(body), what_(what) {}
+    using DecoderCore::DecoderCore;
 
     JsonReader& r() { return r_; }
-
-    bool shape(std::string message) {
-        if (shape_.empty()) shape_ = std::move(message);
-        return false;
-    }
-
-    Error error() const {
-        JsonReader check(body_);
-        const bool well_formed = check.skip_value() && check.expect_end();
-        if (!shape_.empty() && well_formed) {
-            return make_error(ErrorKind::kBadData,
-                              fmt::format("unexpected {} from HubSpot: {}", what_, shape_),
-                              "the response does not match HubSpot's documented format; "
-                              "report it with the correlationId from the log");
-        }
-        return make_error(ErrorKind::kTransient,
-                          fmt::format("HubSpot {} was not well-formed JSON ({}); a truncated "
-                                      "body usually means a broken connection, so it is retried",
-                                      what_, r_.failed() ? r_.error() : check.error()));
-    }
-
-    bool begin_document() {
-        if (r_.peek() == Type::kObject) return r_.begin_object();
-        if (!r_.skip_value()) return false;
-        return shape("the body is not a JSON object");
-    }
-
-    bool finish() { return !r_.failed() && shape_.empty() && r_.expect_end(); }
 
     // An id sent as a string of digits or as a number.
     bool read_id(std::int64_t& out, std::string_view field) {
@@ -314,12 +287,6 @@ class LinkDecoder final {
         if (ok && p.id.empty()) return shape("a pipeline has no \"id\"");
         return ok;
     }
-
-  private:
-    std::string_view body_;
-    JsonReader r_;
-    const char* what_;
-    std::string shape_;
 };
 
 // Decodes {"results":[...], ...} with `element` for each result and `other` for other keys.

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "api/decoder_core.h"
 #include "api/json_reader.h"
 #include "core/text.h"
 
@@ -12,81 +13,12 @@ namespace {
 
 using Type = JsonReader::Type;
 
-// Shortens a value quoted in an error message.
-std::string excerpt(std::string_view text) {
-    constexpr std::size_t kMax = 40;
-    if (text.size() <= kMax) return std::string(text);
-    return std::string(text.substr(0, kMax)) + "...";
-}
+using decoding::excerpt;
 
-bool looks_like_html(std::string_view body) {
-    const auto start = body.find_first_not_of(" \t\r\n");
-    return start != std::string_view::npos && body[start] == '<';
-}
-
-// Tracks the first semantic problem while a JsonReader tracks syntax.
-class Decoder {
+// The record decoders' reads on top of the shared core.
+class Decoder : public decoding::DecoderCore {
   public:
-    Decoder(std::string_view body, const char* what) : body_(body), r_(body), what_(what) {}
-
-    JsonReader& reader() { return r_; }
-
-    bool shape(std::string message) {
-        if (shape_.empty()) shape_ = std::move(message);
-        return false;
-    }
-
-    // The error for a decode that stopped early. A shape problem in a body that is also not
-    // well-formed JSON is reported as the syntax problem: the body was probably cut short.
-    Error error() const {
-        if (!shape_.empty() && !r_.failed() && well_formed(body_)) {
-            return make_error(ErrorKind::kBadData,
-                              fmt::format("unexpected {} from HubSpot: {}", what_, shape_),
-                              "the response does not match HubSpot's documented format; "
-                              "report it with the correlationId from the log");
-        }
-        std::string detail;
-        if (looks_like_html(body_)) {
-            detail = fmt::format("an HTML page ({} bytes) instead of JSON", body_.size());
-        } else if (body_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-            detail = "an empty body";
-        } else if (r_.failed()) {
-            detail = "malformed JSON: " + r_.error();
-        } else {
-            JsonReader check(body_);
-            check.skip_value();
-            check.expect_end();
-            detail = "malformed JSON: " + check.error();
-        }
-        return make_error(ErrorKind::kTransient,
-                          fmt::format("HubSpot {} was {}; a truncated or non-JSON body usually "
-                                      "means a broken connection or a proxy, so it is retried",
-                                      what_, detail));
-    }
-
-    static bool well_formed(std::string_view body) {
-        JsonReader check(body);
-        return check.skip_value() && check.expect_end();
-    }
-
-    // Call after the top-level value: only whitespace may follow.
-    bool finish() {
-        if (r_.failed() || !shape_.empty()) return false;
-        return r_.expect_end();
-    }
-
-    // Begins the top-level object, classifying a non-object body.
-    bool begin_document() {
-        const Type t = r_.peek();
-        if (t == Type::kObject) return r_.begin_object();
-        if (t == Type::kEnd || t == Type::kInvalid) {
-            r_.skip_value();  // latches the syntax error
-            return false;
-        }
-        // Well-formed but not an object: validate it first so a truncated array is transient.
-        if (!r_.skip_value()) return false;
-        return shape("the body is not a JSON object");
-    }
+    using DecoderCore::DecoderCore;
 
     // Reads an object key by key: `read_key(key)` reads the key's value and returns false to
     // stop. Anything but an object is skipped and reported as "<what> is not an object".
@@ -351,12 +283,6 @@ class Decoder {
         if (p.name.empty()) return shape("a property definition has no \"name\"");
         return true;
     }
-
-  private:
-    std::string_view body_;
-    JsonReader r_;
-    const char* what_;
-    std::string shape_;
 };
 
 // errors[].context.requiredGranularScopes[] of a 403 body; anything unexpected is skipped.
