@@ -676,14 +676,20 @@ class SyncEngine::TypeCycle final {
             if (last) break;
             after = page.next_after;
         }
+        HS_RETURN_IF_ERROR(confirm_unlisted(std::move(listed)));
+        report_.archive_swept = true;
+        return {};
+    }
+
+    // Mirrored archived rows the whole archived list did not show were restored, merged or
+    // removed since: batch/read says which.
+    Status confirm_unlisted(std::vector<RecordId> listed) {
         HS_ASSIGN_OR_RETURN(const auto archived, mirror_.archived_ids(type_));
         std::sort(listed.begin(), listed.end());
         std::vector<RecordId> unlisted;
         std::set_difference(archived.begin(), archived.end(), listed.begin(), listed.end(),
                             std::back_inserter(unlisted));
-        HS_RETURN_IF_ERROR(apply_confirmed(unlisted));
-        report_.archive_swept = true;
-        return {};
+        return apply_confirmed(unlisted);
     }
 
     // Archived records from a list that may carry only some properties: known rows get an
@@ -884,12 +890,7 @@ class SyncEngine::TypeCycle final {
             if (page.next_after.empty()) break;
             after = page.next_after;
         }
-        HS_ASSIGN_OR_RETURN(const auto archived, mirror_.archived_ids(type_));
-        std::sort(listed.begin(), listed.end());
-        std::vector<RecordId> unlisted;
-        std::set_difference(archived.begin(), archived.end(), listed.begin(), listed.end(),
-                            std::back_inserter(unlisted));
-        return apply_confirmed(unlisted);
+        return confirm_unlisted(std::move(listed));
     }
 
     void sweep_page_done(SyncProgress& progress, std::size_t ids) {
