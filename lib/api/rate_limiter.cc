@@ -28,7 +28,8 @@ std::size_t RollingWindowLimiter::expire(Instant now) {
 }
 
 Instant RollingWindowLimiter::next_slot(Instant now) {
-    const std::size_t counted = sent_.size() - expire(now);
+    const std::size_t outside = expire(now);  // first: it drops old sends
+    const std::size_t counted = sent_.size() - outside;
     if (static_cast<int>(counted) < budget_) return now;
     // The oldest request that must leave the window before one more fits.
     return sent_[sent_.size() - static_cast<std::size_t>(budget_)] + window_;
@@ -40,11 +41,13 @@ void RollingWindowLimiter::record(Instant at) {
 }
 
 int RollingWindowLimiter::in_window(Instant now) {
-    return static_cast<int>(sent_.size() - expire(now));
+    const std::size_t outside = expire(now);  // first: it drops old sends
+    return static_cast<int>(sent_.size() - outside);
 }
 
 Instant RollingWindowLimiter::nth_newest_leaves(int n, Instant now) {
-    const std::size_t counted = sent_.size() - expire(now);
+    const std::size_t outside = expire(now);  // first: it drops old sends
+    const std::size_t counted = sent_.size() - outside;
     if (n < 1 || n > static_cast<int>(counted)) return now;
     return sent_[sent_.size() - static_cast<std::size_t>(n)] + window_;
 }

@@ -60,6 +60,25 @@ TEST(RollingWindowLimiter, KeepsHistoryForSentSinceWithoutCountingItInTheWindow)
     EXPECT_EQ(limiter.sent_since(t0 - Millis(1), t0 + Millis(6'150)), 1);
 }
 
+// Every query first forgets what has aged out, then counts: a limiter idle for longer than its
+// window and history answers as an empty one.
+TEST(RollingWindowLimiter, AnswersRightInTheCallThatForgetsOldSends) {
+    const Instant t0 = ManualClock::default_start();
+    const Instant idle = t0 + Millis(10'000);
+    for (int query = 0; query < 3; ++query) {
+        RollingWindowLimiter limiter(2, Millis(1'000), Millis(5'000));
+        limiter.record(t0);
+        limiter.record(t0 + Millis(100));
+        if (query == 0) {
+            EXPECT_EQ(limiter.next_slot(idle), idle);
+        } else if (query == 1) {
+            EXPECT_EQ(limiter.in_window(idle), 0);
+        } else {
+            EXPECT_EQ(limiter.nth_newest_leaves(1, idle), idle);
+        }
+    }
+}
+
 TEST(RateBudget, AutoLearnsTheLimitFromTheHeaders) {
     ManualClock clock;
     RateBudget budget(clock, RateBudgetOptions{});
