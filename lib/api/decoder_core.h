@@ -4,8 +4,6 @@
 // kTransient; well-formed JSON of the wrong shape is kBadData. Private to lib/api.
 #pragma once
 
-#include <fmt/core.h>
-
 #include <string>
 #include <string_view>
 
@@ -21,10 +19,7 @@ inline std::string excerpt(std::string_view text) {
     return std::string(text.substr(0, kMax)) + "...";
 }
 
-inline bool looks_like_html(std::string_view body) {
-    const auto start = body.find_first_not_of(" \t\r\n");
-    return start != std::string_view::npos && body[start] == '<';
-}
+bool looks_like_html(std::string_view body);
 
 // Tracks the first semantic problem while a JsonReader tracks syntax.
 class DecoderCore {
@@ -42,31 +37,7 @@ class DecoderCore {
 
     // The error for a decode that stopped early. A shape problem in a body that is also not
     // well-formed JSON is reported as the syntax problem: the body was probably cut short.
-    Error error() const {
-        if (!shape_.empty() && !r_.failed() && well_formed(body_)) {
-            return make_error(ErrorKind::kBadData,
-                              fmt::format("unexpected {} from HubSpot: {}", what_, shape_),
-                              "the response does not match HubSpot's documented format; "
-                              "report it with the correlationId from the log");
-        }
-        std::string detail;
-        if (looks_like_html(body_)) {
-            detail = fmt::format("an HTML page ({} bytes) instead of JSON", body_.size());
-        } else if (body_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-            detail = "an empty body";
-        } else if (r_.failed()) {
-            detail = "malformed JSON: " + r_.error();
-        } else {
-            JsonReader check(body_);
-            check.skip_value();
-            check.expect_end();
-            detail = "malformed JSON: " + check.error();
-        }
-        return make_error(ErrorKind::kTransient,
-                          fmt::format("HubSpot {} was {}; a truncated or non-JSON body usually "
-                                      "means a broken connection or a proxy, so it is retried",
-                                      what_, detail));
-    }
+    Error error() const;
 
     static bool well_formed(std::string_view body) {
         JsonReader check(body);
