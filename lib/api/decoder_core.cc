@@ -5,10 +5,14 @@
 
 namespace hubsync::decoding {
 
+namespace {
+
 bool looks_like_html(std::string_view body) {
     const auto start = body.find_first_not_of(" \t\r\n");
     return start != std::string_view::npos && body[start] == '<';
 }
+
+}  // namespace
 
 Error DecoderCore::error() const {
     if (!shape_.empty() && !r_.failed() && well_formed(body_)) {

@@ -19,8 +19,6 @@ inline std::string excerpt(std::string_view text) {
     return std::string(text.substr(0, kMax)) + "...";
 }
 
-bool looks_like_html(std::string_view body);
-
 // Tracks the first semantic problem while a JsonReader tracks syntax.
 class DecoderCore {
   public:
