@@ -104,17 +104,22 @@ TEST(MirrorSchema, ActiveContactsViewHidesArchivedAndMergedAndFollowsNewColumns)
               (std::vector<std::string>{"1|a@x|NULL"}));
 }
 
+// Contacts 1..n, each with the email "<id>@x".
+void write_contacts_with_email(Mirror& m, RecordId n) {
+    ASSERT_TRUE(m.apply_properties(contacts_type(), {def("email")}, {}).ok());
+    std::vector<Record> records;
+    for (RecordId id = 1; id <= n; ++id)
+        records.push_back(
+            contact(id, "2024-01-01T00:00:00.000Z", {{"email", fmt::format("{}@x", id)}}));
+    ASSERT_TRUE(write_page(m, records).ok());
+}
+
 // <table>_by_any_id: one join on any_id finds the active record behind any id it ever had.
 TEST(MirrorSchema, ByAnyIdViewResolvesOldIdsToTheActiveSurvivor) {
     TempDir dir;
     const std::string path = dir.file("m.db");
     auto m = open_mirror(path);
-    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
-    std::vector<Record> records;
-    for (RecordId id = 1; id <= 6; ++id)
-        records.push_back(
-            contact(id, "2024-01-01T00:00:00.000Z", {{"email", fmt::format("{}@x", id)}}));
-    ASSERT_TRUE(write_page(*m, records).ok());
+    write_contacts_with_email(*m, 6);
     // A chain: 1 into 2, then 2 into 3. merged_ids names the final survivor, 3, for both.
     ASSERT_TRUE(mark_merged(*m, 1, 2).ok());
     ASSERT_TRUE(mark_merged(*m, 2, 3).ok());
@@ -166,12 +171,7 @@ TEST(MirrorSchema, ByAnyIdViewResolvesMergesWrittenOutOfOrder) {
     TempDir dir;
     const std::string path = dir.file("m.db");
     auto m = open_mirror(path);
-    ASSERT_TRUE(m->apply_properties(contacts_type(), {def("email")}, {}).ok());
-    std::vector<Record> records;
-    for (RecordId id = 1; id <= 3; ++id)
-        records.push_back(
-            contact(id, "2024-01-01T00:00:00.000Z", {{"email", fmt::format("{}@x", id)}}));
-    ASSERT_TRUE(write_page(*m, records).ok());
+    write_contacts_with_email(*m, 3);
     ASSERT_TRUE(mark_merged(*m, 2, 3).ok());
     ASSERT_TRUE(mark_merged(*m, 7, 1).ok());  // 7 named 1 before 1 was merged
     ASSERT_TRUE(mark_merged(*m, 1, 2).ok());  // written last, though it happened first
