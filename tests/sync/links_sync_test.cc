@@ -477,5 +477,26 @@ TEST_F(LinksAtLatency, AStoppedSweepResumesAfterItsLastWrittenBatch) {
         << "no more than the reads in flight at the stop are read twice";
 }
 
+TEST_F(LinksAtLatency, AFailedReadWritesNothingAfterItAndTheNextSweepFinishes) {
+    // Every read of contacts' links to deals fails from the start: the batches before it in
+    // the sweep's order are written, none after it, and its cursor stays before it.
+    h_.sim->add_fault(sim::FaultRule::fail_next(batch_path("contacts", "deals"), -1, 500));
+    auto failed = h_.cycle();
+    ASSERT_FALSE(failed.ok());
+    const auto cursor = h_.mirror->state("links.associations.sweep");
+    ASSERT_TRUE(cursor.ok() && *cursor) << "the sweep's position is committed";
+    // started_ms:pair:last_id, on the first pair (contacts -> companies), the one before.
+    const std::string& at = **cursor;
+    EXPECT_EQ(at.substr(at.find(':') + 1, at.rfind(':') - at.find(':') - 1), "0") << at;
+    for (const auto& r : h_.sim->requests())
+        EXPECT_FALSE(r.path == batch_path("deals", "contacts") && r.status == 200)
+            << "a pair after the failing one was read";
+
+    h_.sim->clear_faults();
+    const CycleReport resumed = h_.run();
+    EXPECT_TRUE(resumed.links.swept);
+    expect_no_differences(h_.link_differences());
+}
+
 }  // namespace
 }  // namespace hubsync::testing
