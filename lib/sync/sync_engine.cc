@@ -743,12 +743,11 @@ class SyncEngine::TypeCycle final {
             return {};
         };
         ReconcileHeld held;
-        RecordId top = state ? state->top : 0;
         SearchChains chains(
             api_, type_, search_chains_options({}), [&](SearchChains::Page& page) -> Status {
                 ReconcileState left;
                 left.ranges = std::move(page.left);
-                left.top = top;
+                left.top = state->top;  // set before the chains run
                 HS_RETURN_IF_ERROR(reconcile_page(page, left.encode(), held, reads));
                 sweep_page_done(progress, page.hits.size());
                 return reads.commit_ready(commit_page, kPagesAhead);
@@ -757,7 +756,6 @@ class SyncEngine::TypeCycle final {
             std::int64_t search_total = -1;
             HS_ASSIGN_OR_RETURN(state, fresh_reconcile_state(api_, type_, chains.chains_wanted(),
                                                              kMinSplitIds, &search_total));
-            top = state->top;
             HS_ASSIGN_OR_RETURN(const MirrorCounts counts, mirror_.counts(type_));
             if (search_total == 0 && counts.active > 0) {
                 // Search showing nothing while the mirror holds active rows is far likelier a
