@@ -7,14 +7,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "core/text.h"
+#include "sync/chain_pool.h"
 #include "sync/split_backfill.h"
 
 namespace hubsync {
@@ -94,46 +92,40 @@ std::optional<ReconcileState> ReconcileState::decode(const std::string& text) {
 class SearchChains::Runner final {
   public:
     Runner(SearchChains& owner, const std::vector<IdWalkRange>& ranges, RecordId top)
-        : o_(owner), top_(top) {
+        : o_(owner), top_(top), pool_(o_.options_.max_queued_pages, o_.options_.stop) {
         for (const auto& r : ranges)
             if (r.cursor < r.hi) ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi};
     }
 
-    ~Runner() { stop_all(); }
+    ~Runner() { pool_.stop_all(); }
 
     Status run() {
         plan();
         while (true) {
-            Item item;
-            {
-                std::unique_lock lock(mu_);
-                cv_.wait(lock,
-                         [&] { return !queue_.empty() || running_locked() == 0 || stopping(); });
-                if (stopping()) break;
-                if (queue_.empty() && idle_locked()) break;  // every range is walked
-                if (!queue_.empty()) {
-                    item = std::move(queue_.front());
-                    queue_.pop_front();
+            auto item = pool_.next([&] { return running_locked() == 0; });
+            if (pool_.stopping()) break;
+            if (!item) {  // every chain has ended
+                {
+                    std::lock_guard lock(pool_.mutex());
+                    if (idle_locked()) break;  // every range is walked
                 }
-            }
-            if (item.chain < 0) {  // every chain ended with ranges left: start the next ones
+                // Ranges are left but no chain walks them: start the next ones.
                 join_finished();
                 plan();
-                std::lock_guard lock(mu_);
-                if (running_locked() == 0 && queue_.empty())
+                std::lock_guard lock(pool_.mutex());
+                if (running_locked() == 0 && pool_.queue_empty_locked())
                     return make_error(ErrorKind::kInternal,
                                       "search chains: ranges left but no chain to walk them",
                                       "sync again; it resumes from its committed pages");
                 continue;
             }
-            cv_.notify_all();  // a chain may wait for room in the queue
-            if (!item.result.ok()) return fail(std::move(item.result).error());
-            HS_RETURN_IF_ERROR(apply(item));
+            if (!item->result.ok()) return fail(std::move(item->result).error());
+            HS_RETURN_IF_ERROR(apply(*item));
             join_finished();
             plan();
         }
         join_finished();
-        if (stopping()) return make_error(ErrorKind::kCancelled, "sync stopped on request");
+        if (pool_.stopping()) return make_error(ErrorKind::kCancelled, "sync stopped on request");
         return Status::Ok();
     }
 
@@ -144,10 +136,7 @@ class SearchChains::Runner final {
         RecordId last = 0;  // the highest id it covers
         bool done = false;  // no ids above `last` in the range as it was asked
     };
-    struct Item {
-        int chain = -1;  // -1: no page
-        Result<Fetched> result = Fetched{};
-    };
+    using Pool = ChainPool<Fetched>;
     struct Range {
         RecordId cursor = 0;   // handed to the comparison up to here
         RecordId fetched = 0;  // asked for up to here
@@ -157,17 +146,17 @@ class SearchChains::Runner final {
 
     // --- chains (worker threads: API only) ----------------------------------------------
 
-    void start_chain(int id) {
+    void start_chain_locked(int id) {
         ranges_[id].running = true;
-        threads_[id] = std::thread([this, id] { chain(id); });
+        pool_.start_locked(id, [this, id] { chain(id); });
     }
 
     void chain(int id) {
         for (;;) {
-            if (stopping()) break;
+            if (pool_.stopping()) break;
             RecordId from = 0, hi = 0;
             {
-                std::lock_guard lock(mu_);
+                std::lock_guard lock(pool_.mutex());
                 from = ranges_[id].fetched;
                 hi = ranges_[id].hi;
             }
@@ -175,17 +164,19 @@ class SearchChains::Runner final {
             Result<Fetched> page = fetch(from, hi);
             bool done = !page.ok();
             if (page.ok()) {
-                std::lock_guard lock(mu_);
+                std::lock_guard lock(pool_.mutex());
                 Range& r = ranges_[id];
                 r.fetched = std::max(r.fetched, page->last);
                 done = page->done || r.fetched >= r.hi;
             }
-            push(Item{id, std::move(page)});
+            pool_.push(id, std::move(page));
             if (done) break;
         }
-        std::lock_guard lock(mu_);
-        ranges_[id].running = false;
-        cv_.notify_all();
+        {
+            std::lock_guard lock(pool_.mutex());
+            ranges_[id].running = false;
+        }
+        pool_.chain_ended();
     }
 
     // Keyset: ids in (from, hi], ascending, ids and modification times only.
@@ -208,22 +199,13 @@ class SearchChains::Runner final {
         return out;
     }
 
-    void push(Item item) {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] {
-            return static_cast<int>(queue_.size()) < o_.options_.max_queued_pages || stop_;
-        });
-        queue_.push_back(std::move(item));
-        cv_.notify_all();
-    }
-
     // --- the caller's handling (this thread: mirror only) --------------------------------
 
-    Status apply(Item& item) {
+    Status apply(Pool::Item& item) {
         Fetched& f = item.result.value();
         Page page;
         {
-            std::lock_guard lock(mu_);
+            std::lock_guard lock(pool_.mutex());
             Range& r = ranges_[item.chain];
             // A page asked for before a split may reach past its range's new end: those ids
             // belong to the range split off, which compares them itself.
@@ -248,12 +230,12 @@ class SearchChains::Runner final {
     // Keeps the search bucket busy: as many chains as its rate times the latency, each on a
     // range of its own, split off the range with the most ids left.
     void plan() {
-        std::lock_guard lock(mu_);
+        std::lock_guard lock(pool_.mutex());
         const int wanted = o_.chains_wanted();
         for (auto& [id, r] : ranges_) {  // ranges not yet started (a resumed state) first
             if (running_locked() >= wanted) break;
-            if (!r.running && r.fetched < r.hi && threads_.find(id) == threads_.end())
-                start_chain(id);
+            if (!r.running && r.fetched < r.hi && !pool_.has_thread_locked(id))
+                start_chain_locked(id);
         }
         while (running_locked() < wanted && split_locked()) {
         }
@@ -284,7 +266,7 @@ class SearchChains::Runner final {
         ranges_[id] = Range{at, at, r.hi};
         r.hi = at;
         ++o_.counts_.splits;
-        start_chain(id);
+        start_chain_locked(id);
         return true;
     }
 
@@ -297,55 +279,26 @@ class SearchChains::Runner final {
 
     // Nothing left to fetch or compare.
     bool idle_locked() const {
-        if (!queue_.empty()) return false;
+        if (!pool_.queue_empty_locked()) return false;
         for (const auto& [id, r] : ranges_)
             if (r.running || r.cursor < r.hi) return false;
         return true;
     }
 
-    bool stopping() const {
-        return stop_ || (o_.options_.stop && o_.options_.stop->stop_requested());
-    }
-
     Status fail(Error error) {
-        stop_all();
+        pool_.stop_all();
         return error;
     }
 
-    void stop_all() {
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        cv_.notify_all();
-        for (auto& [id, t] : threads_)
-            if (t.joinable()) t.join();
-        threads_.clear();
-    }
-
-    // Joins the threads of chains that have ended (a chain clears its running flag last).
     void join_finished() {
-        std::vector<int> ended;
-        {
-            std::lock_guard lock(mu_);
-            for (const auto& [id, t] : threads_)
-                if (!ranges_[id].running) ended.push_back(id);
-        }
-        for (int id : ended) {
-            if (threads_[id].joinable()) threads_[id].join();
-            threads_.erase(id);
-        }
+        pool_.join_finished([&](int id) { return ranges_[id].running; });
     }
 
     SearchChains& o_;
     const RecordId top_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool stop_ = false;
-    std::map<int, Range> ranges_;
+    std::map<int, Range> ranges_;  // guarded by the pool's mutex
     int next_range_ = 0;
-    std::deque<Item> queue_;
-    std::map<int, std::thread> threads_;
+    Pool pool_;  // last: its threads are joined before the ranges go
 };
 
 SearchChains::SearchChains(HubSpotApi& api, const ObjectType& type, SearchChainsOptions options,
@@ -356,13 +309,15 @@ SearchChains::SearchChains(HubSpotApi& api, const ObjectType& type, SearchChains
     options_.min_split = std::max<RecordId>(options_.min_split, 2);
 }
 
+int search_chains_for(double searches_per_second, double latency_ms, int max_chains) {
+    const double busy = searches_per_second * std::max(latency_ms, 0.0) / 1000.0;
+    const int wanted = static_cast<int>(std::ceil(busy)) + (busy >= 0.1 ? 1 : 0);
+    return std::clamp(wanted, 1, std::max(max_chains, 1));
+}
+
 int SearchChains::chains_wanted() const {
-    const double latency_s = api_.stats().budget.latency_ms / 1000.0;
-    // A chain sends its next search when the last one is answered: rate x latency chains keep
-    // the bucket busy, and a quarter more covers the answers that take longer.
-    const int wanted =
-        static_cast<int>(std::ceil(options_.searches_per_second * std::max(latency_s, 0.0) * 1.25));
-    return std::clamp(wanted, 1, options_.max_chains);
+    return search_chains_for(options_.searches_per_second, api_.stats().budget.latency_ms,
+                             options_.max_chains);
 }
 
 Status SearchChains::run(const std::vector<IdWalkRange>& ranges, RecordId top) {

@@ -96,8 +96,7 @@ class SearchChains final {
     // joined first).
     Status run(const std::vector<IdWalkRange>& ranges, RecordId top);
 
-    // Chains worth running: the search rate times the measured latency, a quarter more, at
-    // least one.
+    // Chains worth running at the measured latency (search_chains_for, chain_pool.h).
     int chains_wanted() const;
 
     struct Counts {

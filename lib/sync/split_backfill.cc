@@ -9,15 +9,13 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "core/log.h"
 #include "core/text.h"
 #include "http/url.h"
+#include "sync/chain_pool.h"
 
 namespace hubsync {
 namespace {
@@ -98,7 +96,8 @@ std::optional<SplitState> SplitState::decode(const std::string& text) {
 
 class SplitBackfill::Runner final {
   public:
-    Runner(SplitBackfill& owner, SplitState state) : o_(owner) {
+    Runner(SplitBackfill& owner, SplitState state)
+        : o_(owner), pool_(o_.options_.max_queued_pages, o_.options_.stop) {
         list_.after = state.list_after;
         list_.done = state.list_done;
         list_.top = state.list_top;
@@ -111,29 +110,22 @@ class SplitBackfill::Runner final {
                 ranges_[next_range_++] = Range{r.cursor, r.cursor, r.hi, r.by_id, false};
     }
 
-    ~Runner() { stop_all(); }
+    ~Runner() { pool_.stop_all(); }
 
     Status run() {
         // The first split comes before the list's first page, so the search chains start at
         // once whatever the latency.
         plan();
-        if (!list_.done) start_list_chain();
-        while (running_chains() > 0 || !queue_.empty()) {
-            Item item;
-            {
-                std::unique_lock lock(mu_);
-                cv_.wait(lock, [&] { return !queue_.empty() || running_locked() == 0 || stop_; });
-                if (stop_requested()) break;
-                if (queue_.empty()) continue;
-                item = std::move(queue_.front());
-                queue_.pop_front();
-            }
-            cv_.notify_all();  // a chain may wait for room in the queue
-            if (!item.result.ok()) return fail(std::move(item.result).error());
-            HS_RETURN_IF_ERROR(apply(item));
+        if (!list_.done) {
+            std::lock_guard lock(pool_.mutex());
+            start_list_chain_locked();
+        }
+        while (auto item = pool_.next([&] { return running_locked() == 0; })) {
+            if (!item->result.ok()) return fail(std::move(item->result).error());
+            HS_RETURN_IF_ERROR(apply(*item));
         }
         join_finished();
-        if (stop_requested()) return make_error(ErrorKind::kCancelled, "sync stopped on request");
+        if (pool_.stopping()) return make_error(ErrorKind::kCancelled, "sync stopped on request");
         return Status::Ok();
     }
 
@@ -145,10 +137,9 @@ class SplitBackfill::Runner final {
         bool done = false;       // the chain has no more pages
         bool ordered = true;     // list pages: ids ascending, above every earlier page's
     };
-    struct Item {
-        int chain = -1;  // -1 = the list, else a range id
-        Result<Fetched> result = Fetched{};
-    };
+    // Chains by number: the list is kListChain, the others their range's id.
+    static constexpr int kListChain = -1;
+    using Pool = ChainPool<Fetched>;
     struct ListSide {
         std::string after;
         bool done = false;
@@ -168,25 +159,25 @@ class SplitBackfill::Runner final {
 
     // --- chains (worker threads: API only) ----------------------------------------------
 
-    void start_list_chain() {
+    void start_list_chain_locked() {
         list_.running = true;
-        threads_[-1] = std::thread([this] { list_chain(); });
+        pool_.start_locked(kListChain, [this] { list_chain(); });
     }
 
     void list_chain() {
         std::string after;
         RecordId highest = 0;
         {
-            std::lock_guard lock(mu_);
+            std::lock_guard lock(pool_.mutex());
             after = list_.after;
             highest = list_.pos;
         }
         for (;;) {
-            if (stop_requested()) break;
+            if (pool_.stopping()) break;
             Result<Fetched> page = fetch_list_page(after, highest);
             bool done = !page.ok();
             if (page.ok()) {
-                std::lock_guard lock(mu_);
+                std::lock_guard lock(pool_.mutex());
                 list_.ordered = list_.ordered && page->ordered;
                 list_.fetched = std::max(list_.fetched, page->last);
                 page->done = page->next_after.empty() || (list_.ordered && page->last >= list_.top);
@@ -194,12 +185,14 @@ class SplitBackfill::Runner final {
                 highest = std::max(highest, page->last);
                 after = page->next_after;
             }
-            push(Item{-1, std::move(page)});
+            pool_.push(kListChain, std::move(page));
             if (done) break;
         }
-        std::lock_guard lock(mu_);
-        list_.running = false;
-        cv_.notify_all();
+        {
+            std::lock_guard lock(pool_.mutex());
+            list_.running = false;
+        }
+        pool_.chain_ended();
     }
 
     Result<Fetched> fetch_list_page(const std::string& after, RecordId highest) {
@@ -223,18 +216,18 @@ class SplitBackfill::Runner final {
         return out;
     }
 
-    void start_range_chain(int id) {
+    void start_range_chain_locked(int id) {
         ranges_[id].running = true;
-        threads_[id] = std::thread([this, id] { range_chain(id); });
+        pool_.start_locked(id, [this, id] { range_chain(id); });
     }
 
     void range_chain(int id) {
         for (;;) {
-            if (stop_requested()) break;
+            if (pool_.stopping()) break;
             RecordId from = 0, hi = 0;
             bool by_id = false;
             {
-                std::lock_guard lock(mu_);
+                std::lock_guard lock(pool_.mutex());
                 from = ranges_[id].fetched;
                 hi = ranges_[id].hi;
                 by_id = ranges_[id].by_id;
@@ -244,18 +237,20 @@ class SplitBackfill::Runner final {
                                               : fetch_range_page(from, hi);
             bool done = !page.ok();
             if (page.ok()) {
-                std::lock_guard lock(mu_);
+                std::lock_guard lock(pool_.mutex());
                 Range& r = ranges_[id];
                 r.fetched = std::max(r.fetched, page->last);
                 page->done = page->done || r.fetched >= r.hi;
                 done = page->done;
             }
-            push(Item{id, std::move(page)});
+            pool_.push(id, std::move(page));
             if (done) break;
         }
-        std::lock_guard lock(mu_);
-        ranges_[id].running = false;
-        cv_.notify_all();
+        {
+            std::lock_guard lock(pool_.mutex());
+            ranges_[id].running = false;
+        }
+        pool_.chain_ended();
     }
 
     // Keyset: ids in (from, hi], ascending; properties in the body when they fit.
@@ -305,28 +300,19 @@ class SplitBackfill::Runner final {
         return out;
     }
 
-    void push(Item item) {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] {
-            return static_cast<int>(queue_.size()) < o_.options_.max_queued_pages || stop_;
-        });
-        queue_.push_back(std::move(item));
-        cv_.notify_all();
-    }
-
     // --- the writer (this thread: mirror only) -------------------------------------------
 
-    Status apply(Item& item) {
+    Status apply(Pool::Item& item) {
         SplitBackfill::Page page;
         page.records = std::move(item.result.value().records);
         const Fetched& f = item.result.value();
         {
-            std::lock_guard lock(mu_);
+            std::lock_guard lock(pool_.mutex());
             // A page asked for before a split may reach past its chain's new end: those ids
             // belong to the chain split off, so every record is written once.
-            const RecordId end = item.chain < 0 ? list_.top : ranges_[item.chain].hi;
+            const RecordId end = item.chain == kListChain ? list_.top : ranges_[item.chain].hi;
             std::erase_if(page.records, [&](const Record& r) { return r.id > end; });
-            if (item.chain < 0) {
+            if (item.chain == kListChain) {
                 list_.after = f.next_after;
                 list_.pos = std::max(list_.pos, f.last);
                 list_.done = f.done;
@@ -365,18 +351,20 @@ class SplitBackfill::Runner final {
     // list leaves unused times the latency; each on a range of its own, split off the range
     // that would end last.
     void plan() {
-        std::lock_guard lock(mu_);
-        const int wanted = search_chains_wanted();
+        std::lock_guard lock(pool_.mutex());
+        const int wanted =
+            search_chains_for(o_.options_.searches_per_second, o_.api_.stats().budget.latency_ms,
+                              o_.options_.max_search_chains);
         for (auto& [id, r] : ranges_) {  // ranges of a resumed state first
             if (r.by_id || running_search_locked() >= wanted) continue;
-            if (!r.running && r.fetched < r.hi) start_range_chain(id);
+            if (!r.running && r.fetched < r.hi) start_range_chain_locked(id);
         }
         while (running_search_locked() < wanted && split_locked(false)) {
         }
         const int wanted_by_id = id_chains_wanted();
         for (auto& [id, r] : ranges_) {
             if (!r.by_id || running_id_locked() >= wanted_by_id) continue;
-            if (!r.running && r.fetched < r.hi) start_range_chain(id);
+            if (!r.running && r.fetched < r.hi) start_range_chain_locked(id);
         }
         while (running_id_locked() < wanted_by_id && split_locked(true)) {
         }
@@ -384,19 +372,11 @@ class SplitBackfill::Runner final {
         for (auto& [id, r] : ranges_) {
             if (r.running || r.fetched >= r.hi) continue;
             if (r.by_id && wanted_by_id == 0) r.by_id = false;
-            if (!r.by_id && running_search_locked() < wanted) start_range_chain(id);
+            if (!r.by_id && running_search_locked() < wanted) start_range_chain_locked(id);
         }
         o_.counts_.peak_search_chains =
             std::max(o_.counts_.peak_search_chains, running_search_locked());
         o_.counts_.peak_range_chains = std::max(o_.counts_.peak_range_chains, running_id_locked());
-    }
-
-    int search_chains_wanted() const {
-        const double latency_s = o_.api_.stats().budget.latency_ms / 1000.0;
-        const int wanted = static_cast<int>(std::ceil(o_.options_.searches_per_second *
-                                                      std::max(latency_s, 0.0))) +
-                           1;
-        return std::clamp(wanted, 1, o_.options_.max_search_chains);
     }
 
     double density() const { return density_ > 0 ? std::min(density_, 1.0) : 1.0; }
@@ -504,7 +484,7 @@ class SplitBackfill::Runner final {
             ranges_[id] = Range{at, at, hi, by_id, false};
             hi = at;
             ++o_.counts_.splits;
-            start_range_chain(id);
+            start_range_chain_locked(id);
             return true;
         }
         return false;
@@ -525,58 +505,23 @@ class SplitBackfill::Runner final {
     int running_locked() const {
         return running_search_locked() + running_id_locked() + (list_.running ? 1 : 0);
     }
-    int running_chains() {
-        std::lock_guard lock(mu_);
-        return running_locked();
-    }
-
-    bool stop_requested() const {
-        return stop_ || (o_.options_.stop && o_.options_.stop->stop_requested());
-    }
-
     Status fail(Error error) {
-        stop_all();
+        pool_.stop_all();
         return error;
     }
 
-    void stop_all() {
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        cv_.notify_all();
-        for (auto& [id, t] : threads_)
-            if (t.joinable()) t.join();
-        threads_.clear();
-    }
-
-    // Joins the threads of chains that have ended: a chain clears its running flag as the
-    // last thing it does.
     void join_finished() {
-        std::vector<int> ended;
-        {
-            std::lock_guard lock(mu_);
-            for (const auto& [id, t] : threads_) {
-                const bool running = id < 0 ? list_.running : ranges_[id].running;
-                if (!running) ended.push_back(id);
-            }
-        }
-        for (int id : ended) {
-            if (threads_[id].joinable()) threads_[id].join();
-            threads_.erase(id);
-        }
+        pool_.join_finished(
+            [&](int id) { return id == kListChain ? list_.running : ranges_[id].running; });
     }
 
     SplitBackfill& o_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool stop_ = false;
+    // Guarded by the pool's mutex.
     ListSide list_;
     double density_ = 0;  // see SplitState::density
     std::map<int, Range> ranges_;
     int next_range_ = 0;
-    std::deque<Item> queue_;
-    std::map<int, std::thread> threads_;  // by chain: -1 = the list, else a range id
+    Pool pool_;  // last: its threads are joined before the chains' state goes
 };
 
 SplitBackfill::SplitBackfill(HubSpotApi& api, const ObjectType& type, const RequestPlan& plan,
