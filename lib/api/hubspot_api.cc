@@ -245,8 +245,14 @@ class HubSpotApiClient final : public HubSpotApi {
         std::string url = base_url_ + endpoint_path(endpoint_call.endpoint, version_,
                                                     endpoint_call.type, endpoint_call.to_type);
         if (!endpoint_call.query.empty()) url += "?" + endpoint_call.query;
-        Call call{endpoint_call.what, std::string(info.method), std::move(url),
-                  endpoint_call.body, Bucket::kGeneral,         endpoint_call.scope};
+        const Bucket bucket =
+            info.limit == RateLimit::kTenSecondlyExempt ? Bucket::kExempt : Bucket::kGeneral;
+        Call call{endpoint_call.what,
+                  std::string(info.method),
+                  std::move(url),
+                  endpoint_call.body,
+                  bucket,
+                  endpoint_call.scope};
         return execute(call, [&](const HttpResponse& r) { return decode(r.body); });
     }
 
@@ -443,14 +449,14 @@ class HubSpotApiClient final : public HubSpotApi {
             } else {
                 auto got = tokens_.access_token();
                 if (!got.ok()) {
-                    budget_.finished(call.bucket, seq, nullptr, Millis(0));
+                    budget_.finished(ticket.bucket, seq, nullptr, Millis(0));
                     return std::move(got).error();
                 }
                 token = std::move(got).value();
             }
             const Instant sent_at = clock_.now();
             auto sent = send(call, token);
-            budget_.finished(call.bucket, seq, sent.ok() ? &sent.value() : nullptr,
+            budget_.finished(ticket.bucket, seq, sent.ok() ? &sent.value() : nullptr,
                              std::chrono::duration_cast<Millis>(clock_.now() - sent_at));
 
             if (sent.ok() && sent->status == 401) {
@@ -586,7 +592,11 @@ class HubSpotApiClient final : public HubSpotApi {
         }
         // A 429 means something else shares the budget: keep the whole bucket quiet meanwhile.
         // (Capped: a Retry-After too long to wait out fails this call, not every later one.)
-        budget_.quiet_for(call.bucket, retry.delay);
+        if (budget_.quiet_for(call.bucket, retry.delay))
+            HS_LOG_WARN(
+                "{}: HubSpot counted it against the 10-second limit, which its API "
+                "description exempts it from; such reads now share that budget",
+                call.what);
         retry.reason = "HTTP 429 " + (policy.empty() ? std::string("(no policy named)") : policy);
         retry.failure =
             make_error(ErrorKind::kRateLimited,

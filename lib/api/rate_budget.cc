@@ -50,6 +50,7 @@ RateBudget::RateBudget(Clock& clock, const RateBudgetOptions& options, StopSourc
       stop_(stop),
       general_(kAssumedMax - kMargin, kTenSeconds + kTenSeconds / kArrivalSkewShare, kLatencyKept),
       search_(std::max(options.searches_per_second, 1), kOneSecond),
+      exempt_(kAssumedMax - kMargin, kTenSeconds + kTenSeconds / kArrivalSkewShare),
       search_spacing_(kOneSecond / std::max(options.searches_per_second, 1)) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
     std::lock_guard lock(mu_);
@@ -75,12 +76,14 @@ void RateBudget::apply_limit_locked() {
             kDailySlowdownShare * static_cast<double>(daily_limit_))
         limit = std::max(limit / 2, 1);
     general_.set_budget(std::max(limit, 1));
+    exempt_.set_budget(std::max(limit, 1));
     // Our window runs from when a request is let go; HubSpot's from when it arrives, which is
     // later by a connection's setup for the first requests of a burst and less for the ones on
     // kept-alive connections: a request let go a window after one of those can arrive inside
     // HubSpot's window with it (three 429s at 190 per 10 s with 19 in flight). The margin
     // keeps them apart.
     general_.set_window(interval_ + interval_ / kArrivalSkewShare);
+    exempt_.set_window(interval_ + interval_ / kArrivalSkewShare);
 }
 
 Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string& what) {
@@ -89,7 +92,9 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
         const char* why = nullptr;
         {
             std::lock_guard lock(mu_);
-            if (bucket == Bucket::kGeneral && daily_limit_ > 0 && daily_remaining_ >= 0 &&
+            if (bucket == Bucket::kExempt && exempt_counted_) bucket = Bucket::kGeneral;
+            // The daily cap counts every request but searches.
+            if (bucket != Bucket::kSearch && daily_limit_ > 0 && daily_remaining_ >= 0 &&
                 static_cast<double>(daily_remaining_) <
                     kDailyPauseShare * static_cast<double>(daily_limit_)) {
                 return make_error(
@@ -102,9 +107,13 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
                     "time zone; lower the sync frequency or raise the account's limit");
             }
             const Instant now = clock_.now();
-            RollingWindowLimiter& limiter = bucket == Bucket::kSearch ? search_ : general_;
+            RollingWindowLimiter& limiter = bucket == Bucket::kSearch   ? search_
+                                            : bucket == Bucket::kExempt ? exempt_
+                                                                        : general_;
             slot = limiter.next_slot(now);
-            why = bucket == Bucket::kSearch ? "search rate limit" : "10-second rate limit";
+            why = bucket == Bucket::kSearch   ? "search rate limit"
+                  : bucket == Bucket::kExempt ? "association read pace"
+                                              : "10-second rate limit";
             if (bucket == Bucket::kGeneral && quiet_until_ > slot) {
                 slot = quiet_until_;
                 why = "HubSpot reported its rate-limit window nearly used up";
@@ -122,7 +131,7 @@ Result<RateBudget::Ticket> RateBudget::acquire(Bucket bucket, const std::string&
                 if (bucket == Bucket::kSearch) last_search_ = now;
                 ++in_flight_;
                 in_flight_peak_ = std::max(in_flight_peak_, in_flight_);
-                return Ticket{bucket == Bucket::kGeneral ? ++sent_ : 0, now};
+                return Ticket{bucket, bucket == Bucket::kGeneral ? ++sent_ : 0, now};
             }
         }
         HS_RETURN_IF_ERROR(wait_until(slot, what, why));
@@ -192,10 +201,13 @@ void RateBudget::observe_locked(std::uint64_t seq, const HttpResponse& response,
     quiet_until_ = std::max(quiet_until_, until);
 }
 
-void RateBudget::quiet_for(Bucket bucket, Millis delay) {
-    if (bucket != Bucket::kGeneral) return;
+bool RateBudget::quiet_for(Bucket bucket, Millis delay) {
+    if (bucket == Bucket::kSearch) return false;
     std::lock_guard lock(mu_);
+    const bool learned = bucket == Bucket::kExempt && !exempt_counted_;
+    exempt_counted_ = exempt_counted_ || bucket == Bucket::kExempt;
     quiet_until_ = std::max(quiet_until_, clock_.now() + std::min(delay, kTenSeconds));
+    return learned;
 }
 
 int RateBudget::suggested_in_flight() const {

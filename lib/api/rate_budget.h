@@ -17,7 +17,10 @@
 
 namespace hubsync {
 
-enum class Bucket { kGeneral, kSearch };
+// kExempt: calls HubSpot's spec exempts from the 10-second bucket (association reads). They
+// are paced by a window of their own, as large as the 10-second one, and never draw from it,
+// until HubSpot answers one with a 429: from then on they count in the 10-second bucket.
+enum class Bucket { kGeneral, kSearch, kExempt };
 
 struct RateBudgetOptions {
     // Upper cap on requests per 10 seconds; 0 = auto (what HubSpot's headers say, less a
@@ -48,19 +51,23 @@ class RateBudget final {
   public:
     RateBudget(Clock& clock, const RateBudgetOptions& options, StopSource* stop = nullptr);
 
-    // A counted request: its sequence number (for finished()) and when it was let go.
+    // A counted request: the bucket it was counted in, its sequence number (for finished())
+    // and when it was let go.
     struct Ticket {
+        Bucket bucket = Bucket::kGeneral;
         std::uint64_t seq = 0;
         Instant at;
     };
     // Blocks until `bucket` has room and counts the request. kCancelled when a stop is
     // requested while waiting; kRateLimited when the daily cap is nearly used up.
     Result<Ticket> acquire(Bucket bucket, const std::string& what);
-    // The answer to request `seq` arrived after `latency`: its rate-limit headers, if any, and
-    // the request leaves the in-flight count.
+    // The answer to request `seq`, counted in `bucket` (the ticket's), arrived after
+    // `latency`: its rate-limit headers, if any, and the request leaves the in-flight count.
     void finished(Bucket bucket, std::uint64_t seq, const HttpResponse* response, Millis latency);
-    // A 429 arrived: keep the general bucket quiet for `delay` (at most 10 s).
-    void quiet_for(Bucket bucket, Millis delay);
+    // A 429 arrived for a request of `bucket`: keep the bucket it is counted in quiet for
+    // `delay` (at most 10 s). For an exempt request, HubSpot counts it after all: exempt
+    // requests count in the 10-second bucket from now on. Returns true when that is new.
+    bool quiet_for(Bucket bucket, Millis delay);
 
     // Requests worth having in flight: the rate the budget allows times the measured
     // latency, plus one, within [1, max_in_flight].
@@ -89,10 +96,12 @@ class RateBudget final {
     // window as it stood at an earlier arrival.
     RollingWindowLimiter general_;
     RollingWindowLimiter search_;
-    Instant quiet_until_{};   // no general request before this (low Remaining, 429)
-    Instant last_search_{};   // when the last search was let go
-    Millis search_spacing_;   // searches go out at least this far apart
-    std::uint64_t sent_ = 0;  // general requests sent so far (sequence numbers)
+    RollingWindowLimiter exempt_;  // same size as general_; see Bucket::kExempt
+    bool exempt_counted_ = false;  // HubSpot answered an exempt request with a 429
+    Instant quiet_until_{};        // no general request before this (low Remaining, 429)
+    Instant last_search_{};        // when the last search was let go
+    Millis search_spacing_;        // searches go out at least this far apart
+    std::uint64_t sent_ = 0;       // general requests sent so far (sequence numbers)
     int hubspot_max_ = 0;
     Millis interval_{10'000};
     std::int64_t daily_limit_ = -1;

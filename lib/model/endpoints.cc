@@ -9,31 +9,49 @@ namespace hubsync {
 const std::vector<EndpointInfo>& endpoint_table() {
     // clang-format off
     static const std::vector<EndpointInfo> table = {
-        {Endpoint::kListObjects, "list records", "GET", "/crm/objects/{version}/{type}", "(type)"},
+        {Endpoint::kListObjects, "list records", "GET", "/crm/objects/{version}/{type}", "(type)",
+         RateLimit::kTenSecondly},
         {Endpoint::kBatchReadObjects, "batch read records", "POST",
-         "/crm/objects/{version}/{type}/batch/read", "(type)"},
+         "/crm/objects/{version}/{type}/batch/read", "(type)", RateLimit::kTenSecondly},
         {Endpoint::kSearchObjects, "search records", "POST", "/crm/objects/{version}/{type}/search",
-         "(type)"},
+         "(type)", RateLimit::kSearch},
         {Endpoint::kListProperties, "list properties", "GET", "/crm/properties/{version}/{type}",
-         "(type)"},
+         "(type)", RateLimit::kTenSecondly},
         {Endpoint::kListSchemas, "list custom object schemas", "GET",
-         "/crm-object-schemas/{version}/schemas", "crm.schemas.custom.read"},
+         "/crm-object-schemas/{version}/schemas", "crm.schemas.custom.read",
+         RateLimit::kTenSecondly},
         {Endpoint::kAssociationsBatchRead, "batch read associations", "POST",
-         "/crm/associations/{version}/{type}/{to}/batch/read", "(type)"},
+         "/crm/associations/{version}/{type}/{to}/batch/read", "(type)",
+         RateLimit::kTenSecondlyExempt},
         {Endpoint::kAssociationLabels, "list association labels", "GET",
-         "/crm/associations/{version}/{type}/{to}/labels", "(type)"},
+         "/crm/associations/{version}/{type}/{to}/labels", "(type)", RateLimit::kTenSecondly},
         {Endpoint::kListOwners, "list owners", "GET", "/crm/owners/{version}",
-         "crm.objects.owners.read"},
+         "crm.objects.owners.read", RateLimit::kTenSecondly},
         {Endpoint::kListPipelines, "list pipelines", "GET", "/crm/pipelines/{version}/{type}",
-         "(type)"},
-        {Endpoint::kOAuthToken, "token", "POST", "/oauth/{version}/token", "(none)"},
+         "(type)", RateLimit::kTenSecondly},
+        {Endpoint::kOAuthToken, "token", "POST", "/oauth/{version}/token", "(none)",
+         RateLimit::kNone},
         {Endpoint::kOAuthIntrospect, "introspect token", "POST",
-         "/oauth/{version}/token/introspect", "(none)"},
+         "/oauth/{version}/token/introspect", "(none)", RateLimit::kNone},
         {Endpoint::kOAuthRevoke, "revoke token", "POST", "/oauth/{version}/token/revoke",
-         "(none)"},
+         "(none)", RateLimit::kNone},
     };
     // clang-format on
     return table;
+}
+
+std::string_view rate_limit_name(RateLimit limit) {
+    switch (limit) {
+        case RateLimit::kTenSecondly:
+            return "10-second";
+        case RateLimit::kSearch:
+            return "search";
+        case RateLimit::kTenSecondlyExempt:
+            return "exempt from the 10-second";
+        case RateLimit::kNone:
+            return "none";
+    }
+    return "?";
 }
 
 const EndpointInfo& endpoint_info(Endpoint endpoint) {

@@ -25,6 +25,16 @@ enum class Endpoint {
     kOAuthRevoke,      // revoke a refresh token
 };
 
+// Which of HubSpot's rate limits a call counts against, as its API description says
+// (`x-hubspot-rate-limit-exemptions`).
+enum class RateLimit {
+    kTenSecondly,        // the account's rolling 10-second bucket (and the daily cap)
+    kSearch,             // the search bucket (about 5 a second), not the 10-second one
+    kTenSecondlyExempt,  // exempt from the 10-second bucket (the daily cap still counts)
+    kNone,               // OAuth: outside the account's API limits
+};
+std::string_view rate_limit_name(RateLimit limit);
+
 struct EndpointInfo {
     Endpoint endpoint;
     std::string_view what;    // "list records", for docs and messages
@@ -32,6 +42,7 @@ struct EndpointInfo {
     // {version}, {type} (an object type's name or id), {to} (the other type of an association)
     std::string_view path;
     std::string_view scope;  // the scope it needs; "(type)" = the object type's read scope
+    RateLimit limit;
 };
 
 // Every row, in Endpoint order.

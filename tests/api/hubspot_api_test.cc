@@ -326,6 +326,47 @@ TEST_F(HubSpotApiTest, RateLimitWaitFollowsThePolicyNotTheEndpoint) {
     EXPECT_EQ(ms_between(transport_.sent[1].at, transport_.sent[2].at), 1000);
 }
 
+// Association reads are exempt from the 10-second bucket (HubSpot's API description): a full
+// bucket does not hold them back. If HubSpot answers one with a 429 all the same, they join the
+// 10-second budget, and the log says so once.
+TEST_F(HubSpotApiTest, AssociationReadsKeepOffTheTenSecondBucketUntilHubSpotCountsThem) {
+    options_.requests_per_10s = 3;
+    for (int i = 0; i < 3; ++i) {
+        transport_.push(200, kOnePage);
+        ASSERT_TRUE(list().ok());
+    }
+    const EndpointCall call{"read contacts associations to companies",
+                            Endpoint::kAssociationsBatchRead,
+                            "contacts",
+                            "companies",
+                            "",
+                            R"({"inputs":[{"id":"1"}]})",
+                            "crm.objects.contacts.read"};
+    auto ignore = [](std::string_view) { return Status::Ok(); };
+    transport_.push(200, R"({"results":[]})");
+    transport_.push(200, R"({"results":[]})");
+    ASSERT_TRUE(api().call(call, ignore).ok());
+    ASSERT_TRUE(api().call(call, ignore).ok());
+    ASSERT_EQ(transport_.sent.size(), 5u);
+    EXPECT_EQ(ms_between(transport_.sent[0].at, transport_.sent[4].at), 0)
+        << "a full 10-second bucket held an association read back";
+
+    LogCapture logs;
+    transport_.push(429, R"({"errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"})");
+    transport_.push(429, R"({"errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"})");
+    transport_.push(200, R"({"results":[]})");
+    ASSERT_TRUE(api().call(call, ignore).ok());
+    ASSERT_EQ(transport_.sent.size(), 8u);
+    EXPECT_EQ(ms_between(transport_.sent[0].at, transport_.sent[5].at), 0);
+    // The retry now counts in the 10-second bucket, which the three lists filled.
+    EXPECT_GE(ms_between(transport_.sent[0].at, transport_.sent[6].at), 10'000);
+    int said = 0;
+    for (const auto& line : logs.lines())
+        if (line.find("HubSpot counted it against the 10-second limit") != std::string::npos)
+            ++said;
+    EXPECT_EQ(said, 1) << logs.all();
+}
+
 TEST_F(HubSpotApiTest, AbsurdHeaderValuesDoNotOverflow) {
     transport_.push(200, kOnePage,
                     {{"X-HubSpot-RateLimit-Remaining", "0"},

@@ -147,6 +147,54 @@ TEST(RateBudget, SlowsDownThenPausesBeforeTheDailyCap) {
     EXPECT_TRUE(budget.acquire(Bucket::kSearch, "search").ok());
 }
 
+// Association reads (exempt from HubSpot's 10-second bucket) are paced by a window of their own
+// the same size: a full 10-second window does not hold them back, nor they it.
+TEST(RateBudget, ExemptReadsHaveAWindowOfTheirOwn) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.requests_per_10s = 10;
+    RateBudget budget(clock, options);
+    const Instant start = clock.now();
+    for (int i = 0; i < 10; ++i)
+        ASSERT_TRUE(budget.acquire(Bucket::kGeneral, "list").ok());
+    std::vector<Instant> exempt;
+    for (int i = 0; i < 10; ++i) {
+        auto ticket = budget.acquire(Bucket::kExempt, "read associations");
+        ASSERT_TRUE(ticket.ok());
+        EXPECT_EQ(ticket->bucket, Bucket::kExempt);
+        EXPECT_EQ(ticket->seq, 0u) << "not a request of the 10-second bucket";
+        exempt.push_back(ticket->at);
+    }
+    EXPECT_EQ(clock.now(), start) << "ten of each fit at once";
+    // The eleventh of each waits for its own window.
+    auto next = budget.acquire(Bucket::kExempt, "read associations");
+    ASSERT_TRUE(next.ok());
+    EXPECT_GE(clock.now() - start, Millis(10'000));
+    exempt.push_back(next->at);
+    EXPECT_EQ(testing::max_in_window(exempt, Millis(10'000)), 10);
+}
+
+// When HubSpot answers an exempt read with a 429 after all, exempt reads join the 10-second
+// budget (once, said once), and the 429's wait holds that bucket.
+TEST(RateBudget, A429OnAnExemptReadMovesExemptReadsIntoTheTenSecondBucket) {
+    ManualClock clock;
+    RateBudgetOptions options;
+    options.requests_per_10s = 10;
+    RateBudget budget(clock, options);
+    for (int i = 0; i < 10; ++i)
+        ASSERT_TRUE(budget.acquire(Bucket::kGeneral, "list").ok());
+    EXPECT_TRUE(budget.quiet_for(Bucket::kExempt, Millis(2'000)));
+    EXPECT_FALSE(budget.quiet_for(Bucket::kExempt, Millis(2'000))) << "learned once";
+    const Instant before = clock.now();
+    auto ticket = budget.acquire(Bucket::kExempt, "read associations");
+    ASSERT_TRUE(ticket.ok());
+    EXPECT_EQ(ticket->bucket, Bucket::kGeneral);
+    EXPECT_GT(ticket->seq, 10u);
+    EXPECT_GE(clock.now() - before, Millis(10'000)) << "the 10-second bucket was full";
+    // A search's 429 changes nothing of the kind.
+    EXPECT_FALSE(budget.quiet_for(Bucket::kSearch, Millis(1'000)));
+}
+
 // A response says what was left when its request arrived; the requests sent after it will
 // arrive too, so they count against it.
 TEST(RateBudget, RemainingCountsTheRequestsStillInFlight) {

@@ -74,7 +74,8 @@ TEST(Endpoints, TheDocumentListsExactlyTheTable) {
     std::vector<std::string> expected;
     for (const EndpointInfo& e : endpoint_table())
         expected.push_back("| " + std::string(e.what) + " | " + std::string(e.method) + " | `" +
-                           std::string(e.path) + "` | " + std::string(e.scope) + " |");
+                           std::string(e.path) + "` | " + std::string(e.scope) + " | " +
+                           std::string(rate_limit_name(e.limit)) + " |");
     EXPECT_EQ(table_rows(doc, "Endpoints"), expected);
 
     expected.clear();
