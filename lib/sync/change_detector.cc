@@ -173,6 +173,18 @@ Status ChangeDetector::check_stop() const {
     return Status::Ok();
 }
 
+Result<bool> search_emptiness_confirmed(HubSpotApi& api, Mirror& mirror, const ObjectType& type) {
+    const IdRange everything{std::numeric_limits<RecordId>::min(),
+                             std::numeric_limits<RecordId>::max()};
+    HS_ASSIGN_OR_RETURN(const auto sample,
+                        mirror.active_ids(type, everything, static_cast<int>(kBatch)));
+    if (sample.empty()) return true;
+    HS_ASSIGN_OR_RETURN(const auto batch, api.batch_read(type, sample, {"hs_object_id"}));
+    for (const Record& r : batch.records)
+        if (!r.archived) return false;
+    return true;
+}
+
 Result<Confirmation> confirm(HubSpotApi& api, const ObjectType& type,
                              const std::vector<std::string>& properties,
                              const std::vector<RecordId>& ids) {

@@ -71,6 +71,13 @@ class ChangeDetector final {
     std::int64_t searches_ = 0;
 };
 
+// When search counts no active records but the mirror holds some: whether HubSpot agrees that
+// they are gone. One batch/read of up to 100 of the mirror's active ids; any that comes back
+// active (or as a merge's survivor) says search fails to show records it holds (an outage, an
+// index being rebuilt), not a portal emptied. Acting on such a search would make every row a
+// candidate for batch/read: about one request per 100 rows, to learn nothing.
+Result<bool> search_emptiness_confirmed(HubSpotApi& api, Mirror& mirror, const ObjectType& type);
+
 // What batch/read says about ids search no longer shows.
 struct Confirmation {
     // Records to write: ids still active under their own id (search lagged), survivors that

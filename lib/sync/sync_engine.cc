@@ -580,6 +580,19 @@ class SyncEngine::TypeCycle final {
         const std::int64_t first_count = found.searches;
         report_.detector_searches = first_count;
         if (found.agreed) return {};
+        if (found.hubspot == 0 && found.mirror > 0) {
+            HS_ASSIGN_OR_RETURN(const bool emptied,
+                                search_emptiness_confirmed(api_, mirror_, type_));
+            if (!emptied) {
+                HS_LOG_WARN(
+                    "{}: search counts no active records but the mirror holds {}, and "
+                    "HubSpot still has some of them; deletes are not looked for this "
+                    "cycle (search looks unavailable)",
+                    type_.name, found.mirror);
+                report_.detector_route = "skipped: search shows nothing";
+                return {};
+            }
+        }
         const std::int64_t searches =
             bisection_searches(found.hubspot, found.mirror, options_.search_limit);
         HS_ASSIGN_OR_RETURN(const std::int64_t archived, mirror_.count_archived(type_));
@@ -757,15 +770,16 @@ class SyncEngine::TypeCycle final {
             HS_ASSIGN_OR_RETURN(state, fresh_reconcile_state(api_, type_, chains.chains_wanted(),
                                                              kMinSplitIds, &search_total));
             HS_ASSIGN_OR_RETURN(const MirrorCounts counts, mirror_.counts(type_));
+            bool emptied = true;
             if (search_total == 0 && counts.active > 0) {
-                // Search showing nothing while the mirror holds active rows is far likelier a
-                // search outage than a portal emptied since the last cycle (which the change
-                // detector and the archived list see anyway). Walking it would make every row
-                // a candidate for batch/read: about one request per 100 rows, to learn nothing.
+                HS_ASSIGN_OR_RETURN(emptied, search_emptiness_confirmed(api_, mirror_, type_));
+            }
+            if (!emptied) {
+                // Search fails to show records HubSpot holds (see search_emptiness_confirmed).
                 HS_LOG_WARN(
-                    "{}: search counts no active records but the mirror holds {}; the "
-                    "reconcile sweep skips its active walk this time (the archived "
-                    "list still runs)",
+                    "{}: search counts no active records but the mirror holds {}, and HubSpot "
+                    "still has some of them; the reconcile sweep skips its active walk this "
+                    "time (the archived list still runs)",
                     type_.name, counts.active);
                 state->ranges.clear();
                 state->archived_phase = true;

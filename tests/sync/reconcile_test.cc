@@ -339,7 +339,30 @@ TEST(ReconcileSearchOutage, AnEmptySearchSkipsTheActiveWalkAndRemovesNothing) {
         endpoint_path(Endpoint::kBatchReadObjects, default_api_version(), "contacts");
     for (const auto& req : h.sim->requests())
         batch_reads += req.path == batch_read ? 1 : 0;
-    EXPECT_LE(batch_reads, 2'000 / 100 + 1) << "the detector's confirmation, and no more";
+    // One sample read each for the change detector and the reconcile sweep: every row a
+    // candidate would be 20 more.
+    EXPECT_LE(batch_reads, 2) << "only the two sample reads that show search is failing";
+    EXPECT_EQ(r->types.front().detector_route, "skipped: search shows nothing");
+}
+
+// A portal whose records were all deleted is not mistaken for a search outage: the sample read
+// finds none of them active, and the mirror follows.
+TEST(ReconcileSearchOutage, APortalEmptiedForRealIsStillSeen) {
+    HarnessOptions o;
+    o.contacts = 300;
+    o.custom_properties = 3;
+    o.rate_limits = false;
+    SyncHarness h(o);
+    auto backfill = h.cycle();
+    ASSERT_TRUE(backfill.ok()) << backfill.error().describe();
+    h.clock.advance(minutes(5));
+    for (const RecordId id : h.sim->record_ids("contacts", false))
+        h.sim->archive("contacts", id);
+    h.clock.advance(minutes(1));
+    auto r = h.cycle();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_NE(r->types.front().detector_route, "skipped: search shows nothing");
+    h.expect_mirror_equals_truth();
 }
 
 }  // namespace
