@@ -113,8 +113,7 @@ class ChainPool final {
 
 // Search chains worth running at `searches_per_second` when an answer takes `latency_ms`: a
 // chain sends its next search when the last one is answered, so rate x latency chains keep the
-// bucket busy, and one more covers the answers that take longer. Near HubSpot (rate x latency
-// under 0.1) one chain is enough.
+// bucket busy, and a quarter more covers the answers that take longer; at least one.
 int search_chains_for(double searches_per_second, double latency_ms, int max_chains);
 
 }  // namespace hubsync

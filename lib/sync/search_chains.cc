@@ -19,6 +19,10 @@ namespace hubsync {
 namespace {
 
 constexpr RecordId kLargestId = kLargestRecordId;
+// Search chains beyond rate x latency, for the answers that take longer. A quarter, not one
+// more chain: with the same backfill times (measured at 300 and 800 ms), the incremental window
+// cut into fewer ranges spends fewer searches on the ranges' last, partial pages.
+constexpr double kChainHeadroom = 1.25;
 
 }  // namespace
 
@@ -311,7 +315,7 @@ SearchChains::SearchChains(HubSpotApi& api, const ObjectType& type, SearchChains
 
 int search_chains_for(double searches_per_second, double latency_ms, int max_chains) {
     const double busy = searches_per_second * std::max(latency_ms, 0.0) / 1000.0;
-    const int wanted = static_cast<int>(std::ceil(busy)) + (busy >= 0.1 ? 1 : 0);
+    const int wanted = static_cast<int>(std::ceil(busy * kChainHeadroom));
     return std::clamp(wanted, 1, std::max(max_chains, 1));
 }
 

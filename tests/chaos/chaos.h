@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,7 +54,13 @@ struct Outcome {
     void record(const testing::TruthCheck& check);
 };
 
-// PRAGMA quick_check through a read-only connection, as a reporting tool would open the file.
+// The first column of the first row of `sql` (with `parameter` bound to ?1), through a
+// read-only connection, as a reporting tool would open the file; nothing when the database,
+// the query or the row is missing.
+std::optional<std::string> read_only_text(const std::string& database, const std::string& sql,
+                                          const std::optional<std::string>& parameter = {});
+
+// PRAGMA quick_check through a read-only connection.
 bool quick_check(const std::string& database);
 
 // Progress lines on stderr when --verbose.

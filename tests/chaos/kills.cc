@@ -5,7 +5,6 @@
 // run must start; at the end the mirror must equal the truth.
 #include <fmt/core.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <thread>
 
@@ -52,22 +51,8 @@ struct SavedBackfill {
 };
 
 std::string state_value(const std::string& database, const std::string& key) {
-    sqlite3* db = nullptr;
-    std::string out;
-    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT value FROM sync_state WHERE key = ?1", -1, &stmt,
-                               nullptr) == SQLITE_OK) {
-            sqlite3_bind_text(stmt, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-            if (sqlite3_step(stmt) == SQLITE_ROW)
-                if (const auto* text = sqlite3_column_text(stmt, 0))
-                    out = reinterpret_cast<const char*>(text);
-        }
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return out;
+    return read_only_text(database, "SELECT value FROM sync_state WHERE key = ?1", key)
+        .value_or("");
 }
 
 // Reads contacts.backfill.after and the split state ("v1;after=A;...;r=c:h,c:h:b").

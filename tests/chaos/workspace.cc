@@ -20,21 +20,27 @@ void Outcome::record(const testing::TruthCheck& check) {
     }
 }
 
-bool quick_check(const std::string& database) {
+std::optional<std::string> read_only_text(const std::string& database, const std::string& sql,
+                                          const std::optional<std::string>& parameter) {
     sqlite3* db = nullptr;
-    bool ok = false;
+    std::optional<std::string> out;
     if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
         sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW) {
-            const auto* text = sqlite3_column_text(stmt, 0);
-            ok = text != nullptr && std::string(reinterpret_cast<const char*>(text)) == "ok";
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+            if (parameter) sqlite3_bind_text(stmt, 1, parameter->c_str(), -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(stmt) == SQLITE_ROW)
+                if (const auto* text = sqlite3_column_text(stmt, 0))
+                    out = reinterpret_cast<const char*>(text);
         }
         sqlite3_finalize(stmt);
     }
     sqlite3_close(db);
-    return ok;
+    return out;
+}
+
+bool quick_check(const std::string& database) {
+    return read_only_text(database, "PRAGMA quick_check") == "ok";
 }
 
 void progress(const Options& options, const std::string& line) {

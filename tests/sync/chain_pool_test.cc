@@ -88,13 +88,14 @@ TEST(ChainPool, AStopSourceEndsNext) {
     EXPECT_FALSE(pool.next([] { return false; }).has_value());
 }
 
-// Rate x latency chains and one more; one alone near HubSpot; never more than the cap.
-TEST(SearchChainsFor, RateTimesLatencyAndOneMore) {
+// Rate x latency chains and a quarter more; at least one; never more than the cap.
+TEST(SearchChainsFor, RateTimesLatencyAndAQuarterMore) {
     EXPECT_EQ(search_chains_for(4, 0, 8), 1);
     EXPECT_EQ(search_chains_for(4, 1, 8), 1);  // 0.004 of a chain busy
-    EXPECT_EQ(search_chains_for(4, 100, 8), 2);
-    EXPECT_EQ(search_chains_for(4, 300, 8), 3);
-    EXPECT_EQ(search_chains_for(4, 800, 8), 5);
+    EXPECT_EQ(search_chains_for(4, 100, 8), 1);
+    EXPECT_EQ(search_chains_for(4, 300, 8), 2);
+    EXPECT_EQ(search_chains_for(4, 800, 8), 4);
+    EXPECT_EQ(search_chains_for(4, 1'000, 8), 5);
     EXPECT_EQ(search_chains_for(4, 5000, 8), 8);
     EXPECT_EQ(search_chains_for(4, 800, 0), 1);
 }
