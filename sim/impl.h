@@ -249,6 +249,7 @@ class Simulator::Impl final {
     mutable std::mutex conn_mu_;  // guards stopping_ and connections_; stop_cv_ ends holds
     std::condition_variable stop_cv_;
     bool stopping_ = false;
+    bool closing_ = false;  // close_connections() is waiting for the connections to close
     std::unordered_set<Poco::Net::StreamSocket*> connections_;
     int port_ = 0;
     bool tls_ = false;

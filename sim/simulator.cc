@@ -553,8 +553,17 @@ bool Simulator::Impl::track(Poco::Net::StreamSocket& socket) {
 }
 
 void Simulator::Impl::untrack(Poco::Net::StreamSocket& socket) {
-    std::lock_guard lock(conn_mu_);
-    connections_.erase(&socket);
+    {
+        std::lock_guard lock(conn_mu_);
+        if (closing_) {
+            try {
+                socket.close();  // now, before close_connections() returns
+            } catch (const Poco::Exception&) {
+            }
+        }
+        connections_.erase(&socket);
+    }
+    stop_cv_.notify_all();
 }
 
 bool Simulator::Impl::stopping() const {
@@ -1103,6 +1112,19 @@ void Simulator::set_latency(std::chrono::milliseconds latency, std::chrono::mill
 }
 void Simulator::set_legacy_off(bool on) {
     impl_->legacy_off_ = on;
+}
+
+void Simulator::close_connections() {
+    std::unique_lock lock(impl_->conn_mu_);
+    impl_->closing_ = true;
+    for (Poco::Net::StreamSocket* socket : impl_->connections_) {
+        try {
+            socket->shutdownReceive();  // wakes the connection's thread, which then closes it
+        } catch (const Poco::Exception&) {
+        }
+    }
+    impl_->stop_cv_.wait(lock, [&] { return impl_->connections_.empty(); });
+    impl_->closing_ = false;
 }
 
 std::vector<Simulator::RequestRecord> Simulator::requests() const {

@@ -371,6 +371,10 @@ class Simulator final {
     // Requests on a legacy path (one retired_generation_of() knows), answered or not.
     int count_legacy() const;
     void clear_requests();
+    // Closes every open connection, as a server or a proxy dropping idle keep-alive
+    // connections does, and returns once each is closed. For tests of clients that reuse
+    // connections.
+    void close_connections();
 
     class Impl;
 

@@ -506,6 +506,8 @@ class HubSpotApiClient final : public HubSpotApi {
         request.url = call.url;
         request.headers.emplace_back("Authorization", "Bearer " + token);
         request.headers.emplace_back("Accept", "application/json");
+        request.idempotent =
+            true;  // every call of this client reads (searches and batch reads too)
         if (!call.body.empty()) {
             request.body = call.body;
             request.content_type = "application/json";

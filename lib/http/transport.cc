@@ -104,8 +104,11 @@ class PocoTransport final : public HttpTransport {
         if (!url.ok())
             return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
         // One resend, only when a reused keep-alive connection turned out to be closed by the
-        // server before it answered (no response byte came back). Timeouts, resets mid-body
-        // and every other failure go back to the caller, whose retry policy counts them.
+        // server before it answered: no response byte came back, or, for a request safe to
+        // send twice, writing it failed or the connection was reset before the answer began
+        // (servers and proxies drop idle keep-alive connections). Timeouts, resets mid-body,
+        // failures on a new connection and every other failure go back to the caller, whose
+        // retry policy counts them.
         for (int attempt = 0; attempt < 2; ++attempt) {
             const bool reused = sessions_.count(url->origin()) > 0;
             stale_connection_ = false;
@@ -157,6 +160,8 @@ class PocoTransport final : public HttpTransport {
 
     Result<HttpResponse> send_once(const Url& url, const HttpRequest& request) {
         const std::string origin = url.origin();
+        const bool resendable = request.idempotent || request.method == "GET";
+        bool answering = false;  // the answer's status line has arrived
         try {
             auto& session = session_for(url);
             Poco::Net::HTTPRequest req(request.method, url.path_and_query(),
@@ -174,6 +179,7 @@ class PocoTransport final : public HttpTransport {
             out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
             Poco::Net::HTTPResponse res;
             std::istream& in = session.receiveResponse(res);
+            answering = true;
             HttpResponse response;
             response.status = status_code(res);
             for (const auto& [k, v] : res)
@@ -211,10 +217,12 @@ class PocoTransport final : public HttpTransport {
             return make_error(ErrorKind::kTransient, "timeout talking to " + url.host);
         } catch (const Poco::Exception& e) {
             sessions_.erase(origin);
+            stale_connection_ = resendable && !answering;
             return make_error(ErrorKind::kTransient,
                               "network error talking to " + url.host + ": " + e.displayText());
         } catch (const std::exception& e) {
             sessions_.erase(origin);
+            stale_connection_ = resendable && !answering;
             return make_error(ErrorKind::kTransient,
                               "network error talking to " + url.host + ": " + e.what());
         }

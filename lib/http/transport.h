@@ -21,6 +21,9 @@ struct HttpRequest {
     Headers headers;
     std::string body;
     std::string content_type;  // set with a body
+    // Safe to send twice (a read): when a reused keep-alive connection fails before the answer
+    // begins, it is sent again at once on a new one. GET requests always are.
+    bool idempotent = false;
 };
 
 struct HttpResponse {

@@ -11,6 +11,7 @@
 #include "api/hubspot_api.h"
 #include "core/log.h"
 #include "http/transport.h"
+#include "model/endpoints.h"
 #include "sim/simulator.h"
 
 namespace hubsync {
@@ -166,6 +167,41 @@ TEST_F(SimApiTest, BatchReadAndSearchRoundTrip) {
         expected.push_back(truth[i].id);
     EXPECT_EQ(found, expected);
     EXPECT_EQ(sim_->count_status(429), 0);
+}
+
+// Servers and proxies drop idle keep-alive connections. A read sent on one the server has
+// closed goes out again at once on a new connection: the caller sees the answer, no retry, no
+// warning. A request not marked safe to send twice gets the failure instead.
+TEST_F(SimApiTest, AReadOnAConnectionTheServerClosedIsSentAgainAtOnce) {
+    start(20, 0);
+    // An association read of 1,000 ids: its body goes out after its head, into a connection
+    // the server has closed.
+    HttpRequest read;
+    read.method = "POST";
+    read.url = sim_->base_url() + endpoint_path(Endpoint::kAssociationsBatchRead,
+                                                default_api_version(), "contacts", "companies");
+    read.headers = {{"Authorization", "Bearer " + sim_->issue_tokens().access_token}};
+    read.body = R"({"inputs":[)";
+    for (int id = 1; id <= 1'000; ++id)
+        read.body += (id > 1 ? "," : "") + std::string(R"({"id":")") + std::to_string(id) + "\"}";
+    read.body += "]}";
+    read.content_type = "application/json";
+    read.idempotent = true;
+    auto first = transport_->send(read);
+    ASSERT_TRUE(first.ok()) << first.error().describe();
+    for (int i = 0; i < 3; ++i) {
+        sim_->clear_requests();
+        sim_->close_connections();
+        auto again = transport_->send(read);
+        ASSERT_TRUE(again.ok()) << "round " << i << ": " << again.error().describe();
+        EXPECT_EQ(again->status, first->status);
+        EXPECT_EQ(sim_->requests().size(), 1u) << "the first send never reached the server";
+    }
+    sim_->close_connections();
+    read.idempotent = false;
+    auto refused = transport_->send(read);
+    ASSERT_FALSE(refused.ok()) << "a request not safe to send twice was sent twice";
+    EXPECT_EQ(refused.error().kind, ErrorKind::kTransient);
 }
 
 TEST_F(SimApiTest, RateLimitHeadersAloneAvoid429s) {
