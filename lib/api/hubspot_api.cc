@@ -506,8 +506,8 @@ class HubSpotApiClient final : public HubSpotApi {
         request.url = call.url;
         request.headers.emplace_back("Authorization", "Bearer " + token);
         request.headers.emplace_back("Accept", "application/json");
-        request.idempotent =
-            true;  // every call of this client reads (searches and batch reads too)
+        // Every call of this client reads (searches and batch reads too): safe to send twice.
+        request.idempotent = true;
         if (!call.body.empty()) {
             request.body = call.body;
             request.content_type = "application/json";
