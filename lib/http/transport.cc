@@ -105,10 +105,11 @@ class PocoTransport final : public HttpTransport {
             return make_error(ErrorKind::kConfig, "bad request URL: " + url.error().message);
         // One resend, only when a reused keep-alive connection turned out to be closed by the
         // server before it answered: no response byte came back, or, for a request safe to
-        // send twice, writing it failed or the connection was reset before the answer began
-        // (servers and proxies drop idle keep-alive connections). Timeouts, resets mid-body,
-        // failures on a new connection and every other failure go back to the caller, whose
-        // retry policy counts them.
+        // send twice, writing it failed (servers and proxies drop idle keep-alive
+        // connections; a request not wholly written was not served, nor counted against a
+        // rate limit). Timeouts, resets after the request was written, failures on a new
+        // connection and every other failure go back to the caller, whose retry policy (and
+        // rate budget) counts them.
         for (int attempt = 0; attempt < 2; ++attempt) {
             const bool reused = sessions_.count(url->origin()) > 0;
             stale_connection_ = false;
@@ -161,7 +162,7 @@ class PocoTransport final : public HttpTransport {
     Result<HttpResponse> send_once(const Url& url, const HttpRequest& request) {
         const std::string origin = url.origin();
         const bool resendable = request.idempotent || request.method == "GET";
-        bool answering = false;  // the answer's status line has arrived
+        bool written = false;  // the whole request left for the server
         try {
             auto& session = session_for(url);
             Poco::Net::HTTPRequest req(request.method, url.path_and_query(),
@@ -177,9 +178,11 @@ class PocoTransport final : public HttpTransport {
             }
             std::ostream& out = session.sendRequest(req);
             out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+            out.flush();
+            if (!out) throw Poco::IOException("the request could not be written");
+            written = true;
             Poco::Net::HTTPResponse res;
             std::istream& in = session.receiveResponse(res);
-            answering = true;
             HttpResponse response;
             response.status = status_code(res);
             for (const auto& [k, v] : res)
@@ -217,12 +220,12 @@ class PocoTransport final : public HttpTransport {
             return make_error(ErrorKind::kTransient, "timeout talking to " + url.host);
         } catch (const Poco::Exception& e) {
             sessions_.erase(origin);
-            stale_connection_ = resendable && !answering;
+            stale_connection_ = resendable && !written;
             return make_error(ErrorKind::kTransient,
                               "network error talking to " + url.host + ": " + e.displayText());
         } catch (const std::exception& e) {
             sessions_.erase(origin);
-            stale_connection_ = resendable && !answering;
+            stale_connection_ = resendable && !written;
             return make_error(ErrorKind::kTransient,
                               "network error talking to " + url.host + ": " + e.what());
         }

