@@ -315,15 +315,24 @@ TEST(ReconcileSearchLag, AnIdSearchDoesNotShowIsKeptWhileBatchReadSaysItLives) {
 // active rows: the sweep skips its active walk instead of sending every row to batch/read, and
 // removes nothing. The change detector, which also sees the counts disagree, confirms through
 // batch/read what it finds missing (one read per 100 rows); the sweep adds no reads of its own.
-TEST(ReconcileSearchOutage, AnEmptySearchSkipsTheActiveWalkAndRemovesNothing) {
+HarnessOptions outage_options(int contacts) {
     HarnessOptions o;
-    o.contacts = 2'000;
+    o.contacts = contacts;
     o.custom_properties = 3;
     o.rate_limits = false;
-    SyncHarness h(o);
+    return o;
+}
+
+// The first cycle (a backfill), then five minutes.
+void backfill_and_wait(SyncHarness& h) {
     auto backfill = h.cycle();
     ASSERT_TRUE(backfill.ok()) << backfill.error().describe();
     h.clock.advance(minutes(5));
+}
+
+TEST(ReconcileSearchOutage, AnEmptySearchSkipsTheActiveWalkAndRemovesNothing) {
+    SyncHarness h(outage_options(2'000));
+    ASSERT_NO_FATAL_FAILURE(backfill_and_wait(h));
     const std::string search =
         endpoint_path(Endpoint::kSearchObjects, default_api_version(), "contacts");
     h.sim->add_fault(sim::FaultRule::of_kind(sim::FaultRule::Kind::kEmptyResults, search, -1));
@@ -348,14 +357,8 @@ TEST(ReconcileSearchOutage, AnEmptySearchSkipsTheActiveWalkAndRemovesNothing) {
 // A portal whose records were all deleted is not mistaken for a search outage: the sample read
 // finds none of them active, and the mirror follows.
 TEST(ReconcileSearchOutage, APortalEmptiedForRealIsStillSeen) {
-    HarnessOptions o;
-    o.contacts = 300;
-    o.custom_properties = 3;
-    o.rate_limits = false;
-    SyncHarness h(o);
-    auto backfill = h.cycle();
-    ASSERT_TRUE(backfill.ok()) << backfill.error().describe();
-    h.clock.advance(minutes(5));
+    SyncHarness h(outage_options(300));
+    ASSERT_NO_FATAL_FAILURE(backfill_and_wait(h));
     for (const RecordId id : h.sim->record_ids("contacts", false))
         h.sim->archive("contacts", id);
     h.clock.advance(minutes(1));
